@@ -1,0 +1,37 @@
+# invoice-intake developer entry points (GNU make). `make` alone lists them.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench
+
+help: ## list the targets
+	@echo "invoice-intake targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(lastword $(MAKEFILE_LIST)) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
+
+setup: ## install the local emulators (moto, DynamoDB Local) into .local/
+	@"$(ROOT)/scripts/emulators.sh" install
+
+emulators-up: setup ## start moto (S3+SQS) and DynamoDB Local; writes .local/emulators.env
+	@"$(ROOT)/scripts/emulators.sh" start
+
+emulators-down: ## stop the emulators
+	@"$(ROOT)/scripts/emulators.sh" stop
+
+emulators-status: ## show whether the emulators run
+	@"$(ROOT)/scripts/emulators.sh" status
+
+dev: setup ## emulators up + the local runner in the foreground (Ctrl-C stops both)
+	@"$(ROOT)/scripts/dev.sh"
+
+lint: ## cargo fmt --check and clippy -D warnings
+	cd "$(ROOT)" && cargo fmt --all -- --check
+	cd "$(ROOT)" && cargo clippy --workspace --all-targets -- -D warnings
+
+test: setup lint ## lint, emulators up, cargo test, template validation, emulators down
+	@"$(ROOT)/scripts/test.sh"
+
+bench: ## run scripts/bench.sh
+	@bash "$(ROOT)/scripts/bench.sh"

@@ -1,0 +1,17 @@
+//! Lambda function for `GET /jobs/{id} and GET /jobs/{id}/status`.
+
+use std::sync::Arc;
+
+use intake_http::{handle, Route};
+use lambda_http::{run, service_fn, tracing, Error, Request};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing::init_default_subscriber();
+    let intake = intake_aws::intake_from_env(Arc::new(intake_worker::Engine)).await?;
+    run(service_fn(|request: Request| {
+        let intake = &intake;
+        async move { Ok::<_, Error>(handle(Route::GetJob, intake, request).await) }
+    }))
+    .await
+}

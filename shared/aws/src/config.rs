@@ -1,0 +1,90 @@
+//! Configuration from the environment (set by `template.yaml` in AWS and by
+//! the local runner and tests on a laptop).
+
+use std::time::Duration;
+
+use intake_domain::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is not valid: {value:?}")]
+    Invalid { name: &'static str, value: String },
+}
+
+/// The names of the resources one deployment uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    pub table: String,
+    pub bucket: String,
+    pub work_queue_url: String,
+}
+
+impl Deployment {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: required("INTAKE_TABLE")?,
+            bucket: required("INTAKE_BUCKET")?,
+            work_queue_url: required("INTAKE_WORK_QUEUE_URL")?,
+        })
+    }
+}
+
+fn required(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
+fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value
+            .parse()
+            .map_err(|_| ConfigError::Invalid { name, value }),
+        _ => Ok(default),
+    }
+}
+
+fn flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|value| value == "1" || value.eq_ignore_ascii_case("true"))
+}
+
+/// The service's limits, each overridable by an `INTAKE_…` variable.
+pub fn settings_from_env() -> Result<Settings, ConfigError> {
+    let defaults = Settings::default();
+    Ok(Settings {
+        upload_url_ttl: Duration::from_secs(number(
+            "INTAKE_UPLOAD_URL_TTL_SECS",
+            defaults.upload_url_ttl.as_secs(),
+        )?),
+        max_file_bytes: number("INTAKE_MAX_FILE_BYTES", defaults.max_file_bytes)?,
+        max_files_per_session: number(
+            "INTAKE_MAX_FILES_PER_SESSION",
+            defaults.max_files_per_session as u64,
+        )? as usize,
+        result_inline_limit: number("INTAKE_RESULT_INLINE_LIMIT", defaults.result_inline_limit)?,
+        result_url_ttl: defaults.result_url_ttl,
+        max_receive_count: number(
+            "INTAKE_MAX_RECEIVE_COUNT",
+            u64::from(defaults.max_receive_count),
+        )? as u32,
+        retry_base_delay: Duration::from_secs(number(
+            "INTAKE_RETRY_BASE_DELAY_SECS",
+            defaults.retry_base_delay.as_secs(),
+        )?),
+        retry_max_delay: defaults.retry_max_delay,
+        allow_loopback_webhooks: flag("INTAKE_ALLOW_LOOPBACK_WEBHOOKS"),
+    })
+}
+
+/// The SDK configuration; endpoints come from `AWS_ENDPOINT_URL_*` where set.
+pub async fn load_sdk_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// Whether S3 must be addressed path-style (emulators).
+pub fn force_path_style() -> bool {
+    flag("INTAKE_S3_FORCE_PATH_STYLE")
+}

@@ -1,0 +1,22 @@
+//! The domain of invoice-intake: what a session, a file and a job are, the
+//! state machine they move through, the ports the adapters implement, and
+//! the use cases the Lambda handlers and workers call.
+//!
+//! Nothing here knows about AWS or HTTP: adapters live in `intake-aws`, the
+//! mapping to HTTP in `intake-http`.
+
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod ports;
+pub mod processing;
+pub mod service;
+pub mod settings;
+pub mod views;
+
+pub use error::{AppError, StoreError};
+pub use ids::{FileId, JobId, SessionId};
+pub use model::{FileState, JobStatus, SessionStatus, Tenant};
+pub use ports::Ports;
+pub use service::Intake;
+pub use settings::Settings;

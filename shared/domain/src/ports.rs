@@ -1,0 +1,222 @@
+//! The capabilities the use cases need, one small trait each. The AWS
+//! adapters in `intake-aws` implement them and keep every item mapping to
+//! themselves.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::ids::{FileId, JobId, SessionId};
+use crate::model::{
+    FileError, FileRecord, Job, JobStatus, Session, Tenant, UploadInfo, WorkMessage,
+};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait TenantDirectory: Send + Sync {
+    async fn find_by_api_key(&self, api_key: &str) -> StoreResult<Option<Tenant>>;
+}
+
+/// A pre-signed request the client makes itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+#[async_trait]
+pub trait ObjectStore: Send + Sync {
+    /// A PUT URL bound to `key` and `content_type`, valid from `valid_from`
+    /// for `ttl`.
+    async fn presign_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        valid_from: DateTime<Utc>,
+        ttl: Duration,
+    ) -> StoreResult<PresignedRequest>;
+    /// `None` when there is no such object.
+    async fn head(&self, key: &str) -> StoreResult<Option<UploadInfo>>;
+    /// `None` when there is no such object.
+    async fn get(&self, key: &str) -> StoreResult<Option<Bytes>>;
+    async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()>;
+    async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &Session, files: &[FileRecord]) -> StoreResult<()>;
+    /// The session and its files, ordered by file id.
+    async fn load_session(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+    ) -> StoreResult<Option<(Session, Vec<FileRecord>)>>;
+    /// Records what S3 said of each upload (files → `Uploaded`), then moves
+    /// the session from `AwaitingUpload` to `Pending` (a no-op if it is
+    /// already past that).
+    async fn confirm_uploads(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        uploads: &[(FileId, UploadInfo)],
+    ) -> StoreResult<()>;
+}
+
+/// What happened when a job was to be created for a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CreateJob {
+    Created,
+    /// The session already has a job.
+    AlreadySubmitted(JobId),
+    /// The session has not been confirmed.
+    NotConfirmed,
+}
+
+/// What happened when a worker picked up a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptStart {
+    /// The file is `Processing`; `attempt` counts from 1.
+    Started { attempt: u32 },
+    /// The file is already terminal: a duplicate delivery, nothing to do.
+    AlreadyFinished,
+}
+
+/// How a file ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileOutcome {
+    Succeeded {
+        sha256: String,
+        result_key: String,
+    },
+    Failed {
+        sha256: Option<String>,
+        result_key: String,
+        error: FileError,
+    },
+}
+
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Writes the job and marks the session `Submitted`, atomically and only
+    /// if the session is `Pending`.
+    async fn create_job(&self, job: &Job) -> StoreResult<CreateJob>;
+    async fn mark_dispatched(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
+    async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>>;
+    /// `Uploaded → Processing` (or another attempt while `Processing`).
+    async fn start_attempt(&self, message: &WorkMessage) -> StoreResult<AttemptStart>;
+    /// `Processing → Succeeded | Failed`, with the job's counters in the same
+    /// transaction. `false` when the file was already terminal.
+    async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool>;
+    /// Moves the job to its terminal `status` if it is not terminal yet and
+    /// every file is. `true` for the one caller that made the move.
+    async fn complete_job(
+        &self,
+        tenant: &str,
+        id: &JobId,
+        status: JobStatus,
+        result_key: &str,
+        result_size: u64,
+    ) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait WorkQueue: Send + Sync {
+    async fn enqueue(&self, messages: &[WorkMessage]) -> StoreResult<()>;
+    /// Makes a received message visible again only after `delay`.
+    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> StoreResult<()>;
+}
+
+/// The response replayed for a repeated `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// This request owns the key: run it, then `complete` or `release`.
+    Claimed,
+    Replay(StoredResponse),
+    InProgress,
+    /// The key was used with a different request.
+    Mismatch,
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Claims `key` for the request with `fingerprint` with one conditional
+    /// write. A claim left in progress longer than `lease` (a crashed
+    /// request) can be taken over.
+    async fn claim(
+        &self,
+        tenant: &str,
+        key: &str,
+        fingerprint: &str,
+        lease: Duration,
+        retention: Duration,
+    ) -> StoreResult<IdempotencyClaim>;
+    async fn complete(&self, tenant: &str, key: &str, response: &StoredResponse)
+        -> StoreResult<()>;
+    /// Gives the key up so that the same request can be retried.
+    async fn release(&self, tenant: &str, key: &str) -> StoreResult<()>;
+}
+
+/// One line of a session's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub tenant: String,
+    pub session_id: SessionId,
+    pub job_id: Option<JobId>,
+    pub file_id: Option<FileId>,
+    /// What happened, e.g. `file.processing`, `file.retry`, `job.completed`.
+    pub event: String,
+    pub detail: Option<String>,
+}
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn append(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// The trail of a session (and its job), oldest first.
+    async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// A document the engine could not read: a result, not a retryable failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: String,
+    pub message: String,
+}
+
+/// The document engine, behind a port so the domain does not depend on it.
+pub trait DocumentEngine: Send + Sync {
+    /// The result keys of result.md (`document`, `invoice`, `validation`).
+    fn extract(
+        &self,
+        bytes: &[u8],
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Rejection>;
+}
+
+/// Every port the use cases need, built once per cold start.
+#[derive(Clone)]
+pub struct Ports {
+    pub tenants: Arc<dyn TenantDirectory>,
+    pub sessions: Arc<dyn SessionStore>,
+    pub jobs: Arc<dyn JobStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub queue: Arc<dyn WorkQueue>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub audit: Arc<dyn AuditLog>,
+    pub engine: Arc<dyn DocumentEngine>,
+}

@@ -1,0 +1,68 @@
+//! Limits and timings of the service, read once per cold start.
+
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Lifetime of pre-signed PUT URLs, and so of a session's upload window.
+    pub upload_url_ttl: Duration,
+    /// Largest accepted file, declared or uploaded.
+    pub max_file_bytes: u64,
+    pub max_files_per_session: usize,
+    /// Results up to this many bytes are returned inline, larger ones by a
+    /// 303 to a pre-signed GET.
+    pub result_inline_limit: u64,
+    pub result_url_ttl: Duration,
+    /// The work queue's redrive `maxReceiveCount`: the attempt that reaches
+    /// it is the last, and marks the file failed if it fails.
+    pub max_receive_count: u32,
+    /// First retry delay; doubles with each attempt.
+    pub retry_base_delay: Duration,
+    pub retry_max_delay: Duration,
+    /// Whether `http://127.0.0.1…` webhook URLs are accepted (local stack only).
+    pub allow_loopback_webhooks: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            upload_url_ttl: Duration::from_secs(900),
+            max_file_bytes: 50 * 1024 * 1024,
+            max_files_per_session: 2000,
+            result_inline_limit: 1024 * 1024,
+            result_url_ttl: Duration::from_secs(300),
+            max_receive_count: 5,
+            retry_base_delay: Duration::from_secs(15),
+            retry_max_delay: Duration::from_secs(900),
+            allow_loopback_webhooks: false,
+        }
+    }
+}
+
+impl Settings {
+    /// Exponential backoff for the attempt that just failed (1-based),
+    /// capped at SQS's 12-hour visibility limit and our own maximum.
+    pub fn retry_delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(16));
+        self.retry_base_delay
+            .saturating_mul(factor)
+            .min(self.retry_max_delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_and_is_capped() {
+        let settings = Settings {
+            retry_base_delay: Duration::from_secs(10),
+            retry_max_delay: Duration::from_secs(60),
+            ..Settings::default()
+        };
+        let delays: Vec<u64> = (1..=5).map(|n| settings.retry_delay(n).as_secs()).collect();
+        assert_eq!(delays, vec![10, 20, 40, 60, 60]);
+        assert_eq!(settings.retry_delay(u32::MAX).as_secs(), 60);
+    }
+}

@@ -1,0 +1,157 @@
+//! The request and response bodies of the HTTP contract (api.md).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::ids::{FileId, JobId, SessionId};
+use crate::model::{FileError, SessionStatus};
+
+/// RFC 3339 in UTC with millisecond precision, as every timestamp of the API.
+pub fn rfc3339(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn serialize_time<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(at))
+}
+
+fn serialize_optional_time<S: Serializer>(
+    at: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => serialize_time(at, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSessionRequest {
+    pub files: Option<Vec<FileSpec>>,
+    pub webhook_url: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSpec {
+    pub name: String,
+    pub content_type: String,
+    pub size: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitExtractionRequest {
+    pub webhook_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionView {
+    pub id: SessionId,
+    pub status: SessionStatus,
+    #[serde(serialize_with = "serialize_time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_time")]
+    pub expires_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<JobId>,
+    pub files: Vec<SessionFileView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionFileView {
+    pub id: FileId,
+    pub name: String,
+    pub content_type: String,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload: Option<UploadView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UploadView {
+    pub method: String,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+    #[serde(serialize_with = "serialize_time")]
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobAccepted {
+    pub job_id: JobId,
+    pub session_id: SessionId,
+    pub status: &'static str,
+    pub links: JobLinks,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobLinks {
+    pub status: String,
+    pub result: String,
+}
+
+impl JobLinks {
+    pub fn for_job(job_id: &JobId) -> Self {
+        Self {
+            status: format!("/jobs/{job_id}/status"),
+            result: format!("/jobs/{job_id}/result"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobStatusView {
+    pub job_id: JobId,
+    pub session_id: SessionId,
+    pub status: &'static str,
+    #[serde(serialize_with = "serialize_time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_time")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_optional_time"
+    )]
+    pub completed_at: Option<DateTime<Utc>>,
+    pub progress: ProgressView,
+    pub files: Vec<JobFileView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProgressView {
+    pub total: u32,
+    pub queued: u32,
+    pub processing: u32,
+    pub succeeded: u32,
+    pub failed: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobFileView {
+    pub file_id: FileId,
+    pub name: String,
+    pub status: &'static str,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<FileError>,
+}
+
+/// What `GET /jobs/{id}/result` answers with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobResult {
+    /// The result document itself.
+    Inline(Vec<u8>),
+    /// A pre-signed URL of the same document, for results above the inline limit.
+    Redirect(String),
+}

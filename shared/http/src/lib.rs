@@ -1,0 +1,10 @@
+//! The API Gateway side of invoice-intake: one handler per route, the
+//! `Idempotency-Key` protocol, and the one mapping of domain results to
+//! HTTP statuses and `application/problem+json`.
+
+mod idempotency;
+mod problem;
+mod routes;
+
+pub use problem::problem_response;
+pub use routes::{handle, Route, ROUTES};

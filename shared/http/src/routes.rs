@@ -1,0 +1,238 @@
+//! One handler per API Gateway route.
+
+use intake_domain::views::{CreateSessionRequest, JobResult, SubmitExtractionRequest};
+use intake_domain::{AppError, Intake};
+use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::idempotency::idempotent;
+use crate::problem::problem_response;
+
+/// Largest request body accepted; a 2000-file session is about 200 KB.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The routes of the REST API, each served by one Lambda function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    CreateSession,
+    GetSession,
+    ConfirmUpload,
+    SubmitExtraction,
+    GetJob,
+    GetResult,
+}
+
+/// Method and resource path of every route, as `template.yaml` declares
+/// them; the local runner routes with this table.
+pub const ROUTES: [(Method, &str, Route); 7] = [
+    (Method::POST, "/sessions", Route::CreateSession),
+    (Method::GET, "/sessions/{id}", Route::GetSession),
+    (
+        Method::PATCH,
+        "/sessions/{id}/confirm",
+        Route::ConfirmUpload,
+    ),
+    (
+        Method::POST,
+        "/sessions/{id}/extract",
+        Route::SubmitExtraction,
+    ),
+    (Method::GET, "/jobs/{id}", Route::GetJob),
+    (Method::GET, "/jobs/{id}/status", Route::GetJob),
+    (Method::GET, "/jobs/{id}/result", Route::GetResult),
+];
+
+/// Serves one request of `route`. Never fails: every error is a problem
+/// response.
+pub async fn handle(route: Route, intake: &Intake, request: Request) -> Response<Body> {
+    let api_key = request
+        .headers()
+        .get("x-api-key")
+        .and_then(|value| value.to_str().ok());
+    let tenant = match intake.authenticate(api_key).await {
+        Ok(tenant) => tenant,
+        Err(error) => return problem_response(&error),
+    };
+    let id = request
+        .path_parameters_ref()
+        .and_then(|parameters| parameters.first("id"))
+        .unwrap_or_default()
+        .to_owned();
+    tracing::debug!(tenant = %tenant.id, ?route, id, "request");
+    match route {
+        Route::CreateSession => {
+            idempotent(intake, &tenant, &request, || async {
+                let response = match parse_body::<CreateSessionRequest>(&request) {
+                    Ok(body) => intake.create_session(&tenant, body).await,
+                    Err(error) => Err(error),
+                };
+                respond(response, |session| {
+                    json(
+                        StatusCode::CREATED,
+                        session,
+                        Some(format!("/sessions/{}", session.id)),
+                    )
+                })
+            })
+            .await
+        }
+        Route::SubmitExtraction => {
+            idempotent(intake, &tenant, &request, || async {
+                let response = match parse_body::<SubmitExtractionRequest>(&request) {
+                    Ok(body) => intake.submit_extraction(&tenant, &id, body).await,
+                    Err(error) => Err(error),
+                };
+                respond(response, |accepted| {
+                    json(
+                        StatusCode::ACCEPTED,
+                        accepted,
+                        Some(accepted.links.status.clone()),
+                    )
+                })
+            })
+            .await
+        }
+        Route::GetSession => ok(intake.get_session(&tenant, &id).await),
+        Route::ConfirmUpload => ok(intake.confirm_upload(&tenant, &id).await),
+        Route::GetJob => ok(intake.job_status(&tenant, &id).await),
+        Route::GetResult => respond(intake.job_result(&tenant, &id).await, result_response),
+    }
+}
+
+/// The body as `T`; an empty body is `T::default()` (every POST body is
+/// optional in the contract).
+fn parse_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, AppError> {
+    let bytes = request.body().as_ref();
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(AppError::MalformedRequest(format!(
+            "the request body is larger than {MAX_BODY_BYTES} bytes"
+        )));
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("application/json");
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !(media_type.eq_ignore_ascii_case("application/json") || media_type.ends_with("+json")) {
+        return Err(AppError::MalformedRequest(format!(
+            "the request body must be application/json, not {media_type}"
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|error| {
+        AppError::MalformedRequest(format!("the request body is not valid: {error}"))
+    })
+}
+
+fn respond<T>(
+    result: Result<T, AppError>,
+    success: impl FnOnce(&T) -> Response<Body>,
+) -> Response<Body> {
+    match result {
+        Ok(value) => success(&value),
+        Err(error) => problem_response(&error),
+    }
+}
+
+fn ok<T: Serialize>(result: Result<T, AppError>) -> Response<Body> {
+    respond(result, |value| json(StatusCode::OK, value, None))
+}
+
+fn json<T: Serialize>(status: StatusCode, value: &T, location: Option<String>) -> Response<Body> {
+    let body = match serde_json::to_string(value) {
+        Ok(body) => body,
+        Err(error) => {
+            return problem_response(&AppError::Store(intake_domain::StoreError::new(
+                "serialize",
+                error,
+            )))
+        }
+    };
+    let mut builder = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(location) = location {
+        builder = builder.header(header::LOCATION, location);
+    }
+    builder.body(Body::Text(body)).unwrap_or_else(|error| {
+        problem_response(&AppError::Store(intake_domain::StoreError::new(
+            "response", error,
+        )))
+    })
+}
+
+fn result_response(result: &JobResult) -> Response<Body> {
+    let response = match result {
+        JobResult::Inline(document) => match String::from_utf8(document.clone()) {
+            Ok(text) => Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::Text(text)),
+            Err(error) => {
+                return problem_response(&AppError::Store(intake_domain::StoreError::new(
+                    "result", error,
+                )))
+            }
+        },
+        JobResult::Redirect(url) => Response::builder()
+            .status(StatusCode::SEE_OTHER)
+            .header(header::LOCATION, url.as_str())
+            .body(Body::Empty),
+    };
+    response.unwrap_or_else(|error| {
+        problem_response(&AppError::Store(intake_domain::StoreError::new(
+            "response", error,
+        )))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(body: &str, content_type: Option<&str>) -> Request {
+        let mut request = Request::new(Body::Text(body.to_owned()));
+        if let Some(content_type) = content_type {
+            request
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type.parse().expect("header"));
+        }
+        request
+    }
+
+    #[test]
+    fn an_empty_body_is_the_default_request() {
+        let parsed: CreateSessionRequest = parse_body(&request("  ", None)).expect("empty body");
+        assert!(parsed.files.is_none());
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_json_are_malformed() {
+        for body in [r#"{"files": [], "extra": 1}"#, "{", r#"{"files": "a"}"#] {
+            let error =
+                parse_body::<CreateSessionRequest>(&request(body, Some("application/json")))
+                    .expect_err(body);
+            assert_eq!(error.code(), "malformed_request", "{body}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_refused() {
+        let error = parse_body::<CreateSessionRequest>(&request(
+            "a=b",
+            Some("application/x-www-form-urlencoded"),
+        ))
+        .expect_err("form body");
+        assert_eq!(error.code(), "malformed_request");
+        assert!(parse_body::<CreateSessionRequest>(&request(
+            "{}",
+            Some("application/json; charset=utf-8")
+        ))
+        .is_ok());
+    }
+}

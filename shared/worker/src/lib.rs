@@ -1,0 +1,130 @@
+//! SQS-triggered workers: the Lambda side of the work queue.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures::future::join_all;
+use intake_domain::model::WorkMessage;
+use intake_domain::ports::{DocumentEngine, Rejection};
+use intake_domain::processing::{Delivery, DeliveryOutcome};
+use intake_domain::Intake;
+use tracing::error;
+
+/// The document engine behind the domain's port.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Engine;
+
+impl DocumentEngine for Engine {
+    fn extract(
+        &self,
+        bytes: &[u8],
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Rejection> {
+        let extraction = intake_engine::extract(bytes).map_err(|error| Rejection {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        })?;
+        match serde_json::to_value(extraction) {
+            Ok(serde_json::Value::Object(map)) => Ok(map),
+            _ => Err(Rejection {
+                code: "internal_error".to_owned(),
+                message: "the engine's result could not be serialised".to_owned(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum MessageError {
+    #[error("the message has no receipt handle")]
+    NoReceiptHandle,
+    #[error("the body is not a work message: {0}")]
+    Body(String),
+}
+
+fn delivery(message: &SqsMessage) -> Result<Delivery, MessageError> {
+    let body = message.body.as_deref().unwrap_or_default();
+    let work: WorkMessage =
+        serde_json::from_str(body).map_err(|error| MessageError::Body(error.to_string()))?;
+    if work.v != WorkMessage::VERSION {
+        return Err(MessageError::Body(format!("unknown version {}", work.v)));
+    }
+    Ok(Delivery {
+        message: work,
+        receipt_handle: message
+            .receipt_handle
+            .clone()
+            .ok_or(MessageError::NoReceiptHandle)?,
+        receive_count: receive_count(&message.attributes),
+    })
+}
+
+fn receive_count(attributes: &HashMap<String, String>) -> u32 {
+    attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|count| count.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Processes a batch of work messages concurrently and reports only the
+/// ones to retry. A message that cannot be read is reported too, so that
+/// redrive moves it to the dead-letter queue instead of losing it.
+pub async fn process_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
+    let outcomes = join_all(event.records.iter().map(|record| async move {
+        let id = record.message_id.clone().unwrap_or_default();
+        match delivery(record) {
+            Ok(delivery) => (id, intake.process_delivery(&delivery).await),
+            Err(problem) => {
+                error!(message_id = %id, error = %problem, "unreadable work message");
+                (id, DeliveryOutcome::Retry)
+            }
+        }
+    }))
+    .await;
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = outcomes
+        .into_iter()
+        .filter(|(_, outcome)| *outcome == DeliveryOutcome::Retry)
+        .map(|(id, _)| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(name: &str) -> SqsEvent {
+        let path = format!("{}/../../events/sqs/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("sample event");
+        serde_json::from_str(&text).expect("an SQS event")
+    }
+
+    #[test]
+    fn sample_work_messages_are_read_with_their_receive_count() {
+        let event = event("process-file.json");
+        assert_eq!(event.records.len(), 2);
+        for record in &event.records {
+            let delivery = delivery(record).expect("a work message");
+            assert_eq!(delivery.message.tenant, "acme");
+            assert_eq!(delivery.receive_count, 1);
+            assert!(!delivery.receipt_handle.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_poison_message_is_an_error_not_a_panic() {
+        let event = event("process-file-poison.json");
+        let error = delivery(&event.records[0]).expect_err("poison");
+        assert!(matches!(error, MessageError::Body(_)), "{error}");
+    }
+
+    #[test]
+    fn the_engine_adapter_reports_rejections_with_their_code() {
+        let rejection = Engine.extract(b"not an invoice").expect_err("random bytes");
+        assert_eq!(rejection.code, "unsupported_document");
+    }
+}

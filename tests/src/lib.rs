@@ -1,0 +1,398 @@
+//! `spawn_app()`: the real stack — local runner, same handlers and worker —
+//! against the emulators, with resources of its own for each test.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use intake_aws::{
+    build_ports, ensure_resources, Clients, DynamoStore, QueueSettings, ResourceNames, Resources,
+};
+use intake_domain::model::UploadInfo;
+use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult};
+use intake_domain::{Intake, Settings, StoreError, Tenant};
+use intake_local::{PollerConfig, RunnerConfig, Running};
+use rand::RngCore;
+use serde_json::{json, Value};
+
+/// The queue settings tests use: short, so retries and redrive happen in
+/// seconds. Backoff is 1 s, 2 s, … and the third receive is the last.
+pub const TEST_MAX_RECEIVE_COUNT: u32 = 3;
+const TEST_VISIBILITY_SECS: u32 = 2;
+
+pub struct TestApp {
+    pub base_url: String,
+    pub api_key: String,
+    pub other_api_key: String,
+    pub http: reqwest::Client,
+    pub clients: Clients,
+    pub resources: Resources,
+    pub intake: Intake,
+    pub tenant: String,
+    running: Option<Running>,
+}
+
+/// How a test wants the stack.
+pub struct AppOptions {
+    pub settings: Settings,
+    /// Pollers feeding the worker; 0 leaves the work queue alone.
+    pub pollers: usize,
+    /// Upload reads that fail before they start to succeed.
+    pub failing_reads: u32,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            settings: Settings {
+                max_receive_count: TEST_MAX_RECEIVE_COUNT,
+                retry_base_delay: Duration::from_secs(1),
+                allow_loopback_webhooks: true,
+                ..Settings::default()
+            },
+            pollers: 2,
+            failing_reads: 0,
+        }
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buffer);
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The emulators' endpoints must be in the environment (`make test` puts
+/// them there). Without them the test fails: it never skips.
+fn require_emulators() {
+    for name in [
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ENDPOINT_URL_SQS",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+    ] {
+        assert!(
+            std::env::var(name).is_ok_and(|value| !value.is_empty()),
+            "{name} is not set: these tests need the emulators. Run `make test`, or \
+             `scripts/emulators.sh start` and export the variables of .local/emulators.env"
+        );
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    require_emulators();
+    let sdk = intake_aws::load_sdk_config().await;
+    let clients = Clients::new(&sdk, true);
+    let prefix = format!("it-{}", random_hex(6));
+    let resources = ensure_resources(
+        &clients,
+        &ResourceNames::with_prefix(&prefix),
+        QueueSettings {
+            visibility_timeout_secs: TEST_VISIBILITY_SECS,
+            max_receive_count: options.settings.max_receive_count,
+        },
+    )
+    .await
+    .expect("create the test's resources on the emulators");
+
+    let store = DynamoStore::new(clients.dynamodb.clone(), &resources.deployment.table);
+    let tenant = format!("tenant-{}", random_hex(4));
+    let api_key = format!("key-{}", random_hex(16));
+    let other_api_key = format!("key-{}", random_hex(16));
+    for (id, key) in [
+        (&tenant, &api_key),
+        (&format!("other-{tenant}"), &other_api_key),
+    ] {
+        let record = Tenant {
+            id: id.clone(),
+            webhook_secret: None,
+        };
+        store
+            .put_tenant(&record, key)
+            .await
+            .expect("register tenant");
+    }
+
+    let mut ports = build_ports(
+        &clients,
+        &resources.deployment,
+        Arc::new(intake_worker::Engine),
+    );
+    if options.failing_reads > 0 {
+        ports.objects = Arc::new(FailingReads {
+            inner: ports.objects,
+            failures_left: AtomicU32::new(options.failing_reads),
+        });
+    }
+    let intake = Intake::new(ports, options.settings);
+    let running = intake_local::start(
+        intake.clone(),
+        clients.sqs.clone(),
+        resources.deployment.work_queue_url.clone(),
+        RunnerConfig {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            poller: PollerConfig {
+                concurrency: options.pollers,
+                batch_size: 10,
+                wait: Duration::from_secs(1),
+            },
+        },
+    )
+    .await
+    .expect("start the local runner");
+    TestApp {
+        base_url: format!("http://{}", running.address),
+        api_key,
+        other_api_key,
+        http: reqwest::Client::new(),
+        clients,
+        resources,
+        intake,
+        tenant,
+        running: Some(running),
+    }
+}
+
+/// Fault injection around the real S3 adapter: the first reads of uploads
+/// fail as an S3 outage would.
+struct FailingReads {
+    inner: Arc<dyn ObjectStore>,
+    failures_left: AtomicU32,
+}
+
+#[async_trait]
+impl ObjectStore for FailingReads {
+    async fn presign_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        valid_from: DateTime<Utc>,
+        ttl: Duration,
+    ) -> StoreResult<PresignedRequest> {
+        self.inner
+            .presign_upload(key, content_type, valid_from, ttl)
+            .await
+    }
+    async fn head(&self, key: &str) -> StoreResult<Option<UploadInfo>> {
+        self.inner.head(key).await
+    }
+    async fn get(&self, key: &str) -> StoreResult<Option<Bytes>> {
+        let failing = key.starts_with("uploads/")
+            && self
+                .failures_left
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                    left.checked_sub(1)
+                })
+                .is_ok();
+        if failing {
+            return Err(StoreError::new("get_object", "injected S3 outage"));
+        }
+        self.inner.get(key).await
+    }
+    async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()> {
+        self.inner.put_json(key, body).await
+    }
+    async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {
+        self.inner.presign_download(key, ttl).await
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("response body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Self {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Asserts a problem+json with this status and code.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status, "{}", self.text);
+        assert!(
+            self.body["title"].is_string() && self.body["detail"].is_string(),
+            "{}",
+            self.text
+        );
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request with this tenant's key.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header("x-api-key", &self.api_key)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        Reply::read(request.send().await.expect("request reaches the runner")).await
+    }
+
+    pub async fn create_session(&self, body: Value) -> Reply {
+        self.send(self.request(reqwest::Method::POST, "/sessions").json(&body))
+            .await
+    }
+
+    pub async fn confirm(&self, session_id: &str) -> Reply {
+        self.send(self.request(
+            reqwest::Method::PATCH,
+            &format!("/sessions/{session_id}/confirm"),
+        ))
+        .await
+    }
+
+    pub async fn extract(&self, session_id: &str, idempotency_key: Option<&str>) -> Reply {
+        let mut request = self.request(
+            reqwest::Method::POST,
+            &format!("/sessions/{session_id}/extract"),
+        );
+        if let Some(key) = idempotency_key {
+            request = request.header("idempotency-key", key);
+        }
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// PUTs `bytes` to a file's pre-signed URL, as a client would.
+    pub async fn upload(&self, file: &Value, bytes: impl Into<reqwest::Body>) {
+        let upload = &file["upload"];
+        let mut request = self
+            .http
+            .put(upload["url"].as_str().expect("pre-signed url"))
+            .body(bytes);
+        for (name, value) in upload["headers"].as_object().expect("upload headers") {
+            request = request.header(name.as_str(), value.as_str().expect("header value"));
+        }
+        let response = request.send().await.expect("PUT reaches S3");
+        assert!(
+            response.status().is_success(),
+            "upload failed: {}",
+            response.status()
+        );
+    }
+
+    /// Creates a session for these files, uploads them and confirms it.
+    pub async fn confirmed_session(&self, documents: &[(&str, &str, Vec<u8>)]) -> Value {
+        let files: Vec<Value> = documents
+            .iter()
+            .map(|(name, content_type, bytes)| json!({"name": name, "content_type": content_type, "size": bytes.len()}))
+            .collect();
+        let created = self.create_session(json!({ "files": files })).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let uploads = created.body["files"].as_array().expect("files").clone();
+        futures::future::join_all(
+            uploads
+                .iter()
+                .zip(documents)
+                .map(|(file, (_, _, bytes))| self.upload(file, bytes.clone())),
+        )
+        .await;
+        let confirmed = self.confirm(created.body["id"].as_str().expect("id")).await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+        confirmed.body
+    }
+
+    /// Polls the job's status until it is terminal.
+    pub async fn wait_for_job(&self, job_id: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let status = self.get(&format!("/jobs/{job_id}/status")).await;
+            assert_eq!(status.status, 200, "{}", status.text);
+            let state = status.body["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if ["succeeded", "partially_failed", "failed"].contains(&state.as_str()) {
+                return status.body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {job_id} still {state} after {timeout:?}: {}",
+                status.text
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Messages now in the work queue's dead-letter queue.
+    pub async fn dead_letters(&self, wait: Duration) -> Vec<String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let output = self
+                .clients
+                .sqs
+                .receive_message()
+                .queue_url(&self.resources.work_dlq_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .visibility_timeout(30)
+                .send()
+                .await
+                .expect("receive from the DLQ");
+            let bodies: Vec<String> = output
+                .messages
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|message| message.body)
+                .collect();
+            if !bodies.is_empty() || Instant::now() >= deadline {
+                return bodies;
+            }
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+}
+
+/// A small, valid UBL invoice from the shared corpus.
+pub fn sample_invoice() -> Vec<u8> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml"
+    );
+    std::fs::read(path).unwrap_or_else(|error| panic!("read {path}: {error}"))
+}

@@ -1,0 +1,142 @@
+//! Black-box tests of the `intake` binary against contract/api.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn corpus(rel: &str) -> PathBuf {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ))
+    .join(rel)
+}
+
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(args)
+        .output()
+        .expect("spawn intake")
+}
+
+fn lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .expect("utf-8 stdout")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each stdout line is JSON"))
+        .collect()
+}
+
+fn temp_file(name: &str, content: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("intake-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, content).expect("write temp file");
+    p
+}
+
+#[test]
+fn extracts_an_xml_invoice_as_one_json_line() {
+    // Arrange
+    let path = corpus("en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml");
+    // Act
+    let out = run(&["extract".as_ref(), path.as_os_str()]);
+    // Assert
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = lines(&out);
+    assert_eq!(l.len(), 1);
+    assert_eq!(
+        l[0]["file"],
+        Value::String(path.to_string_lossy().into_owned())
+    );
+    assert_eq!(l[0]["document"]["syntax"], "UBL");
+    assert_eq!(l[0]["document"]["container"], "xml");
+    assert!(l[0]["invoice"]["number"].is_string());
+    assert!(l[0].get("error").is_none());
+}
+
+#[test]
+fn unreadable_file_gives_an_error_line_and_exit_1_without_stopping() {
+    // Arrange
+    let missing = Path::new("/nonexistent/intake/missing.xml");
+    let good = corpus("en16931-cen-tc434/cii/examples/CII_example1.xml");
+    // Act
+    let out = run(&["extract".as_ref(), missing.as_os_str(), good.as_os_str()]);
+    // Assert
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l.len(), 2, "one line per input, in order");
+    assert_eq!(l[0]["file"], "/nonexistent/intake/missing.xml");
+    assert_eq!(l[0]["error"]["code"], "unreadable_file");
+    assert!(l[0]["error"]["message"].is_string());
+    assert!(l[0].get("document").is_none());
+    assert_eq!(l[1]["document"]["syntax"], "CII");
+}
+
+#[test]
+fn unsupported_file_gives_unsupported_document() {
+    // Arrange
+    let order_x = corpus("akretion-factur-x/tests/fixtures/xml/order-x-basic.xml");
+    let text = temp_file("notes.xml", b"just some text, not XML");
+    // Act
+    let out = run(&["extract".as_ref(), order_x.as_os_str(), text.as_os_str()]);
+    // Assert
+    assert_eq!(out.status.code(), Some(1));
+    let l = lines(&out);
+    assert_eq!(l.len(), 2);
+    for line in &l {
+        assert_eq!(line["error"]["code"], "unsupported_document", "{line}");
+    }
+}
+
+#[test]
+fn bad_usage_exits_2_with_nothing_on_stdout() {
+    // Arrange
+    let cases: &[&[&str]] = &[
+        &[],
+        &["extract"],
+        &["frobnicate", "a.xml"],
+        &["extract", "--bogus", "a.xml"],
+    ];
+    for args in cases {
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+        // Act
+        let out = run(&args);
+        // Assert
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn path_is_echoed_as_given() {
+    // Arrange: a relative path, run from the corpus directory.
+    let dir = corpus("");
+    // Act
+    let out = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .current_dir(&dir)
+        .args([
+            "extract",
+            "./en16931-cen-tc434/ubl/examples/ubl-tc434-creditnote1.xml",
+        ])
+        .output()
+        .expect("spawn intake");
+    // Assert
+    assert_eq!(out.status.code(), Some(0));
+    let l = lines(&out);
+    assert_eq!(
+        l[0]["file"],
+        "./en16931-cen-tc434/ubl/examples/ubl-tc434-creditnote1.xml"
+    );
+    assert_eq!(l[0]["document"]["kind"], "credit_note");
+}

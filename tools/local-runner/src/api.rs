@@ -1,0 +1,275 @@
+//! The API Gateway side: HTTP in, REST proxy event to the handler, HTTP out.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use intake_domain::Intake;
+use intake_http::{handle, problem_response, Route, ROUTES};
+use lambda_http::http::{Method, Response, StatusCode};
+use lambda_http::Body;
+use serde_json::{json, Map, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use crate::FUNCTION_TIMEOUT;
+
+/// API Gateway's payload limit.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+const STAGE: &str = "v1";
+
+pub(crate) async fn serve(
+    intake: Intake,
+    listener: TcpListener,
+    mut stopped: watch::Receiver<bool>,
+) {
+    if let Ok(address) = listener.local_addr() {
+        info!(%address, "API listening");
+    }
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => { warn!(%error, "accept failed"); continue; }
+            },
+            _ = stopped.changed() => return,
+        };
+        let intake = intake.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let intake = intake.clone();
+                async move { Ok::<_, Infallible>(gateway(&intake, request, peer).await) }
+            });
+            if let Err(error) = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+            {
+                warn!(%error, "connection error");
+            }
+        });
+    }
+}
+
+/// The route API Gateway would pick, with its path parameters.
+fn find_route(method: &Method, path: &str) -> Option<(&'static str, Route, Map<String, Value>)> {
+    ROUTES.iter().find_map(|(route_method, resource, route)| {
+        if route_method != method {
+            return None;
+        }
+        match_resource(resource, path).map(|parameters| (*resource, *route, parameters))
+    })
+}
+
+/// Matches a path against a resource template such as `/jobs/{id}/status`.
+fn match_resource(template: &str, path: &str) -> Option<Map<String, Value>> {
+    let mut parameters = Map::new();
+    let mut template_segments = template.split('/');
+    let mut path_segments = path.split('/');
+    loop {
+        match (template_segments.next(), path_segments.next()) {
+            (None, None) => return Some(parameters),
+            (Some(expected), Some(actual)) => {
+                if let Some(name) = expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    if actual.is_empty() {
+                        return None;
+                    }
+                    parameters.insert(name.to_owned(), Value::String(actual.to_owned()));
+                } else if expected != actual {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+fn simple_problem(status: StatusCode, code: &str, detail: &str) -> Response<Full<Bytes>> {
+    let body = json!({"type": "about:blank", "title": detail, "status": status.as_u16(), "detail": detail, "code": code});
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/problem+json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_default()
+}
+
+async fn gateway(
+    intake: &Intake,
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let Some((resource, route, parameters)) = find_route(&parts.method, &path) else {
+        // As the template's gateway response for unknown routes.
+        return simple_problem(StatusCode::NOT_FOUND, "not_found", "no such route");
+    };
+    let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return simple_problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "request_too_large",
+                "request body too large",
+            )
+        }
+    };
+    let event = rest_event(
+        &parts.method,
+        resource,
+        &path,
+        &parts,
+        parameters,
+        &body,
+        peer,
+    );
+    let request = match lambda_http::request::from_str(&event.to_string()) {
+        Ok(request) => request,
+        Err(error) => {
+            warn!(%error, "could not build the API Gateway event");
+            return simple_problem(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "request not understood",
+            );
+        }
+    };
+    let response =
+        match tokio::time::timeout(FUNCTION_TIMEOUT, handle(route, intake, request)).await {
+            Ok(response) => response,
+            Err(_) => {
+                return simple_problem(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "timeout",
+                    "the function timed out",
+                )
+            }
+        };
+    to_http(response)
+}
+
+/// The REST API proxy event (payload format 1.0) API Gateway sends.
+fn rest_event(
+    method: &Method,
+    resource: &str,
+    path: &str,
+    parts: &hyper::http::request::Parts,
+    path_parameters: Map<String, Value>,
+    body: &Bytes,
+    peer: SocketAddr,
+) -> Value {
+    let mut headers = Map::new();
+    let mut multi_value_headers: Map<String, Value> = Map::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers.insert(name.as_str().to_owned(), Value::String(value.clone()));
+        if let Value::Array(values) = multi_value_headers
+            .entry(name.as_str().to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            values.push(Value::String(value));
+        }
+    }
+    let mut query = Map::new();
+    let mut multi_query: Map<String, Value> = Map::new();
+    for pair in parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        query.insert(key.to_owned(), Value::String(value.to_owned()));
+        if let Value::Array(values) = multi_query
+            .entry(key.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()))
+        {
+            values.push(Value::String(value.to_owned()));
+        }
+    }
+    let (body, is_base64) = if body.is_empty() {
+        (Value::Null, false)
+    } else {
+        match std::str::from_utf8(body) {
+            Ok(text) => (Value::String(text.to_owned()), false),
+            Err(_) => (Value::String(base64_encode(body)), true),
+        }
+    };
+    let request_id = format!("{:032x}", rand::random::<u128>());
+    let or_null = |map: Map<String, Value>| {
+        if map.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(map)
+        }
+    };
+    json!({
+        "resource": resource,
+        "path": path,
+        "httpMethod": method.as_str(),
+        "headers": headers,
+        "multiValueHeaders": multi_value_headers,
+        "queryStringParameters": or_null(query),
+        "multiValueQueryStringParameters": or_null(multi_query),
+        "pathParameters": or_null(path_parameters),
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "resourceId": "local",
+            "resourcePath": resource,
+            "httpMethod": method.as_str(),
+            "path": format!("/{STAGE}{path}"),
+            "stage": STAGE,
+            "requestId": request_id,
+            "requestTimeEpoch": chrono::Utc::now().timestamp_millis(),
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": peer.ip().to_string(), "userAgent": parts.headers.get("user-agent").and_then(|v| v.to_str().ok())},
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn to_http(response: Response<Body>) -> Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => return problem_to_http(),
+    };
+    Response::from_parts(parts, Full::new(bytes))
+}
+
+fn problem_to_http() -> Response<Full<Bytes>> {
+    let error = intake_domain::AppError::Store(intake_domain::StoreError::new(
+        "response",
+        "unsupported body",
+    ));
+    to_http(problem_response(&error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_templates_capture_path_parameters() {
+        let parameters = match_resource("/jobs/{id}/status", "/jobs/job_1/status").expect("match");
+        assert_eq!(parameters["id"], "job_1");
+        assert!(match_resource("/jobs/{id}", "/jobs/job_1/status").is_none());
+        assert!(match_resource("/jobs/{id}", "/jobs/").is_none());
+        assert!(match_resource("/sessions", "/sessions").is_some_and(|p| p.is_empty()));
+    }
+}

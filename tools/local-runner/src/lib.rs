@@ -1,0 +1,109 @@
+//! Runs invoice-intake on one machine the way AWS runs it: an HTTP server
+//! that turns each request into the API Gateway REST event Lambda would get
+//! and calls the same handler, and pollers that feed the work queue to the
+//! worker the way Lambda's SQS event source mapping does (batches, partial
+//! batch failures, visibility timeouts, redrive by the queue itself).
+
+mod api;
+mod poller;
+pub mod tenants;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use intake_domain::Intake;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use poller::PollerConfig;
+
+/// How the runner behaves.
+#[derive(Clone, Debug)]
+pub struct RunnerConfig {
+    pub listen: SocketAddr,
+    pub poller: PollerConfig,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            poller: PollerConfig::default(),
+        }
+    }
+}
+
+/// A started runner; `stop` ends it.
+pub struct Running {
+    pub address: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting requests and polling, and waits for in-flight
+    /// batches to finish.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot read the work queue's attributes: {0}")]
+    Queue(String),
+}
+
+/// Starts the API server and the work-queue pollers.
+pub async fn start(
+    intake: Intake,
+    sqs: aws_sdk_sqs::Client,
+    work_queue_url: String,
+    config: RunnerConfig,
+) -> Result<Running, StartError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| StartError::Listen {
+        address: config.listen,
+        source,
+    })?;
+    let (shutdown, stopped) = watch::channel(false);
+    let queue = poller::Queue::resolve(sqs, work_queue_url)
+        .await
+        .map_err(StartError::Queue)?;
+    let mut tasks = vec![tokio::spawn(api::serve(
+        intake.clone(),
+        listener,
+        stopped.clone(),
+    ))];
+    for _ in 0..config.poller.concurrency.max(1) {
+        tasks.push(tokio::spawn(poller::poll(
+            intake.clone(),
+            queue.clone(),
+            config.poller.clone(),
+            stopped.clone(),
+        )));
+    }
+    Ok(Running {
+        address,
+        shutdown,
+        tasks,
+    })
+}
+
+/// The longest a handler may run, as the functions' `Timeout` in
+/// `template.yaml`.
+pub const FUNCTION_TIMEOUT: Duration = Duration::from_secs(30);

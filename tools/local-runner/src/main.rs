@@ -1,0 +1,83 @@
+//! `intake-local`: the whole API and its workers on this machine, against
+//! whatever AWS endpoints the environment names (the emulators of
+//! `make dev`, LocalStack, or a real account).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use intake_aws::{
+    build_ports, ensure_resources, Clients, DynamoStore, QueueSettings, ResourceNames,
+};
+use intake_domain::Intake;
+use intake_local::{tenants, RunnerConfig};
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let prefix = env_or("INTAKE_PREFIX", "intake-dev");
+    let listen: SocketAddr = env_or("INTAKE_LISTEN", "127.0.0.1:3000")
+        .parse()
+        .context("INTAKE_LISTEN must be host:port")?;
+    let settings = intake_aws::settings_from_env()?;
+    let sdk = intake_aws::load_sdk_config().await;
+    let clients = Clients::new(&sdk, intake_aws::force_path_style());
+
+    let queue = QueueSettings {
+        max_receive_count: settings.max_receive_count,
+        ..QueueSettings::default()
+    };
+    let resources = ensure_resources(&clients, &ResourceNames::with_prefix(&prefix), queue).await?;
+    let deployment = resources.deployment;
+
+    let store = DynamoStore::new(clients.dynamodb.clone(), &deployment.table);
+    let entries = match std::env::var("INTAKE_TENANTS_FILE") {
+        Ok(path) if !path.is_empty() => tenants::read_tenants_file(&path)?,
+        _ => {
+            let dev = tenants::generate("dev");
+            println!("No INTAKE_TENANTS_FILE: created tenant 'dev'");
+            println!("  x-api-key:      {}", dev.api_key);
+            println!(
+                "  webhook secret: {}",
+                dev.webhook_secret.as_deref().unwrap_or_default()
+            );
+            vec![dev]
+        }
+    };
+    tenants::register(&store, &entries).await?;
+
+    let ports = build_ports(&clients, &deployment, Arc::new(intake_worker::Engine));
+    let intake = Intake::new(ports, settings);
+    let running = intake_local::start(
+        intake,
+        clients.sqs.clone(),
+        deployment.work_queue_url.clone(),
+        RunnerConfig {
+            listen,
+            ..RunnerConfig::default()
+        },
+    )
+    .await?;
+    println!(
+        "invoice-intake API on http://{} (table {}, bucket {}, queue {})",
+        running.address, deployment.table, deployment.bucket, deployment.work_queue_url
+    );
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    running.stop().await;
+    Ok(())
+}
