@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use intake_tests::{sample_invoice, spawn_app};
+use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,5 +80,170 @@ async fn one_invoice_goes_through_the_six_steps() {
     let session = app.get(&format!("/sessions/{session_id}")).await;
     assert_eq!(session.body["status"], "submitted");
     assert_eq!(session.body["job_id"], job_id);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fifty_file_batch_completes_with_every_file_accounted_for() {
+    // Arrange
+    let app = spawn_app().await;
+    let invoice = sample_invoice();
+    let documents: Vec<(String, &str, Vec<u8>)> = (0..50)
+        .map(|i| {
+            (
+                format!("invoice-{i:02}.xml"),
+                "application/xml",
+                invoice.clone(),
+            )
+        })
+        .collect();
+    let documents: Vec<(&str, &str, Vec<u8>)> = documents
+        .iter()
+        .map(|(name, content_type, bytes)| (name.as_str(), *content_type, bytes.clone()))
+        .collect();
+    let session = app.confirmed_session(&documents).await;
+    let session_id = session["id"].as_str().expect("id");
+
+    // Act
+    let accepted = app.extract(session_id, None).await;
+    let job_id = accepted.body["job_id"].as_str().expect("job id");
+    let status = app.wait_for_job(job_id, Duration::from_secs(90)).await;
+
+    // Assert
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["progress"]["succeeded"], 50);
+    assert_eq!(status["files"].as_array().map(Vec::len), Some(50));
+    let result = app.get(&format!("/jobs/{job_id}/result")).await;
+    let results = result.body["results"].as_array().expect("results");
+    assert_eq!(results.len(), 50);
+    let mut names: Vec<&str> = results.iter().filter_map(|r| r["name"].as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 50, "each file exactly once");
+    assert!(results.iter().all(|r| r["document"]["syntax"] == "UBL"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_the_engine_rejects_fails_its_file_with_the_engine_code() {
+    // Arrange
+    let app = spawn_app().await;
+    let session = app
+        .confirmed_session(&[
+            ("good.xml", "application/xml", sample_invoice()),
+            (
+                "noise.bin",
+                "application/octet-stream",
+                b"\x00\x01 not an invoice".to_vec(),
+            ),
+        ])
+        .await;
+
+    // Act
+    let accepted = app.extract(session["id"].as_str().expect("id"), None).await;
+    let job_id = accepted.body["job_id"].as_str().expect("job id");
+    let status = app.wait_for_job(job_id, Duration::from_secs(30)).await;
+
+    // Assert
+    assert_eq!(status["status"], "partially_failed", "{status}");
+    let failed = status["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|file| file["name"] == "noise.bin")
+        .expect("noise.bin")
+        .clone();
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["error"]["code"], "unsupported_document");
+    assert_eq!(failed["attempts"], 1, "a rejected document is not retried");
+    let result = app.get(&format!("/jobs/{job_id}/result")).await;
+    let entry = result.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|entry| entry["name"] == "noise.bin")
+        .expect("noise.bin result")
+        .clone();
+    assert_eq!(entry["error"]["code"], "unsupported_document");
+    assert_eq!(entry["sha256"].as_str().map(str::len), Some(64));
+    assert!(
+        entry.get("invoice").is_none(),
+        "no invented invoice fields: {entry}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_above_the_inline_limit_is_a_redirect_to_the_same_json() {
+    // Arrange
+    let mut options = AppOptions::default();
+    options.settings.result_inline_limit = 64;
+    let app = spawn_app_with(options).await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let accepted = app.extract(session["id"].as_str().expect("id"), None).await;
+    let job_id = accepted.body["job_id"].as_str().expect("job id");
+    app.wait_for_job(job_id, Duration::from_secs(30)).await;
+
+    // Act
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = no_redirects
+        .get(app.url(&format!("/jobs/{job_id}/result")))
+        .header("x-api-key", &app.api_key)
+        .send()
+        .await
+        .expect("result");
+
+    // Assert
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let document: serde_json::Value = app
+        .http
+        .get(&location)
+        .send()
+        .await
+        .expect("pre-signed GET")
+        .json()
+        .await
+        .expect("the result JSON");
+    assert_eq!(document["job_id"], job_id);
+    assert_eq!(document["results"][0]["document"]["syntax"], "UBL");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_twice_is_harmless_and_upload_urls_can_be_fetched_again() {
+    // Arrange
+    let app = spawn_app().await;
+    let created = app.create_session(json!({})).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let session_id = created.body["id"].as_str().expect("id").to_owned();
+
+    // Act: no body means one file slot; its URL is served again by GET.
+    let fetched = app.get(&format!("/sessions/{session_id}")).await;
+    let slot = fetched.body["files"][0].clone();
+    app.upload(&slot, sample_invoice()).await;
+    let first = app.confirm(&session_id).await;
+    let second = app.confirm(&session_id).await;
+
+    // Assert
+    assert_eq!(created.body["files"].as_array().map(Vec::len), Some(1));
+    assert_eq!(slot["content_type"], "application/octet-stream");
+    assert!(slot["upload"]["url"].is_string());
+    assert_eq!(first.status, 200);
+    assert_eq!(second.status, 200, "{}", second.text);
+    assert_eq!(second.body["status"], "pending");
+    assert_eq!(first.body, second.body);
+    assert!(
+        second.body["files"][0].get("upload").is_none(),
+        "no upload URL once uploaded"
+    );
     app.stop().await;
 }

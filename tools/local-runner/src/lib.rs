@@ -89,7 +89,7 @@ pub async fn start(
         listener,
         stopped.clone(),
     ))];
-    for _ in 0..config.poller.concurrency.max(1) {
+    for _ in 0..config.poller.concurrency {
         tasks.push(tokio::spawn(poller::poll(
             intake.clone(),
             queue.clone(),

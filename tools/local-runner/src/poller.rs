@@ -20,7 +20,7 @@ use crate::FUNCTION_TIMEOUT;
 
 #[derive(Clone, Debug)]
 pub struct PollerConfig {
-    /// Concurrent pollers, like concurrent Lambda instances.
+    /// Concurrent pollers, like concurrent Lambda instances; 0 polls nothing.
     pub concurrency: usize,
     /// `BatchSize` of the event source mapping (1 to 10).
     pub batch_size: i32,

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# `make bench`: a bounded load test of the local stack.
+#   emulators up (left running if they already ran) -> release build of intake-local and
+#   intake-load -> intake-local in the background on a free loopback port, with its own
+#   resource prefix and tenants file -> intake-load (phase A: latency per API route under
+#   concurrent clients; phase B: submit->completed latency of single-file jobs)
+#   -> runner stopped, its resources deleted, emulators stopped if this script started them.
+#
+# Environment (all optional):
+#   CARGO_TARGET_DIR     where cargo builds (default <repo>/target)
+#   BENCH_INVOICE        the invoice uploaded by every session
+#                        (default <repo>/../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml)
+#   BENCH_RUST_LOG       RUST_LOG of the runner (default warn: per-request logging off)
+#   BENCH_TIMEOUT_SECS   hard limit for the load tool (default 600)
+#   BENCH_KEEP_RESOURCES=1  keep the bench-* table, bucket and queues on the emulators
+# Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50`
+# (see `intake-load --help`). The JSON line is saved under .local/bench/.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+EMU="$ROOT/scripts/emulators.sh"
+ENV_FILE="$ROOT/.local/emulators.env"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+INVOICE="${BENCH_INVOICE:-$ROOT/../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml}"
+RESULTS_DIR="$ROOT/.local/bench"
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+
+load_env() {
+  local key value
+  while IFS='=' read -r key value || [[ -n "$key" ]]; do
+    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    export "$key=$value"
+  done <"$1"
+}
+
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+stop_emulators=0
+runner_pid=""
+work_dir=""
+prefix=""
+
+stop_runner() {
+  [[ -n "$runner_pid" ]] || return 0
+  if kill -0 "$runner_pid" 2>/dev/null; then
+    say "stopping intake-local (pid $runner_pid)"
+    kill -INT "$runner_pid" 2>/dev/null || true
+    local n
+    for ((n = 0; n < 100; n++)); do   # up to 10 s: in-flight batches finish
+      kill -0 "$runner_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$runner_pid" 2>/dev/null; then
+      say "intake-local ignored SIGINT, sending SIGKILL"
+      kill -KILL "$runner_pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$runner_pid" 2>/dev/null || true
+  runner_pid=""
+}
+
+# Deletes this run's table, queues and bucket (only needed when the emulators keep running).
+delete_resources() {
+  local python="$ROOT/.local/venv/bin/python"
+  [[ -n "$prefix" && -x "$python" ]] || return 0
+  say "deleting the $prefix-* resources from the emulators"
+  timeout 120 "$python" - "$prefix" <<'PY' >&2 || say "WARNING: could not delete all $prefix-* resources"
+import os, sys
+import boto3
+from botocore.config import Config
+prefix = sys.argv[1]
+cfg = Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"})
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], config=cfg)
+sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"], config=cfg)
+ddb = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"], config=cfg)
+for name in (f"{prefix}-work", f"{prefix}-work-dlq"):
+    try:
+        sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
+    except Exception as error:
+        print(f"queue {name}: {error}")
+try:
+    ddb.delete_table(TableName=f"{prefix}-state")
+except Exception as error:
+    print(f"table {prefix}-state: {error}")
+bucket = f"{prefix}-files"
+try:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
+except Exception as error:
+    print(f"bucket {bucket}: {error}")
+PY
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_runner
+  if ((stop_emulators)); then
+    say "stopping the emulators"
+    "$EMU" stop || say "WARNING: stopping the emulators failed (see scripts/emulators.sh status)"
+  elif [[ "${BENCH_KEEP_RESOURCES:-0}" != 1 ]]; then
+    delete_resources
+  fi
+  [[ -n "$work_dir" ]] && rm -rf "$work_dir"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+started=$SECONDS
+[[ -r "$INVOICE" ]] || { say "ERROR: cannot read the invoice $INVOICE (set BENCH_INVOICE)"; exit 1; }
+
+# ---------------------------------------------------------------- emulators
+"$EMU" install
+if "$EMU" status >/dev/null 2>&1; then
+  say "emulators were already running: leaving them running afterwards"
+else
+  stop_emulators=1
+fi
+"$EMU" start
+load_env "$ENV_FILE"
+# Everything below talks to loopback only; never through a proxy from the environment.
+export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+
+# ---------------------------------------------------------------- build
+say "cargo build --release -p intake-local -p intake-load (target dir $TARGET_DIR)"
+CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-local -p intake-load
+RUNNER_BIN="$TARGET_DIR/release/intake-local"
+LOAD_BIN="$TARGET_DIR/release/intake-load"
+
+# ---------------------------------------------------------------- runner
+work_dir="$(mktemp -d "${TMPDIR:-/tmp}/intake-bench.XXXXXX")"
+prefix="bench-$(random_hex 3)-$RANDOM"
+tenant="bench-$(random_hex 3)"
+api_key="ik_bench_$(random_hex 16)"
+secret="whsec_$(head -c 24 /dev/urandom | base64 | tr -d '\n')"
+printf '[{"tenant": "%s", "api_key": "%s", "webhook_secret": "%s"}]\n' \
+  "$tenant" "$api_key" "$secret" >"$work_dir/tenants.json"
+
+runner_log="$work_dir/runner.log"
+say "starting intake-local (prefix $prefix, log $runner_log)"
+# Port 0: the kernel picks a free loopback port; the runner prints the address it got.
+INTAKE_LISTEN=127.0.0.1:0 \
+INTAKE_PREFIX="$prefix" \
+INTAKE_TENANTS_FILE="$work_dir/tenants.json" \
+INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1 \
+RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+  "$RUNNER_BIN" </dev/null >"$runner_log" 2>&1 &
+runner_pid=$!
+
+base_url=""
+deadline=$((SECONDS + 60))
+until [[ -n "$base_url" ]]; do
+  if ! kill -0 "$runner_pid" 2>/dev/null; then
+    say "intake-local exited during start-up:"
+    tail -n 40 "$runner_log" >&2 || true
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    say "intake-local did not start within 60 s:"
+    tail -n 40 "$runner_log" >&2 || true
+    exit 1
+  fi
+  base_url="$(sed -n 's#^invoice-intake API on \(http://127\.0\.0\.1:[0-9][0-9]*\).*#\1#p' "$runner_log" | head -n1)"
+  [[ -n "$base_url" ]] || sleep 0.2
+done
+
+# The API answers (an unknown session is a 404 problem for a valid key).
+deadline=$((SECONDS + 30))
+until code="$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' -m 5 \
+                -H "x-api-key: $api_key" "$base_url/sessions/ses_bench_probe")" && [[ "$code" == 404 ]]; do
+  if ((SECONDS >= deadline)); then
+    say "the API at $base_url does not answer as expected (last status: ${code:-none})"
+    tail -n 40 "$runner_log" >&2 || true
+    exit 1
+  fi
+  sleep 0.2
+done
+say "API answers on $base_url ($((SECONDS - started)) s so far)"
+
+# ---------------------------------------------------------------- load
+mkdir -p "$RESULTS_DIR"
+results="$RESULTS_DIR/bench-$(date -u +%Y%m%dT%H%M%SZ).json"
+load_started=$SECONDS
+load_rc=0
+timeout "${BENCH_TIMEOUT_SECS:-600}" "$LOAD_BIN" \
+  --url "$base_url" --api-key "$api_key" --invoice "$INVOICE" --json "$@" >"$results" || load_rc=$?
+
+say "load tool finished in $((SECONDS - load_started)) s (exit $load_rc); JSON: ${results#"$ROOT"/}"
+cat "$results"
+if grep -qiE 'panicked|ERROR' "$runner_log"; then
+  say "the runner logged errors (first lines):"
+  grep -iE 'panicked|ERROR' "$runner_log" | head -n 10 >&2 || true
+fi
+stop_runner
+say "bench took $((SECONDS - started)) s in all"
+if ((load_rc == 124)); then
+  say "FAILED: the load tool hit the ${BENCH_TIMEOUT_SECS:-600} s limit"
+elif ((load_rc != 0)); then
+  say "FAILED: the load tool reported problems (exit $load_rc); see above"
+fi
+exit "$load_rc"

@@ -1,0 +1,337 @@
+//! What goes wrong: early calls, failing workers, poison and duplicate
+//! messages. Nothing is lost and no terminal state moves.
+
+use std::time::Duration;
+
+use intake_domain::ids::{FileId, JobId, SessionId};
+use intake_domain::model::WorkMessage;
+use intake_domain::processing::{Delivery, DeliveryOutcome};
+use intake_domain::service::upload_key;
+use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp};
+use serde_json::{json, Value};
+
+async fn trail_events(app: &TestApp, session_id: &str) -> Vec<(String, Option<String>)> {
+    let session_id = SessionId::parse(session_id).expect("session id");
+    app.intake
+        .ports()
+        .audit
+        .trail(&app.tenant, &session_id)
+        .await
+        .expect("audit trail")
+        .into_iter()
+        .map(|entry| (entry.event, entry.detail))
+        .collect()
+}
+
+fn count(events: &[(String, Option<String>)], event: &str) -> usize {
+    events.iter().filter(|(name, _)| name == event).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirming_before_the_upload_names_the_missing_files() {
+    // Arrange
+    let app = spawn_app().await;
+    let created = app
+        .create_session(json!({"files": [
+            {"name": "a.xml", "content_type": "application/xml"},
+            {"name": "b.xml", "content_type": "application/xml"}]}))
+        .await;
+    let session_id = created.body["id"].as_str().expect("id");
+    app.upload(&created.body["files"][0], sample_invoice())
+        .await;
+
+    // Act
+    let confirmed = app.confirm(session_id).await;
+
+    // Assert
+    confirmed.assert_problem(409, "upload_missing");
+    assert_eq!(
+        confirmed.body["files"],
+        json!([created.body["files"][1]["id"]])
+    );
+    let session = app.get(&format!("/sessions/{session_id}")).await;
+    assert_eq!(session.body["status"], "awaiting_upload");
+    app.extract(session_id, None)
+        .await
+        .assert_problem(409, "session_not_confirmed");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_larger_than_declared_is_rejected_at_confirm() {
+    // Arrange
+    let app = spawn_app().await;
+    let created = app
+        .create_session(
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 10}]}),
+        )
+        .await;
+    let session_id = created.body["id"].as_str().expect("id");
+    app.upload(&created.body["files"][0], sample_invoice())
+        .await;
+
+    // Act
+    let confirmed = app.confirm(session_id).await;
+
+    // Assert
+    confirmed.assert_problem(413, "upload_too_large");
+    assert_eq!(
+        confirmed.body["files"],
+        json!([created.body["files"][0]["id"]])
+    );
+    let session = app.get(&format!("/sessions/{session_id}")).await;
+    assert_eq!(session.body["status"], "awaiting_upload");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_result_of_an_unfinished_job_is_a_conflict() {
+    // Arrange: no pollers, so the job stays queued.
+    let app = spawn_app_with(AppOptions {
+        pollers: 0,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let job_id = app
+        .extract(session["id"].as_str().expect("id"), None)
+        .await
+        .body["job_id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+
+    // Act
+    let result = app.get(&format!("/jobs/{job_id}/result")).await;
+    let status = app.get(&format!("/jobs/{job_id}/status")).await;
+
+    // Assert
+    result.assert_problem(409, "job_not_finished");
+    assert_eq!(status.body["status"], "queued");
+    assert_eq!(status.body["progress"]["queued"], 1);
+    assert_eq!(status.body["files"][0]["status"], "queued");
+    assert!(status.body.get("completed_at").is_none());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_that_fails_twice_then_succeeds_backs_off_and_completes() {
+    // Arrange: the first two reads of the upload fail.
+    let app = spawn_app_with(AppOptions {
+        failing_reads: 2,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id");
+
+    // Act
+    let job_id = app.extract(session_id, None).await.body["job_id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    let status = app.wait_for_job(&job_id, Duration::from_secs(30)).await;
+
+    // Assert
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["files"][0]["attempts"], 3);
+    let events = trail_events(&app, session_id).await;
+    let retries: Vec<&str> = events
+        .iter()
+        .filter(|(event, _)| event == "file.retry")
+        .filter_map(|(_, detail)| detail.as_deref())
+        .collect();
+    assert_eq!(retries.len(), 2, "{events:?}");
+    assert!(
+        retries[0].contains("next in 1 s") && retries[1].contains("next in 2 s"),
+        "{retries:?}"
+    );
+    assert!(app.dead_letters(Duration::from_secs(1)).await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_last_attempt_the_file_fails_and_the_message_is_dead_lettered() {
+    // Arrange: every read of the upload fails.
+    let app = spawn_app_with(AppOptions {
+        failing_reads: u32::MAX,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id");
+
+    // Act
+    let job_id = app.extract(session_id, None).await.body["job_id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    let status = app.wait_for_job(&job_id, Duration::from_secs(40)).await;
+    let dead = app.dead_letters(Duration::from_secs(20)).await;
+
+    // Assert
+    assert_eq!(status["status"], "failed", "{status}");
+    let file = &status["files"][0];
+    assert_eq!(file["status"], "failed");
+    assert_eq!(file["error"]["code"], "processing_failed");
+    assert!(
+        file["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("gave up after 3 attempts")),
+        "{file}"
+    );
+    assert_eq!(dead.len(), 1, "the message is kept in the DLQ");
+    let message: Value = serde_json::from_str(&dead[0]).expect("work message");
+    assert_eq!(message["file_id"], file["file_id"]);
+    let result = app.get(&format!("/jobs/{job_id}/result")).await;
+    assert_eq!(
+        result.body["results"][0]["error"]["code"],
+        "processing_failed"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_message_lands_in_the_dead_letter_queue() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    app.clients
+        .sqs
+        .send_message()
+        .queue_url(&app.resources.deployment.work_queue_url)
+        .message_body("{this is not a work message")
+        .send()
+        .await
+        .expect("send poison");
+    let dead = app.dead_letters(Duration::from_secs(30)).await;
+
+    // Assert
+    assert_eq!(dead, vec!["{this is not a work message".to_owned()]);
+    app.stop().await;
+}
+
+/// The work message the API sent for the first file of a session.
+fn work_message(app: &TestApp, session_id: &str, job_id: &str, file_id: &str) -> WorkMessage {
+    let session_id = SessionId::parse(session_id).expect("session id");
+    let file_id = FileId::parse(file_id).expect("file id");
+    WorkMessage {
+        v: WorkMessage::VERSION,
+        tenant: app.tenant.clone(),
+        object_key: upload_key(&app.tenant, &session_id, &file_id),
+        session_id,
+        job_id: JobId::parse(job_id).expect("job id"),
+        file_id,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_duplicate_delivery_does_not_move_a_finished_job() {
+    // Arrange
+    let app = spawn_app().await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id");
+    let file_id = session["files"][0]["id"].as_str().expect("file id");
+    let job_id = app.extract(session_id, None).await.body["job_id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    let before = app.wait_for_job(&job_id, Duration::from_secs(30)).await;
+
+    // Act: SQS delivers the same message again, twice.
+    let body =
+        serde_json::to_string(&work_message(&app, session_id, &job_id, file_id)).expect("json");
+    for _ in 0..2 {
+        app.clients
+            .sqs
+            .send_message()
+            .queue_url(&app.resources.deployment.work_queue_url)
+            .message_body(&body)
+            .send()
+            .await
+            .expect("send duplicate");
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    // Assert
+    let after = app.get(&format!("/jobs/{job_id}/status")).await.body;
+    assert_eq!(after, before);
+    let events = trail_events(&app, session_id).await;
+    assert_eq!(count(&events, "job.completed"), 1, "{events:?}");
+    assert_eq!(count(&events, "file.succeeded"), 1, "{events:?}");
+    assert!(
+        app.dead_letters(Duration::from_secs(1)).await.is_empty(),
+        "duplicates are consumed"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_workers_decide_the_job_exactly_once() {
+    // Arrange: no pollers; the test is the two workers.
+    let app = spawn_app_with(AppOptions {
+        pollers: 0,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[
+            ("a.xml", "application/xml", sample_invoice()),
+            ("b.xml", "application/xml", sample_invoice()),
+        ])
+        .await;
+    let session_id = session["id"].as_str().expect("id");
+    let job_id = app.extract(session_id, None).await.body["job_id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    let deliveries: Vec<Delivery> = session["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|file| Delivery {
+            message: work_message(
+                &app,
+                session_id,
+                &job_id,
+                file["id"].as_str().expect("file id"),
+            ),
+            receipt_handle: "unused".to_owned(),
+            receive_count: 1,
+        })
+        .collect();
+
+    // Act: every file delivered to four workers at once.
+    let outcomes = futures::future::join_all(
+        deliveries
+            .iter()
+            .flat_map(|delivery| std::iter::repeat_n(delivery, 4))
+            .map(|delivery| app.intake.process_delivery(delivery)),
+    )
+    .await;
+
+    // Assert
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| *outcome == DeliveryOutcome::Done),
+        "{outcomes:?}"
+    );
+    let status = app.get(&format!("/jobs/{job_id}/status")).await.body;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["progress"]["succeeded"], 2);
+    assert_eq!(status["progress"]["processing"], 0);
+    let events = trail_events(&app, session_id).await;
+    assert_eq!(count(&events, "job.completed"), 1, "{events:?}");
+    assert_eq!(count(&events, "file.succeeded"), 2, "{events:?}");
+    app.stop().await;
+}

@@ -1,0 +1,213 @@
+//! Authentication, tenant isolation and bad requests: each a problem+json
+//! with a stable code.
+
+use intake_tests::{sample_invoice, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_or_unknown_api_key_is_unauthorized() {
+    let app = spawn_app().await;
+    let missing = app.send(app.http.post(app.url("/sessions"))).await;
+    let unknown = app
+        .send(
+            app.http
+                .get(app.url("/sessions/ses_01J9Z5Q2V4N8K3M6P7R9T1W2X4"))
+                .header("x-api-key", "nope"),
+        )
+        .await;
+    missing.assert_problem(401, "unauthorized");
+    unknown.assert_problem(401, "unauthorized");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_tenants_session_and_job_do_not_exist() {
+    // Arrange
+    let app = spawn_app().await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id").to_owned();
+    let job_id = app.extract(&session_id, None).await.body["job_id"]
+        .as_str()
+        .expect("job")
+        .to_owned();
+    let as_other = |method: Method, path: String| {
+        app.http
+            .request(method, app.url(&path))
+            .header("x-api-key", &app.other_api_key)
+    };
+
+    // Act
+    let replies = vec![
+        (
+            app.send(as_other(Method::GET, format!("/sessions/{session_id}")))
+                .await,
+            "session_not_found",
+        ),
+        (
+            app.send(as_other(
+                Method::PATCH,
+                format!("/sessions/{session_id}/confirm"),
+            ))
+            .await,
+            "session_not_found",
+        ),
+        (
+            app.send(as_other(
+                Method::POST,
+                format!("/sessions/{session_id}/extract"),
+            ))
+            .await,
+            "session_not_found",
+        ),
+        (
+            app.send(as_other(Method::GET, format!("/jobs/{job_id}")))
+                .await,
+            "job_not_found",
+        ),
+        (
+            app.send(as_other(Method::GET, format!("/jobs/{job_id}/status")))
+                .await,
+            "job_not_found",
+        ),
+        (
+            app.send(as_other(Method::GET, format!("/jobs/{job_id}/result")))
+                .await,
+            "job_not_found",
+        ),
+    ];
+
+    // Assert
+    for (reply, code) in replies {
+        reply.assert_problem(404, code);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_unknown_ids_are_not_found() {
+    let app = spawn_app().await;
+    for (path, code) in [
+        (
+            "/sessions/ses_01J9Z5Q2V4N8K3M6P7R9T1W2X4",
+            "session_not_found",
+        ),
+        (
+            "/sessions/job_01J9Z5Q2V4N8K3M6P7R9T1W2X4",
+            "session_not_found",
+        ),
+        ("/sessions/..%2F..%2Fetc", "session_not_found"),
+        ("/jobs/job_01J9Z5Q2V4N8K3M6P7R9T1W2X4", "job_not_found"),
+        ("/jobs/1/result", "job_not_found"),
+    ] {
+        app.get(path).await.assert_problem(404, code);
+    }
+    let unknown_route = app.get("/invoices").await;
+    unknown_route.assert_problem(404, "not_found");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_session_requests_get_stable_codes() {
+    // Arrange
+    let app = spawn_app().await;
+    let file = |name: &str, content_type: &str| json!({"name": name, "content_type": content_type});
+    let too_many: Vec<_> = (0..2001)
+        .map(|i| file(&format!("{i}.xml"), "application/xml"))
+        .collect();
+    let cases = [
+        (json!({"files": []}), 400, "no_files"),
+        (json!({"files": too_many}), 400, "too_many_files"),
+        (
+            json!({"files": [file("", "application/xml")]}),
+            400,
+            "invalid_file_name",
+        ),
+        (
+            json!({"files": [file(&"n".repeat(256), "application/xml")]}),
+            400,
+            "invalid_file_name",
+        ),
+        (
+            json!({"files": [file("a\nb.xml", "application/xml")]}),
+            400,
+            "invalid_file_name",
+        ),
+        (
+            json!({"files": [file("a.png", "image/png")]}),
+            400,
+            "unsupported_content_type",
+        ),
+        (
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 0}]}),
+            400,
+            "invalid_file_size",
+        ),
+        (
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 1u64 << 40}]}),
+            413,
+            "file_too_large",
+        ),
+        (
+            json!({"files": [file("a.xml", "application/xml")], "colour": "red"}),
+            400,
+            "malformed_request",
+        ),
+        (
+            json!({"files": [{"name": "a.xml"}]}),
+            400,
+            "malformed_request",
+        ),
+        (json!({"files": "a.xml"}), 400, "malformed_request"),
+        (
+            json!({"webhook_url": "http://example.com/hook"}),
+            400,
+            "invalid_webhook_url",
+        ),
+        (
+            json!({"webhook_url": "not a url"}),
+            400,
+            "invalid_webhook_url",
+        ),
+        (json!({"metadata": [1, 2]}), 400, "invalid_metadata"),
+    ];
+
+    for (body, status, code) in cases {
+        // Act
+        let reply = app.create_session(body.clone()).await;
+        // Assert
+        assert_eq!(reply.status, status, "{body}: {}", reply.text);
+        reply.assert_problem(status, code);
+    }
+    let two_thousand: Vec<_> = (0..2000)
+        .map(|i| file(&format!("{i}.xml"), "application/xml"))
+        .collect();
+    let largest = app.create_session(json!({ "files": two_thousand })).await;
+    assert_eq!(largest.status, 201, "2000 files is the limit, not over it");
+    assert_eq!(largest.body["files"].as_array().map(Vec::len), Some(2000));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_is_not_json_is_a_bad_request() {
+    let app = spawn_app().await;
+    let broken = app
+        .send(
+            app.request(Method::POST, "/sessions")
+                .header("content-type", "application/json")
+                .body("{\"files\": ["),
+        )
+        .await;
+    let form = app
+        .send(
+            app.request(Method::POST, "/sessions")
+                .header("content-type", "text/plain")
+                .body("files"),
+        )
+        .await;
+    broken.assert_problem(400, "malformed_request");
+    form.assert_problem(400, "malformed_request");
+    app.stop().await;
+}

@@ -1,0 +1,1055 @@
+//! `intake-load`: a bounded load generator for the invoice-intake API.
+//!
+//! Phase A measures the latency of each API route under `--concurrency`
+//! concurrent clients (`--requests` requests per route); phase B measures
+//! submit→completed latency of `--jobs` single-file jobs (POST /extract until
+//! polling of /jobs/{id}/status first sees a terminal status), run
+//! `--job-concurrency` at a time. Everything is bounded: per-request timeout,
+//! per-job timeout, and an overall deadline (`--max-secs`) after which no new
+//! work starts.
+//!
+//! Only loopback addresses are ever contacted: `--url` and every pre-signed
+//! upload URL the API returns must point at 127.0.0.1 / localhost / ::1.
+//!
+//! Output: a table on stdout; with `--json` the table goes to stderr and one
+//! JSON line goes to stdout. Exit status: 0 when every request got its
+//! expected answer, 3 when some did not (numbers are printed anyway), 2 on bad
+//! usage, 1 when the run could not start.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use reqwest::{Method, Url};
+use serde_json::{json, Value};
+
+const USAGE: &str =
+    "usage: intake-load --url http://127.0.0.1:PORT --api-key KEY --invoice PATH [options]
+  --concurrency C        concurrent clients in phase A (default 16)
+  --requests N           requests per route in phase A (default 500; 0 skips phase A)
+  --jobs J               jobs in phase B (default 100; 0 skips phase B)
+  --job-concurrency K    jobs in flight in phase B (default 8)
+  --poll-ms MS           status polling interval in phase B (default 20)
+  --job-timeout-secs S   a job not terminal after S seconds counts as a timeout (default 60)
+  --drain-secs S         phase A: longest wait for its jobs to finish before /result (default 180)
+  --request-timeout-secs S  per-request timeout (default 30)
+  --max-secs S           overall deadline; no new work starts after it (default 420)
+  --json                 one JSON line on stdout (the table goes to stderr)";
+
+#[derive(Debug, Clone)]
+struct Args {
+    url: String,
+    api_key: String,
+    invoice: PathBuf,
+    concurrency: usize,
+    requests: usize,
+    jobs: usize,
+    job_concurrency: usize,
+    poll: Duration,
+    job_timeout: Duration,
+    drain: Duration,
+    request_timeout: Duration,
+    max: Duration,
+    json: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut url = None;
+    let mut api_key = None;
+    let mut invoice = None;
+    let mut args = Args {
+        url: String::new(),
+        api_key: String::new(),
+        invoice: PathBuf::new(),
+        concurrency: 16,
+        requests: 500,
+        jobs: 100,
+        job_concurrency: 8,
+        poll: Duration::from_millis(20),
+        job_timeout: Duration::from_secs(60),
+        drain: Duration::from_secs(180),
+        request_timeout: Duration::from_secs(30),
+        max: Duration::from_secs(420),
+        json: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        let number = |name: &str, text: String| {
+            text.parse::<u64>()
+                .map_err(|_| format!("{name}: not a number: {text}"))
+        };
+        match flag.as_str() {
+            "--url" => url = Some(value("--url")?),
+            "--api-key" => api_key = Some(value("--api-key")?),
+            "--invoice" => invoice = Some(PathBuf::from(value("--invoice")?)),
+            "--concurrency" => args.concurrency = number(&flag, value(&flag)?)? as usize,
+            "--requests" => args.requests = number(&flag, value(&flag)?)? as usize,
+            "--jobs" => args.jobs = number(&flag, value(&flag)?)? as usize,
+            "--job-concurrency" => args.job_concurrency = number(&flag, value(&flag)?)? as usize,
+            "--poll-ms" => args.poll = Duration::from_millis(number(&flag, value(&flag)?)?),
+            "--job-timeout-secs" => {
+                args.job_timeout = Duration::from_secs(number(&flag, value(&flag)?)?)
+            }
+            "--drain-secs" => args.drain = Duration::from_secs(number(&flag, value(&flag)?)?),
+            "--request-timeout-secs" => {
+                args.request_timeout = Duration::from_secs(number(&flag, value(&flag)?)?)
+            }
+            "--max-secs" => args.max = Duration::from_secs(number(&flag, value(&flag)?)?),
+            "--json" => args.json = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    args.url = url
+        .ok_or("--url is required")?
+        .trim_end_matches('/')
+        .to_owned();
+    args.api_key = api_key.ok_or("--api-key is required")?;
+    args.invoice = invoice.ok_or("--invoice is required")?;
+    if args.concurrency == 0 || args.job_concurrency == 0 {
+        return Err("concurrencies must be at least 1".into());
+    }
+    if args.poll.is_zero() {
+        return Err("--poll-ms must be at least 1".into());
+    }
+    let parsed = Url::parse(&args.url).map_err(|e| format!("--url: {e}"))?;
+    if !is_loopback(&parsed) {
+        return Err(format!(
+            "--url must point at a loopback address, not {}",
+            args.url
+        ));
+    }
+    Ok(args)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+// ----------------------------------------------------------------- HTTP
+
+/// A response, read whole, with the time from sending to the last body byte.
+struct Reply {
+    status: u16,
+    location: Option<String>,
+    body: Value,
+    text: String,
+}
+
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (Duration, Result<Reply, String>) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("x-api-key", &self.key);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let started = Instant::now();
+        let result = async {
+            let response = request.send().await.map_err(|e| describe(&e))?;
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let text = response.text().await.map_err(|e| describe(&e))?;
+            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+            Ok(Reply {
+                status,
+                location,
+                body,
+                text,
+            })
+        }
+        .await;
+        (started.elapsed(), result)
+    }
+
+    /// PUTs the bytes to a file's pre-signed URL with its headers.
+    async fn upload(&self, file: &Value, bytes: &[u8]) -> (Duration, Result<u16, String>) {
+        let started = Instant::now();
+        let result = async {
+            let upload = &file["upload"];
+            let url = upload["url"].as_str().ok_or("no upload.url in the file")?;
+            let parsed = Url::parse(url).map_err(|e| format!("upload url: {e}"))?;
+            if !is_loopback(&parsed) {
+                return Err(format!("refusing a non-loopback upload URL: {url}"));
+            }
+            let mut request = self.http.put(parsed).body(bytes.to_vec());
+            if let Some(headers) = upload["headers"].as_object() {
+                for (name, value) in headers {
+                    request = request.header(name.as_str(), value.as_str().unwrap_or_default());
+                }
+            }
+            let response = request.send().await.map_err(|e| describe(&e))?;
+            let status = response.status();
+            let text = response.text().await.unwrap_or_default();
+            if status.is_success() {
+                Ok(status.as_u16())
+            } else {
+                Err(format!("HTTP {status}: {}", snippet(&text)))
+            }
+        }
+        .await;
+        (started.elapsed(), result)
+    }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timeout".into()
+    } else if error.is_connect() {
+        format!("connect error: {error}")
+    } else {
+        format!("transport error: {error}")
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(200).collect()
+}
+
+// ----------------------------------------------------------------- statistics
+
+#[derive(Default)]
+struct RouteStats {
+    route: String,
+    count: usize,
+    errors: usize,
+    skipped: usize,
+    latencies_ms: Vec<f64>,
+    wall: Duration,
+    examples: Vec<String>,
+}
+
+struct Summary {
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+    mean: f64,
+}
+
+fn summarize(values: &[f64]) -> Option<Summary> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Nearest-rank percentile.
+    let pick = |p: f64| {
+        let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+        sorted[rank - 1]
+    };
+    Some(Summary {
+        p50: pick(0.50),
+        p90: pick(0.90),
+        p99: pick(0.99),
+        max: *sorted.last().unwrap_or(&0.0),
+        mean: sorted.iter().sum::<f64>() / sorted.len() as f64,
+    })
+}
+
+impl RouteStats {
+    fn throughput(&self) -> f64 {
+        let secs = self.wall.as_secs_f64();
+        if secs > 0.0 {
+            self.count as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    fn note_error(&mut self, message: String) {
+        self.errors += 1;
+        if self.examples.len() < 3 && !self.examples.contains(&message) {
+            self.examples.push(message);
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let s = summarize(&self.latencies_ms);
+        let f = |pick: fn(&Summary) -> f64| s.as_ref().map(|s| round(pick(s)));
+        json!({
+            "route": self.route,
+            "count": self.count,
+            "errors": self.errors,
+            "skipped": self.skipped,
+            "wall_s": round(self.wall.as_secs_f64()),
+            "rps": round(self.throughput()),
+            "p50_ms": f(|s| s.p50),
+            "p90_ms": f(|s| s.p90),
+            "p99_ms": f(|s| s.p99),
+            "max_ms": f(|s| s.max),
+            "mean_ms": f(|s| s.mean),
+            "error_examples": self.examples,
+        })
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// What one timed operation produced.
+struct Outcome<O> {
+    /// Time to a complete response; None when no response came (transport error).
+    elapsed: Option<Duration>,
+    /// Ok(output) when the answer was the expected one.
+    result: Result<O, String>,
+}
+
+/// Runs `op` on every input, `concurrency` at a time, and records the
+/// latency of each call under `route`. Inputs not started before the deadline
+/// are counted as skipped.
+async fn measure<I, O, F, Fut>(
+    route: &str,
+    inputs: Vec<I>,
+    concurrency: usize,
+    deadline: Instant,
+    op: F,
+) -> (RouteStats, Vec<O>)
+where
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Outcome<O>>,
+{
+    let started = Instant::now();
+    let op = &op;
+    let outcomes: Vec<Option<Outcome<O>>> = stream::iter(inputs)
+        .map(|input| async move {
+            if Instant::now() >= deadline {
+                None
+            } else {
+                Some(op(input).await)
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    let mut stats = RouteStats {
+        route: route.to_owned(),
+        wall: started.elapsed(),
+        ..RouteStats::default()
+    };
+    let mut outputs = Vec::new();
+    for outcome in outcomes {
+        let Some(outcome) = outcome else {
+            stats.skipped += 1;
+            continue;
+        };
+        stats.count += 1;
+        if let Some(elapsed) = outcome.elapsed {
+            stats.latencies_ms.push(elapsed.as_secs_f64() * 1000.0);
+        }
+        match outcome.result {
+            Ok(output) => outputs.push(output),
+            Err(message) => stats.note_error(message),
+        }
+    }
+    (stats, outputs)
+}
+
+/// Turns a reply into an outcome: the status must be one of `expected`.
+fn expect<O>(
+    (elapsed, reply): (Duration, Result<Reply, String>),
+    expected: &[u16],
+    output: impl FnOnce(&Reply) -> Result<O, String>,
+) -> Outcome<O> {
+    match reply {
+        Err(message) => Outcome {
+            elapsed: None,
+            result: Err(message),
+        },
+        Ok(reply) if !expected.contains(&reply.status) => Outcome {
+            elapsed: Some(elapsed),
+            result: Err(format!("HTTP {}: {}", reply.status, snippet(&reply.text))),
+        },
+        Ok(reply) => Outcome {
+            elapsed: Some(elapsed),
+            result: output(&reply),
+        },
+    }
+}
+
+fn is_terminal(status: &str) -> bool {
+    matches!(status, "succeeded" | "partially_failed" | "failed")
+}
+
+// ----------------------------------------------------------------- the phases
+
+struct Ctx {
+    api: Api,
+    args: Args,
+    invoice: Vec<u8>,
+    deadline: Instant,
+}
+
+impl Ctx {
+    fn session_body(&self) -> Value {
+        json!({"files": [{"name": "invoice.xml", "content_type": "application/xml", "size": self.invoice.len()}]})
+    }
+
+    async fn create_session(&self) -> Outcome<(String, Value)> {
+        let body = self.session_body();
+        expect(
+            self.api.call(Method::POST, "/sessions", Some(&body)).await,
+            &[201],
+            |reply| {
+                let id = reply.body["id"].as_str().ok_or("no id in the session")?;
+                let file = reply.body["files"][0].clone();
+                Ok((id.to_owned(), file))
+            },
+        )
+    }
+
+    async fn upload(&self, session: (String, Value)) -> Outcome<String> {
+        let (elapsed, result) = self.api.upload(&session.1, &self.invoice).await;
+        Outcome {
+            elapsed: result.is_ok().then_some(elapsed),
+            result: result.map(|_| session.0),
+        }
+    }
+
+    async fn confirm(&self, id: String) -> Outcome<String> {
+        expect(
+            self.api
+                .call(Method::PATCH, &format!("/sessions/{id}/confirm"), None)
+                .await,
+            &[200],
+            |_| Ok(id.clone()),
+        )
+    }
+
+    async fn extract(&self, id: &str) -> Outcome<String> {
+        expect(
+            self.api
+                .call(Method::POST, &format!("/sessions/{id}/extract"), None)
+                .await,
+            &[202],
+            |reply| {
+                reply.body["job_id"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| "no job_id in the 202".to_owned())
+            },
+        )
+    }
+
+    /// Session created, uploaded and confirmed (untimed set-up).
+    async fn confirmed_session(&self) -> Result<String, String> {
+        let created = self.create_session().await.result?;
+        let id = self.upload(created).await.result?;
+        self.confirm(id).await.result
+    }
+
+    async fn job_status(&self, job: &str) -> Result<String, String> {
+        let (_, reply) = self
+            .api
+            .call(Method::GET, &format!("/jobs/{job}/status"), None)
+            .await;
+        let reply = reply?;
+        if reply.status != 200 {
+            return Err(format!("HTTP {}: {}", reply.status, snippet(&reply.text)));
+        }
+        Ok(reply.body["status"].as_str().unwrap_or_default().to_owned())
+    }
+}
+
+struct PhaseA {
+    routes: Vec<RouteStats>,
+    jobs_total: usize,
+    jobs_finished: usize,
+    drain_wait: Duration,
+    wall: Duration,
+}
+
+async fn phase_a(ctx: &Ctx) -> PhaseA {
+    let n = ctx.args.requests;
+    let c = ctx.args.concurrency;
+    let started = Instant::now();
+    let mut routes = Vec::new();
+    progress(&format!(
+        "phase A: {n} requests per route, {c} concurrent clients"
+    ));
+
+    let (stats, sessions) = measure("POST /sessions", vec![(); n], c, ctx.deadline, |_| {
+        ctx.create_session()
+    })
+    .await;
+    routes.push(stats);
+
+    let (stats, uploaded) = measure("PUT upload (S3, not API)", sessions, c, ctx.deadline, |s| {
+        ctx.upload(s)
+    })
+    .await;
+    routes.push(stats);
+
+    let (stats, confirmed) = measure(
+        "PATCH /sessions/{id}/confirm",
+        uploaded,
+        c,
+        ctx.deadline,
+        |id| ctx.confirm(id),
+    )
+    .await;
+    routes.push(stats);
+
+    let (stats, _) = measure(
+        "GET /sessions/{id}",
+        confirmed.clone(),
+        c,
+        ctx.deadline,
+        |id| async move {
+            expect(
+                ctx.api
+                    .call(Method::GET, &format!("/sessions/{id}"), None)
+                    .await,
+                &[200],
+                |_| Ok(()),
+            )
+        },
+    )
+    .await;
+    routes.push(stats);
+
+    let (stats, jobs) = measure(
+        "POST /sessions/{id}/extract",
+        confirmed,
+        c,
+        ctx.deadline,
+        |id| async move { ctx.extract(&id).await },
+    )
+    .await;
+    routes.push(stats);
+
+    // Measured while the worker is busy with the jobs just submitted.
+    let (stats, _) = measure(
+        "GET /jobs/{id}/status",
+        jobs.clone(),
+        c,
+        ctx.deadline,
+        |job| async move {
+            expect(
+                ctx.api
+                    .call(Method::GET, &format!("/jobs/{job}/status"), None)
+                    .await,
+                &[200],
+                |_| Ok(()),
+            )
+        },
+    )
+    .await;
+    routes.push(stats);
+
+    // Wait (untimed, bounded) for the jobs to finish before asking for results.
+    let drain_started = Instant::now();
+    let drain_deadline = (drain_started + ctx.args.drain).min(ctx.deadline);
+    let mut pending = jobs.clone();
+    let mut finished = Vec::new();
+    progress(&format!(
+        "phase A: waiting for {} jobs to finish",
+        pending.len()
+    ));
+    while !pending.is_empty() && Instant::now() < drain_deadline {
+        let checked: Vec<(String, bool)> = stream::iter(pending)
+            .map(|job| async move {
+                let done = matches!(ctx.job_status(&job).await, Ok(s) if is_terminal(&s));
+                (job, done)
+            })
+            .buffer_unordered(c.min(4))
+            .collect()
+            .await;
+        pending = Vec::new();
+        for (job, done) in checked {
+            if done {
+                finished.push(job);
+            } else {
+                pending.push(job);
+            }
+        }
+        if !pending.is_empty() {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    let drain_wait = drain_started.elapsed();
+    progress(&format!(
+        "phase A: {} of {} jobs finished after {:.1} s",
+        finished.len(),
+        jobs.len(),
+        drain_wait.as_secs_f64()
+    ));
+
+    let (stats, _) = measure(
+        "GET /jobs/{id}/result",
+        finished.clone(),
+        c,
+        ctx.deadline,
+        |job| async move {
+            expect(
+                ctx.api
+                    .call(Method::GET, &format!("/jobs/{job}/result"), None)
+                    .await,
+                &[200, 303],
+                |reply| {
+                    if reply.status == 303 && reply.location.is_none() {
+                        Err("303 without Location".into())
+                    } else {
+                        Ok(())
+                    }
+                },
+            )
+        },
+    )
+    .await;
+    routes.push(stats);
+
+    PhaseA {
+        routes,
+        jobs_total: jobs.len(),
+        jobs_finished: finished.len(),
+        drain_wait,
+        wall: started.elapsed(),
+    }
+}
+
+#[derive(Default)]
+struct PhaseB {
+    requested: usize,
+    prepared: usize,
+    setup_errors: Vec<String>,
+    latencies_ms: Vec<f64>,
+    succeeded: usize,
+    partially_failed: usize,
+    failed: usize,
+    timeouts: usize,
+    errors: usize,
+    examples: Vec<String>,
+    polls: usize,
+    wall: Duration,
+}
+
+enum JobEnd {
+    Terminal {
+        status: String,
+        elapsed: Duration,
+        polls: usize,
+    },
+    Timeout {
+        polls: usize,
+    },
+    Error(String),
+}
+
+async fn run_job(ctx: &Ctx, session: String) -> JobEnd {
+    let started = Instant::now();
+    let job = match ctx.extract(&session).await.result {
+        Ok(job) => job,
+        Err(message) => return JobEnd::Error(format!("extract: {message}")),
+    };
+    let limit = started + ctx.args.job_timeout;
+    let mut polls = 0;
+    let mut next = Instant::now();
+    loop {
+        polls += 1;
+        match ctx.job_status(&job).await {
+            Ok(status) if is_terminal(&status) => {
+                return JobEnd::Terminal {
+                    status,
+                    elapsed: started.elapsed(),
+                    polls,
+                }
+            }
+            Ok(_) => {}
+            Err(message) => return JobEnd::Error(format!("status: {message}")),
+        }
+        if Instant::now() >= limit {
+            return JobEnd::Timeout { polls };
+        }
+        // Every `poll` from the previous poll's start (not after its answer).
+        next += ctx.args.poll;
+        let now = Instant::now();
+        if next > now {
+            tokio::time::sleep(next - now).await;
+        } else {
+            next = now;
+        }
+    }
+}
+
+async fn phase_b(ctx: &Ctx) -> PhaseB {
+    let j = ctx.args.jobs;
+    let mut out = PhaseB {
+        requested: j,
+        ..PhaseB::default()
+    };
+    progress(&format!(
+        "phase B: preparing {j} confirmed single-file sessions"
+    ));
+    let prepared: Vec<Result<String, String>> = stream::iter(0..j)
+        .map(|_| ctx.confirmed_session())
+        .buffer_unordered(ctx.args.concurrency)
+        .collect()
+        .await;
+    let mut sessions = Vec::new();
+    for result in prepared {
+        match result {
+            Ok(id) => sessions.push(id),
+            Err(message) => {
+                if out.setup_errors.len() < 3 {
+                    out.setup_errors.push(message);
+                }
+            }
+        }
+    }
+    out.prepared = sessions.len();
+    progress(&format!(
+        "phase B: {} jobs, {} in flight, polling every {} ms",
+        sessions.len(),
+        ctx.args.job_concurrency,
+        ctx.args.poll.as_millis()
+    ));
+    let started = Instant::now();
+    let ends: Vec<Option<JobEnd>> = stream::iter(sessions)
+        .map(|session| async move {
+            if Instant::now() >= ctx.deadline {
+                None
+            } else {
+                Some(run_job(ctx, session).await)
+            }
+        })
+        .buffer_unordered(ctx.args.job_concurrency)
+        .collect()
+        .await;
+    out.wall = started.elapsed();
+    for end in ends {
+        match end {
+            None => {
+                out.errors += 1;
+                if out.examples.len() < 3 {
+                    out.examples.push("not started: overall deadline".into());
+                }
+            }
+            Some(JobEnd::Terminal {
+                status,
+                elapsed,
+                polls,
+            }) => {
+                out.polls += polls;
+                out.latencies_ms.push(elapsed.as_secs_f64() * 1000.0);
+                match status.as_str() {
+                    "succeeded" => out.succeeded += 1,
+                    "partially_failed" => out.partially_failed += 1,
+                    _ => out.failed += 1,
+                }
+            }
+            Some(JobEnd::Timeout { polls }) => {
+                out.polls += polls;
+                out.timeouts += 1;
+            }
+            Some(JobEnd::Error(message)) => {
+                out.errors += 1;
+                if out.examples.len() < 3 && !out.examples.contains(&message) {
+                    out.examples.push(message);
+                }
+            }
+        }
+    }
+    out
+}
+
+impl PhaseB {
+    fn completed(&self) -> usize {
+        self.latencies_ms.len()
+    }
+    fn jobs_per_sec(&self) -> f64 {
+        let secs = self.wall.as_secs_f64();
+        if secs > 0.0 {
+            self.completed() as f64 / secs
+        } else {
+            0.0
+        }
+    }
+    fn problems(&self) -> usize {
+        self.errors
+            + self.timeouts
+            + self.failed
+            + self.partially_failed
+            + (self.requested - self.prepared)
+    }
+    fn to_json(&self) -> Value {
+        let s = summarize(&self.latencies_ms);
+        let f = |pick: fn(&Summary) -> f64| s.as_ref().map(|s| round(pick(s)));
+        json!({
+            "jobs": self.requested,
+            "prepared": self.prepared,
+            "completed": self.completed(),
+            "succeeded": self.succeeded,
+            "partially_failed": self.partially_failed,
+            "failed": self.failed,
+            "timeouts": self.timeouts,
+            "errors": self.errors,
+            "wall_s": round(self.wall.as_secs_f64()),
+            "jobs_per_s": round(self.jobs_per_sec()),
+            "status_polls": self.polls,
+            "p50_ms": f(|s| s.p50),
+            "p90_ms": f(|s| s.p90),
+            "p99_ms": f(|s| s.p99),
+            "max_ms": f(|s| s.max),
+            "mean_ms": f(|s| s.mean),
+            "setup_errors": self.setup_errors,
+            "error_examples": self.examples,
+        })
+    }
+}
+
+// ----------------------------------------------------------------- output
+
+fn progress(message: &str) {
+    eprintln!("[load] {message}");
+}
+
+fn ms(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
+}
+
+fn table(args: &Args, a: Option<&PhaseA>, b: Option<&PhaseB>) -> String {
+    let mut out = String::new();
+    if let Some(a) = a {
+        out += &format!(
+            "\nPhase A: API latency per route ({} concurrent clients, {} requests per route; ms)\n",
+            args.concurrency, args.requests
+        );
+        out += &format!(
+            "{:<30} {:>6} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            "route", "count", "errors", "req/s", "p50", "p90", "p99", "max"
+        );
+        for r in &a.routes {
+            let s = summarize(&r.latencies_ms);
+            out += &format!(
+                "{:<30} {:>6} {:>6} {:>8.1} {:>8} {:>8} {:>8} {:>8}{}\n",
+                r.route,
+                r.count,
+                r.errors,
+                r.throughput(),
+                ms(s.as_ref().map(|s| s.p50)),
+                ms(s.as_ref().map(|s| s.p90)),
+                ms(s.as_ref().map(|s| s.p99)),
+                ms(s.as_ref().map(|s| s.max)),
+                if r.skipped > 0 {
+                    format!("  ({} skipped: deadline)", r.skipped)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        out += &format!(
+            "jobs submitted in phase A: {}, finished before /result: {} (waited {:.1} s); phase A took {:.1} s\n",
+            a.jobs_total,
+            a.jobs_finished,
+            a.drain_wait.as_secs_f64(),
+            a.wall.as_secs_f64()
+        );
+        for r in &a.routes {
+            for example in &r.examples {
+                out += &format!("  error on {}: {example}\n", r.route);
+            }
+        }
+    }
+    if let Some(b) = b {
+        let s = summarize(&b.latencies_ms);
+        out += &format!(
+            "\nPhase B: submit->completed latency, single-file jobs ({} in flight, status polled every {} ms; ms)\n",
+            args.job_concurrency,
+            args.poll.as_millis()
+        );
+        out += &format!(
+            "{:>5} {:>9} {:>9} {:>7} {:>7} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
+            "jobs",
+            "completed",
+            "succeeded",
+            "partial",
+            "failed",
+            "timeouts",
+            "errors",
+            "jobs/s",
+            "p50",
+            "p90",
+            "p99",
+            "max"
+        );
+        out += &format!(
+            "{:>5} {:>9} {:>9} {:>7} {:>7} {:>8} {:>6} {:>8.2} {:>8} {:>8} {:>8} {:>8}\n",
+            b.requested,
+            b.completed(),
+            b.succeeded,
+            b.partially_failed,
+            b.failed,
+            b.timeouts,
+            b.errors,
+            b.jobs_per_sec(),
+            ms(s.as_ref().map(|s| s.p50)),
+            ms(s.as_ref().map(|s| s.p90)),
+            ms(s.as_ref().map(|s| s.p99)),
+            ms(s.as_ref().map(|s| s.max)),
+        );
+        out += &format!(
+            "phase B took {:.1} s ({} status polls)\n",
+            b.wall.as_secs_f64(),
+            b.polls
+        );
+        for example in &b.setup_errors {
+            out += &format!("  set-up error: {example}\n");
+        }
+        for example in &b.examples {
+            out += &format!("  job error: {example}\n");
+        }
+    }
+    out
+}
+
+// ----------------------------------------------------------------- main
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("intake-load: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let invoice = match std::fs::read(&args.invoice) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!(
+                "intake-load: cannot read {}: {error}",
+                args.invoice.display()
+            );
+            return ExitCode::from(1);
+        }
+    };
+    let http = match reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(args.request_timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(args.concurrency.max(args.job_concurrency) * 2)
+        .build()
+    {
+        Ok(http) => http,
+        Err(error) => {
+            eprintln!("intake-load: cannot build the HTTP client: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let started = Instant::now();
+    let ctx = Ctx {
+        api: Api {
+            http,
+            base: args.url.clone(),
+            key: args.api_key.clone(),
+        },
+        args: args.clone(),
+        invoice,
+        deadline: started + args.max,
+    };
+
+    // The API must answer and accept the key before anything is measured.
+    match ctx
+        .api
+        .call(Method::GET, "/sessions/ses_doesnotexist", None)
+        .await
+    {
+        (_, Ok(reply)) if reply.status == 401 => {
+            eprintln!("intake-load: the API rejects the key (401)");
+            return ExitCode::from(1);
+        }
+        (_, Ok(_)) => {}
+        (_, Err(message)) => {
+            eprintln!(
+                "intake-load: the API at {} does not answer: {message}",
+                args.url
+            );
+            return ExitCode::from(1);
+        }
+    }
+
+    let a = if args.requests > 0 {
+        Some(phase_a(&ctx).await)
+    } else {
+        None
+    };
+    let b = if args.jobs > 0 {
+        Some(phase_b(&ctx).await)
+    } else {
+        None
+    };
+
+    let text = table(&args, a.as_ref(), b.as_ref());
+    let problems = a.as_ref().map_or(0, |a| {
+        a.routes.iter().map(|r| r.errors + r.skipped).sum::<usize>()
+            + (a.jobs_total - a.jobs_finished)
+    }) + b.as_ref().map_or(0, PhaseB::problems);
+    if args.json {
+        eprint!("{text}");
+        let line = json!({
+            "config": {
+                "url": args.url,
+                "concurrency": args.concurrency,
+                "requests_per_route": args.requests,
+                "jobs": args.jobs,
+                "job_concurrency": args.job_concurrency,
+                "poll_ms": args.poll.as_millis() as u64,
+                "invoice_bytes": ctx.invoice.len(),
+            },
+            "phase_a": a.as_ref().map(|a| json!({
+                "routes": a.routes.iter().map(RouteStats::to_json).collect::<Vec<_>>(),
+                "jobs_submitted": a.jobs_total,
+                "jobs_finished": a.jobs_finished,
+                "drain_wait_s": round(a.drain_wait.as_secs_f64()),
+                "wall_s": round(a.wall.as_secs_f64()),
+            })),
+            "phase_b": b.as_ref().map(PhaseB::to_json),
+            "total_s": round(started.elapsed().as_secs_f64()),
+            "problems": problems,
+        });
+        println!("{line}");
+    } else {
+        print!("{text}");
+        println!("total {:.1} s", started.elapsed().as_secs_f64());
+    }
+    if problems > 0 {
+        eprintln!("intake-load: {problems} requests/jobs did not get the expected answer");
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
