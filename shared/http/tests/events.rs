@@ -1,0 +1,89 @@
+//! The sample API Gateway events in `events/` and the routes of
+//! `template.yaml` agree with the routing table the handlers serve.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use intake_http::ROUTES;
+use lambda_http::RequestExt;
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn routes() -> BTreeSet<(String, String)> {
+    ROUTES
+        .iter()
+        .map(|(method, resource, _)| (method.to_string(), (*resource).to_owned()))
+        .collect()
+}
+
+#[test]
+fn every_sample_event_is_a_request_of_a_known_route() {
+    let directory = repo_root().join("events/apigw");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&directory).expect("events/apigw") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("event file");
+        let event: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let request = lambda_http::request::from_str(&text).unwrap_or_else(|error| {
+            panic!("{}: not an API Gateway event: {error}", path.display())
+        });
+        let resource = event["resource"].as_str().expect("resource").to_owned();
+        let method = request.method().to_string();
+        assert!(
+            routes().contains(&(method.clone(), resource.clone())),
+            "{}: {method} {resource} is not a route",
+            path.display()
+        );
+        if resource.contains("{id}") {
+            let id = request.path_parameters_ref().and_then(|p| p.first("id"));
+            assert!(
+                id.is_some_and(|id| !id.is_empty()),
+                "{}: no id",
+                path.display()
+            );
+        }
+        assert!(
+            request.headers().contains_key("x-api-key"),
+            "{}",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(seen >= ROUTES.len(), "only {seen} sample events");
+}
+
+#[test]
+fn the_template_declares_exactly_the_routes_the_handlers_serve() {
+    let template =
+        std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    let lines: Vec<&str> = template.lines().map(str::trim).collect();
+    let declared: BTreeSet<(String, String)> = lines
+        .windows(2)
+        .filter_map(|pair| {
+            let path = pair[0].strip_prefix("Path: ")?;
+            let method = pair[1].strip_prefix("Method: ")?;
+            Some((method.to_ascii_uppercase(), path.to_owned()))
+        })
+        .collect();
+    assert_eq!(declared, routes());
+}
+
+#[test]
+fn every_function_of_the_template_is_a_crate_of_the_workspace() {
+    let template =
+        std::fs::read_to_string(repo_root().join("template.yaml")).expect("template.yaml");
+    let binaries: Vec<&str> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Binary: "))
+        .collect();
+    assert_eq!(binaries.len(), 7, "{binaries:?}");
+    for binary in binaries {
+        let manifest = repo_root()
+            .join("functions")
+            .join(binary)
+            .join("Cargo.toml");
+        assert!(manifest.exists(), "no crate for {binary}");
+    }
+}
