@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use intake_aws::{
-    build_ports, ensure_resources, Clients, DynamoStore, QueueSettings, ResourceNames, Resources,
+    build_ports, ensure_resources, Clients, Deployment, DynamoStore, QueueSettings, ResourceNames,
 };
 use intake_domain::model::UploadInfo;
 use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult};
@@ -27,9 +27,11 @@ pub struct TestApp {
     pub base_url: String,
     pub api_key: String,
     pub other_api_key: String,
+    /// The operators' key for `/admin` routes.
+    pub admin_key: String,
     pub http: reqwest::Client,
     pub clients: Clients,
-    pub resources: Resources,
+    pub deployment: Deployment,
     pub intake: Intake,
     pub tenant: String,
     running: Option<Running>,
@@ -90,7 +92,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let sdk = intake_aws::load_sdk_config().await;
     let clients = Clients::new(&sdk, true);
     let prefix = format!("it-{}", random_hex(6));
-    let resources = ensure_resources(
+    let deployment = ensure_resources(
         &clients,
         &ResourceNames::with_prefix(&prefix),
         QueueSettings {
@@ -101,10 +103,15 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     .await
     .expect("create the test's resources on the emulators");
 
-    let store = DynamoStore::new(clients.dynamodb.clone(), &resources.deployment.table);
+    let store = DynamoStore::new(clients.dynamodb.clone(), &deployment.table);
     let tenant = format!("tenant-{}", random_hex(4));
     let api_key = format!("key-{}", random_hex(16));
     let other_api_key = format!("key-{}", random_hex(16));
+    let admin_key = format!("admin-{}", random_hex(16));
+    store
+        .put_admin_key(&admin_key)
+        .await
+        .expect("register the admin key");
     for (id, key) in [
         (&tenant, &api_key),
         (&format!("other-{tenant}"), &other_api_key),
@@ -119,11 +126,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             .expect("register tenant");
     }
 
-    let mut ports = build_ports(
-        &clients,
-        &resources.deployment,
-        Arc::new(intake_worker::Engine),
-    );
+    let mut ports = build_ports(&clients, &deployment, Arc::new(intake_worker::Engine));
     if options.failing_reads > 0 {
         ports.objects = Arc::new(FailingReads {
             inner: ports.objects,
@@ -134,7 +137,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let running = intake_local::start(
         intake.clone(),
         clients.sqs.clone(),
-        resources.deployment.work_queue_url.clone(),
+        deployment.work_queue_url.clone(),
         RunnerConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             poller: PollerConfig {
@@ -150,9 +153,10 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         base_url: format!("http://{}", running.address),
         api_key,
         other_api_key,
+        admin_key,
         http: reqwest::Client::new(),
         clients,
-        resources,
+        deployment,
         intake,
         tenant,
         running: Some(running),
@@ -362,10 +366,10 @@ impl TestApp {
                 .clients
                 .sqs
                 .receive_message()
-                .queue_url(&self.resources.work_dlq_url)
+                .queue_url(&self.deployment.work_dlq_url)
                 .max_number_of_messages(10)
                 .wait_time_seconds(1)
-                .visibility_timeout(30)
+                .visibility_timeout(1)
                 .send()
                 .await
                 .expect("receive from the DLQ");

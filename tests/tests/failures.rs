@@ -206,7 +206,7 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
     app.clients
         .sqs
         .send_message()
-        .queue_url(&app.resources.deployment.work_queue_url)
+        .queue_url(&app.deployment.work_queue_url)
         .message_body("{this is not a work message")
         .send()
         .await
@@ -254,7 +254,7 @@ async fn a_late_duplicate_delivery_does_not_move_a_finished_job() {
         app.clients
             .sqs
             .send_message()
-            .queue_url(&app.resources.deployment.work_queue_url)
+            .queue_url(&app.deployment.work_queue_url)
             .message_body(&body)
             .send()
             .await
@@ -333,5 +333,58 @@ async fn racing_workers_decide_the_job_exactly_once() {
     let events = trail_events(&app, session_id).await;
     assert_eq!(count(&events, "job.completed"), 1, "{events:?}");
     assert_eq!(count(&events, "file.succeeded"), 2, "{events:?}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_lists_and_replays_dead_letters() {
+    // Arrange: a poison message has reached the DLQ.
+    let app = spawn_app().await;
+    app.clients
+        .sqs
+        .send_message()
+        .queue_url(&app.deployment.work_queue_url)
+        .message_body("poison")
+        .send()
+        .await
+        .expect("send poison");
+    assert_eq!(app.dead_letters(Duration::from_secs(30)).await.len(), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
+    let as_admin = |method: reqwest::Method, path: &str| {
+        app.http
+            .request(method, app.url(path))
+            .header("x-api-key", &app.admin_key)
+    };
+
+    // Act
+    let as_tenant = app.get("/admin/dead-letters").await;
+    let listed = app
+        .send(as_admin(reqwest::Method::GET, "/admin/dead-letters"))
+        .await;
+    let replayed = app
+        .send(
+            as_admin(reqwest::Method::POST, "/admin/dead-letters/replay")
+                .json(&json!({"limit": 10})),
+        )
+        .await;
+
+    // Assert
+    as_tenant.assert_problem(401, "unauthorized");
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    let letters = listed.body["dead_letters"]
+        .as_array()
+        .expect("dead letters");
+    assert_eq!(letters.len(), 1, "{}", listed.text);
+    assert_eq!(letters[0]["body"], "poison");
+    assert_eq!(replayed.status, 200, "{}", replayed.text);
+    assert_eq!(replayed.body["replayed"], json!([letters[0]["message_id"]]));
+    let again = app
+        .send(as_admin(reqwest::Method::GET, "/admin/dead-letters"))
+        .await;
+    assert_eq!(
+        again.body["dead_letters"],
+        json!([]),
+        "moved back to the work queue"
+    );
     app.stop().await;
 }

@@ -63,18 +63,11 @@ impl Default for QueueSettings {
     }
 }
 
-/// What the bootstrap created or found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resources {
-    pub deployment: Deployment,
-    pub work_dlq_url: String,
-}
-
 pub async fn ensure_resources(
     clients: &Clients,
     names: &ResourceNames,
     queue: QueueSettings,
-) -> Result<Resources, BootstrapError> {
+) -> Result<Deployment, BootstrapError> {
     ensure_table(&clients.dynamodb, &names.table).await?;
     ensure_bucket(&clients.s3, &names.bucket).await?;
     let work_dlq_url = create_queue(
@@ -118,12 +111,10 @@ pub async fn ensure_resources(
         ]),
     )
     .await?;
-    Ok(Resources {
-        deployment: Deployment {
-            table: names.table.clone(),
-            bucket: names.bucket.clone(),
-            work_queue_url,
-        },
+    Ok(Deployment {
+        table: names.table.clone(),
+        bucket: names.bucket.clone(),
+        work_queue_url,
         work_dlq_url,
     })
 }

@@ -19,6 +19,7 @@ pub struct Deployment {
     pub table: String,
     pub bucket: String,
     pub work_queue_url: String,
+    pub work_dlq_url: String,
 }
 
 impl Deployment {
@@ -27,6 +28,7 @@ impl Deployment {
             table: required("INTAKE_TABLE")?,
             bucket: required("INTAKE_BUCKET")?,
             work_queue_url: required("INTAKE_WORK_QUEUE_URL")?,
+            work_dlq_url: required("INTAKE_WORK_DLQ_URL")?,
         })
     }
 }
@@ -51,6 +53,19 @@ fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|value| value == "1" || value.eq_ignore_ascii_case("true"))
 }
 
+/// The contract promises sessions of at least 2000 files.
+fn max_files_per_session(default: usize) -> Result<usize, ConfigError> {
+    const NAME: &str = "INTAKE_MAX_FILES_PER_SESSION";
+    let value = number(NAME, default as u64)?;
+    if value < 2000 {
+        return Err(ConfigError::Invalid {
+            name: NAME,
+            value: format!("{value} (the contract's minimum is 2000)"),
+        });
+    }
+    Ok(value as usize)
+}
+
 /// The service's limits, each overridable by an `INTAKE_…` variable.
 pub fn settings_from_env() -> Result<Settings, ConfigError> {
     let defaults = Settings::default();
@@ -60,10 +75,7 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
             defaults.upload_url_ttl.as_secs(),
         )?),
         max_file_bytes: number("INTAKE_MAX_FILE_BYTES", defaults.max_file_bytes)?,
-        max_files_per_session: number(
-            "INTAKE_MAX_FILES_PER_SESSION",
-            defaults.max_files_per_session as u64,
-        )? as usize,
+        max_files_per_session: max_files_per_session(defaults.max_files_per_session)?,
         result_inline_limit: number("INTAKE_RESULT_INLINE_LIMIT", defaults.result_inline_limit)?,
         result_url_ttl: defaults.result_url_ttl,
         max_receive_count: number(

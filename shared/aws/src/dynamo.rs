@@ -5,6 +5,7 @@
 //! | item | pk | sk |
 //! |---|---|---|
 //! | tenant | `KEY#<sha256(api key)>` | `TENANT` |
+//! | operator key | `KEY#<sha256(api key)>` | `ADMIN` |
 //! | session | `T#<tenant>#S#<session>` | `SESSION` |
 //! | file | `T#<tenant>#S#<session>` | `FILE#<file>` |
 //! | job | `T#<tenant>#J#<job>` | `JOB` |
@@ -81,6 +82,7 @@ fn audit_pk(tenant: &str, session: &SessionId) -> String {
 const SESSION_SK: &str = "SESSION";
 const JOB_SK: &str = "JOB";
 const TENANT_SK: &str = "TENANT";
+const ADMIN_SK: &str = "ADMIN";
 const IDEMPOTENCY_SK: &str = "IDEM";
 
 fn store_error<E: std::error::Error + 'static>(
@@ -127,6 +129,18 @@ impl DynamoStore {
             .send()
             .await
             .map_err(|e| store_error("put_tenant", e))?;
+        Ok(())
+    }
+
+    /// Registers an operator's API key for the `/admin` routes.
+    pub async fn put_admin_key(&self, api_key: &str) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::key(tenant_pk(api_key), ADMIN_SK)))
+            .send()
+            .await
+            .map_err(|e| store_error("put_admin_key", e))?;
         Ok(())
     }
 
@@ -496,6 +510,13 @@ impl TenantDirectory for DynamoStore {
             id: req_s(&item, "tenant")?.to_owned(),
             webhook_secret: get_s(&item, "webhook_secret").map(str::to_owned),
         }))
+    }
+
+    async fn is_admin_key(&self, api_key: &str) -> StoreResult<bool> {
+        Ok(self
+            .get(tenant_pk(api_key), ADMIN_SK, "find_admin_key")
+            .await?
+            .is_some())
     }
 }
 

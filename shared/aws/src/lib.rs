@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use intake_domain::ports::{DocumentEngine, Ports};
 
-pub use bootstrap::{ensure_resources, QueueSettings, ResourceNames, Resources};
+pub use bootstrap::{ensure_resources, QueueSettings, ResourceNames};
 pub use config::{force_path_style, load_sdk_config, settings_from_env, Deployment};
 pub use dynamo::DynamoStore;
 pub use s3::S3Objects;
-pub use sqs::SqsWorkQueue;
+pub use sqs::{SqsDeadLetters, SqsWorkQueue};
 
 /// The AWS clients, built once per cold start.
 #[derive(Clone, Debug)]
@@ -62,6 +62,11 @@ pub fn build_ports(
         objects: Arc::new(S3Objects::new(clients.s3.clone(), &deployment.bucket)),
         queue: Arc::new(SqsWorkQueue::new(
             clients.sqs.clone(),
+            &deployment.work_queue_url,
+        )),
+        dead_letters: Arc::new(SqsDeadLetters::new(
+            clients.sqs.clone(),
+            &deployment.work_dlq_url,
             &deployment.work_queue_url,
         )),
         engine,

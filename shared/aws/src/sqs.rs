@@ -8,7 +8,7 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
 use intake_domain::model::WorkMessage;
-use intake_domain::ports::{StoreResult, WorkQueue};
+use intake_domain::ports::{DeadLetter, DeadLetterQueue, StoreResult, WorkQueue};
 use intake_domain::StoreError;
 
 /// SQS's limit on entries in one SendMessageBatch.
@@ -98,5 +98,146 @@ impl WorkQueue for SqsWorkQueue {
             .await
             .map_err(|e| StoreError::new("retry_after", DisplayErrorContext(e)))?;
         Ok(())
+    }
+}
+
+/// The work queue's dead-letter queue, and the way back from it.
+#[derive(Clone, Debug)]
+pub struct SqsDeadLetters {
+    client: Client,
+    dlq_url: String,
+    work_queue_url: String,
+}
+
+/// How long a listed or moving dead letter stays hidden from others.
+const HOLD: Duration = Duration::from_secs(30);
+
+impl SqsDeadLetters {
+    pub fn new(client: Client, dlq_url: &str, work_queue_url: &str) -> Self {
+        Self {
+            client,
+            dlq_url: dlq_url.to_owned(),
+            work_queue_url: work_queue_url.to_owned(),
+        }
+    }
+
+    async fn receive(&self) -> StoreResult<Vec<aws_sdk_sqs::types::Message>> {
+        let output = self
+            .client
+            .receive_message()
+            .queue_url(&self.dlq_url)
+            .max_number_of_messages(BATCH_LIMIT as i32)
+            .visibility_timeout(HOLD.as_secs() as i32)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .map_err(|e| StoreError::new("receive_dead_letters", DisplayErrorContext(e)))?;
+        Ok(output.messages.unwrap_or_default())
+    }
+
+    /// Makes held messages visible again at once.
+    async fn release(&self, receipt_handles: &[String]) -> StoreResult<()> {
+        for handle in receipt_handles {
+            self.client
+                .change_message_visibility()
+                .queue_url(&self.dlq_url)
+                .receipt_handle(handle)
+                .visibility_timeout(0)
+                .send()
+                .await
+                .map_err(|e| StoreError::new("release_dead_letter", DisplayErrorContext(e)))?;
+        }
+        Ok(())
+    }
+}
+
+fn dead_letter(message: &aws_sdk_sqs::types::Message) -> DeadLetter {
+    use aws_sdk_sqs::types::MessageSystemAttributeName as Attribute;
+    let attribute = |name: Attribute| {
+        message
+            .attributes()
+            .and_then(|attributes| attributes.get(&name))
+    };
+    DeadLetter {
+        message_id: message.message_id().unwrap_or_default().to_owned(),
+        body: message.body().unwrap_or_default().to_owned(),
+        receive_count: attribute(Attribute::ApproximateReceiveCount)
+            .and_then(|count| count.parse().ok())
+            .unwrap_or(0),
+        sent_at: attribute(Attribute::SentTimestamp)
+            .and_then(|millis| millis.parse().ok())
+            .and_then(chrono::DateTime::from_timestamp_millis),
+    }
+}
+
+#[async_trait]
+impl DeadLetterQueue for SqsDeadLetters {
+    async fn peek(&self, limit: usize) -> StoreResult<Vec<DeadLetter>> {
+        let mut letters: Vec<DeadLetter> = Vec::new();
+        let mut held = Vec::new();
+        // Messages stay held while we read on, so each receive brings new
+        // ones; an empty receive means we have seen them all.
+        while letters.len() < limit {
+            let batch = self.receive().await?;
+            if batch.is_empty() {
+                break;
+            }
+            for message in &batch {
+                held.extend(message.receipt_handle().map(str::to_owned));
+                let letter = dead_letter(message);
+                if letters.len() < limit
+                    && !letters
+                        .iter()
+                        .any(|seen| seen.message_id == letter.message_id)
+                {
+                    letters.push(letter);
+                }
+            }
+        }
+        self.release(&held).await?;
+        Ok(letters)
+    }
+
+    async fn redrive(
+        &self,
+        message_ids: Option<&[String]>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>> {
+        let mut moved = Vec::new();
+        let mut skipped = Vec::new();
+        while moved.len() < limit {
+            let batch = self.receive().await?;
+            if batch.is_empty() {
+                break;
+            }
+            for message in batch {
+                let id = message.message_id().unwrap_or_default().to_owned();
+                let handle = message.receipt_handle().unwrap_or_default().to_owned();
+                let wanted = message_ids.is_none_or(|ids| ids.contains(&id));
+                if !wanted || moved.len() >= limit {
+                    skipped.push(handle);
+                    continue;
+                }
+                // Send before delete: a crash in between duplicates the
+                // message, which the worker tolerates, instead of losing it.
+                self.client
+                    .send_message()
+                    .queue_url(&self.work_queue_url)
+                    .message_body(message.body().unwrap_or_default())
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::new("redrive", DisplayErrorContext(e)))?;
+                self.client
+                    .delete_message()
+                    .queue_url(&self.dlq_url)
+                    .receipt_handle(&handle)
+                    .send()
+                    .await
+                    .map_err(|e| StoreError::new("redrive", DisplayErrorContext(e)))?;
+                moved.push(id);
+            }
+        }
+        self.release(&skipped).await?;
+        Ok(moved)
     }
 }

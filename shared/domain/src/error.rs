@@ -25,6 +25,8 @@ impl StoreError {
 pub enum AppError {
     #[error("a valid x-api-key header is required")]
     Unauthorized,
+    #[error("no such route")]
+    RouteNotFound,
     #[error("no session with this id")]
     SessionNotFound,
     #[error("no job with this id")]
@@ -35,6 +37,8 @@ pub enum AppError {
     /// The request is well-formed but a value is not acceptable.
     #[error("{detail}")]
     InvalidRequest { code: &'static str, detail: String },
+    #[error("{0}")]
+    RequestTooLarge(String),
     #[error("{detail}")]
     FileTooLarge { detail: String },
     #[error("{} file(s) have not been uploaded", files.len())]
@@ -69,10 +73,12 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthorized => "unauthorized",
+            AppError::RouteNotFound => "not_found",
             AppError::SessionNotFound => "session_not_found",
             AppError::JobNotFound => "job_not_found",
             AppError::MalformedRequest(_) => "malformed_request",
             AppError::InvalidRequest { code, .. } => code,
+            AppError::RequestTooLarge(_) => "request_too_large",
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::UploadMissing { .. } => "upload_missing",
             AppError::UploadTooLarge { .. } => "upload_too_large",

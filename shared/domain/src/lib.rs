@@ -8,6 +8,7 @@
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod operations;
 pub mod ports;
 pub mod processing;
 pub mod service;

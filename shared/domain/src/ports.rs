@@ -22,6 +22,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait]
 pub trait TenantDirectory: Send + Sync {
     async fn find_by_api_key(&self, api_key: &str) -> StoreResult<Option<Tenant>>;
+    /// Whether `api_key` is an operator's key (never a tenant's).
+    async fn is_admin_key(&self, api_key: &str) -> StoreResult<bool>;
 }
 
 /// A pre-signed request the client makes itself.
@@ -192,6 +194,29 @@ pub trait AuditLog: Send + Sync {
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// A message of the work queue's dead-letter queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetter {
+    pub message_id: String,
+    pub body: String,
+    /// Receives in the dead-letter queue, listing included.
+    pub receive_count: u32,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait DeadLetterQueue: Send + Sync {
+    /// Up to `limit` dead letters, left in the queue.
+    async fn peek(&self, limit: usize) -> StoreResult<Vec<DeadLetter>>;
+    /// Moves up to `limit` dead letters (only those of `message_ids`, if
+    /// given) back to the work queue; returns the ids moved.
+    async fn redrive(
+        &self,
+        message_ids: Option<&[String]>,
+        limit: usize,
+    ) -> StoreResult<Vec<String>>;
+}
+
 /// A document the engine could not read: a result, not a retryable failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
@@ -216,6 +241,7 @@ pub struct Ports {
     pub jobs: Arc<dyn JobStore>,
     pub objects: Arc<dyn ObjectStore>,
     pub queue: Arc<dyn WorkQueue>,
+    pub dead_letters: Arc<dyn DeadLetterQueue>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditLog>,
     pub engine: Arc<dyn DocumentEngine>,

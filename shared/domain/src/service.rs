@@ -191,10 +191,10 @@ impl Intake {
         id: &str,
         request: SubmitExtractionRequest,
     ) -> Result<JobAccepted, AppError> {
+        let (session, files) = self.load_session(tenant, id).await?;
         if let Some(url) = &request.webhook_url {
             self.validate_webhook_url(url)?;
         }
-        let (session, files) = self.load_session(tenant, id).await?;
         let job = match (&session.job_id, session.status) {
             (Some(job_id), _) => self.existing_job(tenant, job_id).await?,
             (None, SessionStatus::AwaitingUpload) => return Err(AppError::SessionNotConfirmed),

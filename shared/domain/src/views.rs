@@ -155,3 +155,34 @@ pub enum JobResult {
     /// A pre-signed URL of the same document, for results above the inline limit.
     Redirect(String),
 }
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeadLetterList {
+    pub dead_letters: Vec<DeadLetterView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeadLetterView {
+    pub message_id: String,
+    pub receive_count: u32,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_optional_time"
+    )]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The message as JSON when it is JSON, else the raw text.
+    pub body: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayDeadLettersRequest {
+    /// Only these messages; all (up to `limit`) when absent.
+    pub message_ids: Option<Vec<String>>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayReport {
+    pub replayed: Vec<String>,
+}

@@ -6,5 +6,5 @@ mod idempotency;
 mod problem;
 mod routes;
 
-pub use problem::problem_response;
-pub use routes::{handle, Route, ROUTES};
+pub use problem::{problem, problem_response};
+pub use routes::{dispatch, handle, Route, ROUTES};

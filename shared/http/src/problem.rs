@@ -11,13 +11,15 @@ pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
 fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::SessionNotFound | AppError::JobNotFound => StatusCode::NOT_FOUND,
+        AppError::RouteNotFound | AppError::SessionNotFound | AppError::JobNotFound => {
+            StatusCode::NOT_FOUND
+        }
         AppError::MalformedRequest(_)
         | AppError::InvalidRequest { .. }
         | AppError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
-        AppError::FileTooLarge { .. } | AppError::UploadTooLarge { .. } => {
-            StatusCode::PAYLOAD_TOO_LARGE
-        }
+        AppError::RequestTooLarge(_)
+        | AppError::FileTooLarge { .. }
+        | AppError::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UploadMissing { .. }
         | AppError::SessionNotConfirmed
         | AppError::SessionAlreadyExtracted { .. }
@@ -47,13 +49,7 @@ pub fn problem_response(error: &AppError) -> Response<Body> {
     if let AppError::Store(cause) = error {
         error!(error = %cause, "request failed on infrastructure");
     }
-    let mut document = json!({
-        "type": format!("urn:invoice-intake:problem:{code}"),
-        "title": title_of(code),
-        "status": status.as_u16(),
-        "detail": error.to_string(),
-        "code": code,
-    });
+    let mut document = document(status, code, &error.to_string());
     match error {
         AppError::UploadMissing { files } | AppError::UploadTooLarge { files } => {
             document["files"] = json!(files);
@@ -61,10 +57,26 @@ pub fn problem_response(error: &AppError) -> Response<Body> {
         AppError::SessionAlreadyExtracted { job_id } => document["job_id"] = json!(job_id),
         _ => {}
     }
-    problem(status, document)
+    respond(status, document)
 }
 
-pub(crate) fn problem(status: StatusCode, document: serde_json::Value) -> Response<Body> {
+/// A problem raised in front of the handlers (routing, payload size,
+/// timeouts), in the same shape as the handlers' own.
+pub fn problem(status: StatusCode, code: &str, detail: &str) -> Response<Body> {
+    respond(status, document(status, code, detail))
+}
+
+fn document(status: StatusCode, code: &str, detail: &str) -> serde_json::Value {
+    json!({
+        "type": format!("urn:invoice-intake:problem:{code}"),
+        "title": title_of(code),
+        "status": status.as_u16(),
+        "detail": detail,
+        "code": code,
+    })
+}
+
+fn respond(status: StatusCode, document: serde_json::Value) -> Response<Body> {
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, PROBLEM_JSON)

@@ -1,8 +1,11 @@
 //! One handler per API Gateway route.
 
-use intake_domain::views::{CreateSessionRequest, JobResult, SubmitExtractionRequest};
-use intake_domain::{AppError, Intake};
+use intake_domain::views::{
+    CreateSessionRequest, JobResult, ReplayDeadLettersRequest, SubmitExtractionRequest,
+};
+use intake_domain::{AppError, Intake, Tenant};
 use lambda_http::http::{header, Method, StatusCode};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -22,11 +25,20 @@ pub enum Route {
     SubmitExtraction,
     GetJob,
     GetResult,
+    ListDeadLetters,
+    ReplayDeadLetters,
+}
+
+impl Route {
+    /// Operators' routes take the admin key, never a tenant's.
+    fn is_admin(self) -> bool {
+        matches!(self, Route::ListDeadLetters | Route::ReplayDeadLetters)
+    }
 }
 
 /// Method and resource path of every route, as `template.yaml` declares
 /// them; the local runner routes with this table.
-pub const ROUTES: [(Method, &str, Route); 7] = [
+pub const ROUTES: [(Method, &str, Route); 9] = [
     (Method::POST, "/sessions", Route::CreateSession),
     (Method::GET, "/sessions/{id}", Route::GetSession),
     (
@@ -42,7 +54,43 @@ pub const ROUTES: [(Method, &str, Route); 7] = [
     (Method::GET, "/jobs/{id}", Route::GetJob),
     (Method::GET, "/jobs/{id}/status", Route::GetJob),
     (Method::GET, "/jobs/{id}/result", Route::GetResult),
+    (Method::GET, "/admin/dead-letters", Route::ListDeadLetters),
+    (
+        Method::POST,
+        "/admin/dead-letters/replay",
+        Route::ReplayDeadLetters,
+    ),
 ];
+
+/// Serves a request of whichever route API Gateway matched, for a function
+/// that serves several routes.
+pub async fn dispatch(intake: &Intake, request: Request) -> Response<Body> {
+    match route_of(&request) {
+        Some(route) => handle(route, intake, request).await,
+        None => problem_response(&AppError::RouteNotFound),
+    }
+}
+
+/// The route of a request, from the resource API Gateway matched.
+fn route_of(request: &Request) -> Option<Route> {
+    let resource = match request.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => context.resource_path.as_deref()?,
+        _ => return None,
+    };
+    ROUTES
+        .iter()
+        .find(|(method, path, _)| method == request.method() && *path == resource)
+        .map(|(_, _, route)| *route)
+}
+
+/// Idempotency keys of operators live in a scope no tenant id can name
+/// (tenant ids have no `#`).
+fn operator_scope() -> Tenant {
+    Tenant {
+        id: "#operator".to_owned(),
+        webhook_secret: None,
+    }
+}
 
 /// Serves one request of `route`. Never fails: every error is a problem
 /// response.
@@ -51,7 +99,15 @@ pub async fn handle(route: Route, intake: &Intake, request: Request) -> Response
         .headers()
         .get("x-api-key")
         .and_then(|value| value.to_str().ok());
-    let tenant = match intake.authenticate(api_key).await {
+    let caller = if route.is_admin() {
+        intake
+            .authenticate_admin(api_key)
+            .await
+            .map(|()| operator_scope())
+    } else {
+        intake.authenticate(api_key).await
+    };
+    let tenant = match caller {
         Ok(tenant) => tenant,
         Err(error) => return problem_response(&error),
     };
@@ -60,12 +116,23 @@ pub async fn handle(route: Route, intake: &Intake, request: Request) -> Response
         .and_then(|parameters| parameters.first("id"))
         .unwrap_or_default()
         .to_owned();
-    tracing::debug!(tenant = %tenant.id, ?route, id, "request");
+    let response = serve(route, intake, &tenant, &id, &request).await;
+    tracing::info!(tenant = %tenant.id, ?route, id, status = response.status().as_u16(), "request served");
+    response
+}
+
+async fn serve(
+    route: Route,
+    intake: &Intake,
+    tenant: &Tenant,
+    id: &str,
+    request: &Request,
+) -> Response<Body> {
     match route {
         Route::CreateSession => {
-            idempotent(intake, &tenant, &request, || async {
-                let response = match parse_body::<CreateSessionRequest>(&request) {
-                    Ok(body) => intake.create_session(&tenant, body).await,
+            idempotent(intake, tenant, request, || async {
+                let response = match parse_body::<CreateSessionRequest>(request) {
+                    Ok(body) => intake.create_session(tenant, body).await,
                     Err(error) => Err(error),
                 };
                 respond(response, |session| {
@@ -79,9 +146,9 @@ pub async fn handle(route: Route, intake: &Intake, request: Request) -> Response
             .await
         }
         Route::SubmitExtraction => {
-            idempotent(intake, &tenant, &request, || async {
-                let response = match parse_body::<SubmitExtractionRequest>(&request) {
-                    Ok(body) => intake.submit_extraction(&tenant, &id, body).await,
+            idempotent(intake, tenant, request, || async {
+                let response = match parse_body::<SubmitExtractionRequest>(request) {
+                    Ok(body) => intake.submit_extraction(tenant, id, body).await,
                     Err(error) => Err(error),
                 };
                 respond(response, |accepted| {
@@ -94,10 +161,21 @@ pub async fn handle(route: Route, intake: &Intake, request: Request) -> Response
             })
             .await
         }
-        Route::GetSession => ok(intake.get_session(&tenant, &id).await),
-        Route::ConfirmUpload => ok(intake.confirm_upload(&tenant, &id).await),
-        Route::GetJob => ok(intake.job_status(&tenant, &id).await),
-        Route::GetResult => respond(intake.job_result(&tenant, &id).await, result_response),
+        Route::GetSession => ok(intake.get_session(tenant, id).await),
+        Route::ConfirmUpload => ok(intake.confirm_upload(tenant, id).await),
+        Route::GetJob => ok(intake.job_status(tenant, id).await),
+        Route::GetResult => respond(intake.job_result(tenant, id).await, result_response),
+        Route::ListDeadLetters => ok(intake.list_dead_letters().await),
+        Route::ReplayDeadLetters => {
+            idempotent(intake, tenant, request, || async {
+                let response = match parse_body::<ReplayDeadLettersRequest>(request) {
+                    Ok(body) => intake.replay_dead_letters(body).await,
+                    Err(error) => Err(error),
+                };
+                respond(response, |report| json(StatusCode::OK, report, None))
+            })
+            .await
+        }
     }
 }
 
@@ -109,7 +187,7 @@ fn parse_body<T: DeserializeOwned + Default>(request: &Request) -> Result<T, App
         return Ok(T::default());
     }
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(AppError::MalformedRequest(format!(
+        return Err(AppError::RequestTooLarge(format!(
             "the request body is larger than {MAX_BODY_BYTES} bytes"
         )));
     }

@@ -9,7 +9,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use intake_domain::Intake;
-use intake_http::{handle, problem_response, Route, ROUTES};
+use intake_http::{handle, problem, Route, ROUTES};
 use lambda_http::http::{Method, Response, StatusCode};
 use lambda_http::Body;
 use serde_json::{json, Map, Value};
@@ -88,13 +88,8 @@ fn match_resource(template: &str, path: &str) -> Option<Map<String, Value>> {
     }
 }
 
-fn simple_problem(status: StatusCode, code: &str, detail: &str) -> Response<Full<Bytes>> {
-    let body = json!({"type": "about:blank", "title": detail, "status": status.as_u16(), "detail": detail, "code": code});
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/problem+json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap_or_default()
+fn gateway_problem(status: StatusCode, code: &str, detail: &str) -> Response<Full<Bytes>> {
+    to_http(problem(status, code, detail))
 }
 
 async fn gateway(
@@ -106,12 +101,12 @@ async fn gateway(
     let path = parts.uri.path().to_owned();
     let Some((resource, route, parameters)) = find_route(&parts.method, &path) else {
         // As the template's gateway response for unknown routes.
-        return simple_problem(StatusCode::NOT_FOUND, "not_found", "no such route");
+        return gateway_problem(StatusCode::NOT_FOUND, "not_found", "no such route");
     };
     let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            return simple_problem(
+            return gateway_problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request_too_large",
                 "request body too large",
@@ -131,7 +126,7 @@ async fn gateway(
         Ok(request) => request,
         Err(error) => {
             warn!(%error, "could not build the API Gateway event");
-            return simple_problem(
+            return gateway_problem(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "request not understood",
@@ -142,7 +137,7 @@ async fn gateway(
         match tokio::time::timeout(FUNCTION_TIMEOUT, handle(route, intake, request)).await {
             Ok(response) => response,
             Err(_) => {
-                return simple_problem(
+                return gateway_problem(
                     StatusCode::GATEWAY_TIMEOUT,
                     "timeout",
                     "the function timed out",
@@ -244,22 +239,12 @@ fn base64_encode(bytes: &[u8]) -> String {
 fn to_http(response: Response<Body>) -> Response<Full<Bytes>> {
     let (parts, body) = response.into_parts();
     let bytes = match body {
-        Body::Empty => Bytes::new(),
         Body::Text(text) => Bytes::from(text),
         Body::Binary(bytes) => Bytes::from(bytes),
-        _ => return problem_to_http(),
+        _ => Bytes::new(),
     };
     Response::from_parts(parts, Full::new(bytes))
 }
-
-fn problem_to_http() -> Response<Full<Bytes>> {
-    let error = intake_domain::AppError::Store(intake_domain::StoreError::new(
-        "response",
-        "unsupported body",
-    ));
-    to_http(problem_response(&error))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

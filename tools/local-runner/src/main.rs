@@ -39,8 +39,8 @@ async fn main() -> anyhow::Result<()> {
         max_receive_count: settings.max_receive_count,
         ..QueueSettings::default()
     };
-    let resources = ensure_resources(&clients, &ResourceNames::with_prefix(&prefix), queue).await?;
-    let deployment = resources.deployment;
+    let deployment =
+        ensure_resources(&clients, &ResourceNames::with_prefix(&prefix), queue).await?;
 
     let store = DynamoStore::new(clients.dynamodb.clone(), &deployment.table);
     let entries = match std::env::var("INTAKE_TENANTS_FILE") {
@@ -57,6 +57,15 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     tenants::register(&store, &entries).await?;
+    let admin_key = match std::env::var("INTAKE_ADMIN_API_KEY") {
+        Ok(key) if !key.is_empty() => key,
+        _ => {
+            let key = tenants::generate("admin").api_key;
+            println!("No INTAKE_ADMIN_API_KEY: operator key for /admin routes: {key}");
+            key
+        }
+    };
+    store.put_admin_key(&admin_key).await?;
 
     let ports = build_ports(&clients, &deployment, Arc::new(intake_worker::Engine));
     let intake = Intake::new(ports, settings);

@@ -28,8 +28,8 @@ pub enum TenantsError {
         path: String,
         source: serde_json::Error,
     },
-    #[error("the tenants file {path} has an entry with an empty tenant or api_key")]
-    Empty { path: String },
+    #[error("the tenants file {path} has an entry whose tenant is not 1 to 64 of [A-Za-z0-9_-] or whose api_key is empty")]
+    Invalid { path: String },
     #[error("cannot store tenant {tenant}: {source}")]
     Store {
         tenant: String,
@@ -47,11 +47,18 @@ pub fn read_tenants_file(path: &str) -> Result<Vec<TenantEntry>, TenantsError> {
             path: path.to_owned(),
             source,
         })?;
+    // Tenant ids are part of DynamoDB and S3 keys, where `#` and `/` separate.
+    let valid_tenant = |tenant: &str| {
+        (1..=64).contains(&tenant.len())
+            && tenant
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
     if entries
         .iter()
-        .any(|entry| entry.tenant.is_empty() || entry.api_key.is_empty())
+        .any(|entry| !valid_tenant(&entry.tenant) || entry.api_key.is_empty())
     {
-        return Err(TenantsError::Empty {
+        return Err(TenantsError::Invalid {
             path: path.to_owned(),
         });
     }
@@ -92,4 +99,56 @@ pub async fn register(store: &DynamoStore, entries: &[TenantEntry]) -> Result<()
             })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str) -> Result<Vec<TenantEntry>, TenantsError> {
+        let path = std::env::temp_dir().join(format!("tenants-{}.json", rand::random::<u64>()));
+        std::fs::write(&path, json).expect("write");
+        let result = read_tenants_file(path.to_str().expect("path"));
+        let _ = std::fs::remove_file(&path);
+        result
+    }
+
+    #[test]
+    fn a_tenants_file_is_read_and_checked() {
+        let entries =
+            read(r#"[{"tenant": "acme", "api_key": "k1", "webhook_secret": "whsec_AA=="}]"#)
+                .expect("valid");
+        assert_eq!(entries[0].tenant, "acme");
+        for bad in [
+            r#"[{"tenant": "a#b", "api_key": "k"}]"#,
+            r#"[{"tenant": "a/b", "api_key": "k"}]"#,
+            r#"[{"tenant": "", "api_key": "k"}]"#,
+            r#"[{"tenant": "acme", "api_key": ""}]"#,
+        ] {
+            assert!(
+                matches!(read(bad), Err(TenantsError::Invalid { .. })),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            read(r#"{"tenant": "acme"}"#),
+            Err(TenantsError::Parse { .. })
+        ));
+        assert!(matches!(
+            read_tenants_file("/nonexistent/tenants.json"),
+            Err(TenantsError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn generated_tenants_have_a_standard_webhooks_secret() {
+        let entry = generate("dev");
+        let secret = entry.webhook_secret.expect("secret");
+        let raw = secret.strip_prefix("whsec_").expect("prefix");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .expect("base64");
+        assert_eq!(bytes.len(), 24);
+        assert_ne!(generate("dev").api_key, entry.api_key);
+    }
 }
