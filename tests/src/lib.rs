@@ -1,6 +1,7 @@
 //! `spawn_app()`: the real stack — local runner, same handlers and worker —
 //! against the emulators, with resources of its own for each test.
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +10,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use intake_aws::{
-    build_ports, ensure_resources, Clients, Deployment, DynamoStore, QueueSettings, ResourceNames,
+    build_ports, ensure_resources, Clients, Deployment, DynamoStore, HttpWebhookSender,
+    QueueSettings, ResourceNames,
 };
 use intake_domain::model::UploadInfo;
 use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult};
@@ -21,6 +23,8 @@ use serde_json::{json, Value};
 /// The queue settings tests use: short, so retries and redrive happen in
 /// seconds. Backoff is 1 s, 2 s, … and the third receive is the last.
 pub const TEST_MAX_RECEIVE_COUNT: u32 = 3;
+/// The test tenant's webhook secret (the Standard Webhooks specification's example).
+pub const TEST_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TEST_VISIBILITY_SECS: u32 = 2;
 
 pub struct TestApp {
@@ -44,6 +48,10 @@ pub struct AppOptions {
     pub pollers: usize,
     /// Upload reads that fail before they start to succeed.
     pub failing_reads: u32,
+    /// The tenant's webhook secrets.
+    pub webhook_secrets: Vec<String>,
+    /// Host names the webhook sender resolves without DNS.
+    pub webhook_hosts: Vec<(String, IpAddr)>,
 }
 
 impl Default for AppOptions {
@@ -53,10 +61,13 @@ impl Default for AppOptions {
                 max_receive_count: TEST_MAX_RECEIVE_COUNT,
                 retry_base_delay: Duration::from_secs(1),
                 allow_loopback_webhooks: true,
+                webhook_schedule: [0, 1, 2].map(Duration::from_secs).to_vec(),
                 ..Settings::default()
             },
             pollers: 2,
             failing_reads: 0,
+            webhook_secrets: vec![TEST_WEBHOOK_SECRET.to_owned()],
+            webhook_hosts: Vec::new(),
         }
     }
 }
@@ -116,17 +127,26 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         (&tenant, &api_key),
         (&format!("other-{tenant}"), &other_api_key),
     ] {
-        let record = Tenant {
-            id: id.clone(),
-            webhook_secret: None,
-        };
+        let record = Tenant { id: id.clone() };
         store
-            .put_tenant(&record, key)
+            .put_tenant(&record, key, &options.webhook_secrets)
             .await
             .expect("register tenant");
     }
 
-    let mut ports = build_ports(&clients, &deployment, Arc::new(intake_worker::Engine));
+    let mut ports = build_ports(
+        &clients,
+        &deployment,
+        Arc::new(intake_worker::Engine),
+        options.settings.allow_loopback_webhooks,
+    );
+    if !options.webhook_hosts.is_empty() {
+        let sender = options.webhook_hosts.iter().fold(
+            HttpWebhookSender::new(options.settings.allow_loopback_webhooks),
+            |sender, (host, address)| sender.with_host(host, vec![*address]),
+        );
+        ports.webhook_sender = Arc::new(sender);
+    }
     if options.failing_reads > 0 {
         ports.objects = Arc::new(FailingReads {
             inner: ports.objects,
@@ -137,7 +157,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let running = intake_local::start(
         intake.clone(),
         clients.sqs.clone(),
-        deployment.work_queue_url.clone(),
+        &deployment,
         RunnerConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             poller: PollerConfig {

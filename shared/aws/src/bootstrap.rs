@@ -34,6 +34,8 @@ pub struct ResourceNames {
     pub bucket: String,
     pub work_queue: String,
     pub work_dlq: String,
+    pub webhook_queue: String,
+    pub webhook_dlq: String,
 }
 
 impl ResourceNames {
@@ -43,6 +45,8 @@ impl ResourceNames {
             bucket: format!("{prefix}-files"),
             work_queue: format!("{prefix}-work"),
             work_dlq: format!("{prefix}-work-dlq"),
+            webhook_queue: format!("{prefix}-webhooks"),
+            webhook_dlq: format!("{prefix}-webhooks-dlq"),
         }
     }
 }
@@ -70,19 +74,44 @@ pub async fn ensure_resources(
 ) -> Result<Deployment, BootstrapError> {
     ensure_table(&clients.dynamodb, &names.table).await?;
     ensure_bucket(&clients.s3, &names.bucket).await?;
-    let work_dlq_url = create_queue(
+    let (work_queue_url, work_dlq_url) =
+        queue_with_dead_letters(&clients.sqs, &names.work_queue, &names.work_dlq, queue).await?;
+    let (webhook_queue_url, _) = queue_with_dead_letters(
         &clients.sqs,
-        &names.work_dlq,
+        &names.webhook_queue,
+        &names.webhook_dlq,
+        queue,
+    )
+    .await?;
+    Ok(Deployment {
+        table: names.table.clone(),
+        bucket: names.bucket.clone(),
+        work_queue_url,
+        work_dlq_url,
+        webhook_queue_url,
+    })
+}
+
+/// A queue whose messages move to its dead-letter queue after
+/// `maxReceiveCount` receives; returns both URLs.
+async fn queue_with_dead_letters(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    dlq_name: &str,
+    queue: QueueSettings,
+) -> Result<(String, String), BootstrapError> {
+    let dlq_url = create_queue(
+        sqs,
+        dlq_name,
         HashMap::from([(
             QueueAttributeName::MessageRetentionPeriod,
             "1209600".to_owned(),
         )]),
     )
     .await?;
-    let dlq_arn = clients
-        .sqs
+    let dlq_arn = sqs
         .get_queue_attributes()
-        .queue_url(&work_dlq_url)
+        .queue_url(&dlq_url)
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
@@ -99,9 +128,9 @@ pub async fn ensure_resources(
         "deadLetterTargetArn": dlq_arn,
         "maxReceiveCount": queue.max_receive_count,
     });
-    let work_queue_url = create_queue(
-        &clients.sqs,
-        &names.work_queue,
+    let url = create_queue(
+        sqs,
+        name,
         HashMap::from([
             (
                 QueueAttributeName::VisibilityTimeout,
@@ -111,12 +140,7 @@ pub async fn ensure_resources(
         ]),
     )
     .await?;
-    Ok(Deployment {
-        table: names.table.clone(),
-        bucket: names.bucket.clone(),
-        work_queue_url,
-        work_dlq_url,
-    })
+    Ok((url, dlq_url))
 }
 
 async fn ensure_table(

@@ -20,6 +20,7 @@ pub struct Deployment {
     pub bucket: String,
     pub work_queue_url: String,
     pub work_dlq_url: String,
+    pub webhook_queue_url: String,
 }
 
 impl Deployment {
@@ -29,6 +30,7 @@ impl Deployment {
             bucket: required("INTAKE_BUCKET")?,
             work_queue_url: required("INTAKE_WORK_QUEUE_URL")?,
             work_dlq_url: required("INTAKE_WORK_DLQ_URL")?,
+            webhook_queue_url: required("INTAKE_WEBHOOK_QUEUE_URL")?,
         })
     }
 }
@@ -51,6 +53,22 @@ fn number(name: &'static str, default: u64) -> Result<u64, ConfigError> {
 
 fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|value| value == "1" || value.eq_ignore_ascii_case("true"))
+}
+
+/// `INTAKE_WEBHOOK_SCHEDULE_SECS`: comma-separated waits before each
+/// attempt, e.g. `0,5,300`.
+fn webhook_schedule(default: Vec<Duration>) -> Result<Vec<Duration>, ConfigError> {
+    const NAME: &str = "INTAKE_WEBHOOK_SCHEDULE_SECS";
+    match std::env::var(NAME) {
+        Ok(value) if !value.is_empty() => value
+            .split(',')
+            .map(|part| part.trim().parse().map(Duration::from_secs))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()
+            .filter(|schedule| !schedule.is_empty())
+            .ok_or(ConfigError::Invalid { name: NAME, value }),
+        _ => Ok(default),
+    }
 }
 
 /// The contract promises sessions of at least 2000 files.
@@ -88,6 +106,7 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
         )?),
         retry_max_delay: defaults.retry_max_delay,
         allow_loopback_webhooks: flag("INTAKE_ALLOW_LOOPBACK_WEBHOOKS"),
+        webhook_schedule: webhook_schedule(defaults.webhook_schedule)?,
     })
 }
 

@@ -6,6 +6,7 @@
 pub mod bootstrap;
 pub mod config;
 mod dynamo;
+mod http_sender;
 mod item;
 mod s3;
 mod sqs;
@@ -17,8 +18,9 @@ use intake_domain::ports::{DocumentEngine, Ports};
 pub use bootstrap::{ensure_resources, QueueSettings, ResourceNames};
 pub use config::{force_path_style, load_sdk_config, settings_from_env, Deployment};
 pub use dynamo::DynamoStore;
+pub use http_sender::HttpWebhookSender;
 pub use s3::S3Objects;
-pub use sqs::{SqsDeadLetters, SqsWorkQueue};
+pub use sqs::{SqsDeadLetters, SqsWebhookQueue, SqsWorkQueue};
 
 /// The AWS clients, built once per cold start.
 #[derive(Clone, Debug)]
@@ -43,11 +45,13 @@ impl Clients {
     }
 }
 
-/// Every port, backed by the deployment's resources.
+/// Every port, backed by the deployment's resources; webhooks go out
+/// over HTTPS (and to loopback where `allow_loopback_webhooks`).
 pub fn build_ports(
     clients: &Clients,
     deployment: &Deployment,
     engine: Arc<dyn DocumentEngine>,
+    allow_loopback_webhooks: bool,
 ) -> Ports {
     let store = Arc::new(DynamoStore::new(
         clients.dynamodb.clone(),
@@ -58,7 +62,13 @@ pub fn build_ports(
         sessions: store.clone(),
         jobs: store.clone(),
         idempotency: store.clone(),
-        audit: store,
+        audit: store.clone(),
+        webhooks: store,
+        webhook_queue: Arc::new(SqsWebhookQueue::new(
+            clients.sqs.clone(),
+            &deployment.webhook_queue_url,
+        )),
+        webhook_sender: Arc::new(HttpWebhookSender::new(allow_loopback_webhooks)),
         objects: Arc::new(S3Objects::new(clients.s3.clone(), &deployment.bucket)),
         queue: Arc::new(SqsWorkQueue::new(
             clients.sqs.clone(),
@@ -83,7 +93,12 @@ pub async fn intake_from_env(
     let sdk = load_sdk_config().await;
     let clients = Clients::new(&sdk, force_path_style());
     Ok(intake_domain::Intake::new(
-        build_ports(&clients, &deployment, engine),
+        build_ports(
+            &clients,
+            &deployment,
+            engine,
+            settings.allow_loopback_webhooks,
+        ),
         settings,
     ))
 }

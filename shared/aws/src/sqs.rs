@@ -8,7 +8,8 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
 use intake_domain::model::WorkMessage;
-use intake_domain::ports::{DeadLetter, DeadLetterQueue, StoreResult, WorkQueue};
+use intake_domain::ports::{DeadLetter, DeadLetterQueue, StoreResult, WebhookQueue, WorkQueue};
+use intake_domain::webhooks::WebhookMessage;
 use intake_domain::StoreError;
 
 /// SQS's limit on entries in one SendMessageBatch.
@@ -239,5 +240,41 @@ impl DeadLetterQueue for SqsDeadLetters {
         }
         self.release(&skipped).await?;
         Ok(moved)
+    }
+}
+
+/// The webhook queue: one message per due delivery attempt.
+#[derive(Clone, Debug)]
+pub struct SqsWebhookQueue {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsWebhookQueue {
+    pub fn new(client: Client, queue_url: &str) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.to_owned(),
+        }
+    }
+}
+
+/// SQS's longest message delay.
+const MAX_DELAY: Duration = Duration::from_secs(900);
+
+#[async_trait]
+impl WebhookQueue for SqsWebhookQueue {
+    async fn enqueue(&self, message: &WebhookMessage, delay: Duration) -> StoreResult<()> {
+        let body =
+            serde_json::to_string(message).map_err(|e| StoreError::new("enqueue_webhook", e))?;
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .delay_seconds(delay.min(MAX_DELAY).as_secs() as i32)
+            .send()
+            .await
+            .map_err(|e| StoreError::new("enqueue_webhook", DisplayErrorContext(e)))?;
+        Ok(())
     }
 }

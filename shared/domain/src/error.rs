@@ -51,6 +51,8 @@ pub enum AppError {
     SessionAlreadyExtracted { job_id: JobId },
     #[error("the job has not finished yet")]
     JobNotFinished,
+    #[error("the job has no webhook URL, so there is no event to send")]
+    WebhookNotConfigured,
     #[error("{0}")]
     InvalidIdempotencyKey(String),
     #[error("this Idempotency-Key was used with a different request")]
@@ -85,6 +87,7 @@ impl AppError {
             AppError::SessionNotConfirmed => "session_not_confirmed",
             AppError::SessionAlreadyExtracted { .. } => "session_already_extracted",
             AppError::JobNotFinished => "job_not_finished",
+            AppError::WebhookNotConfigured => "webhook_not_configured",
             AppError::InvalidIdempotencyKey(_) => "invalid_idempotency_key",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",
             AppError::IdempotencyRequestInProgress => "idempotency_request_in_progress",

@@ -8,12 +8,14 @@
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod notifications;
 pub mod operations;
 pub mod ports;
 pub mod processing;
 pub mod service;
 pub mod settings;
 pub mod views;
+pub mod webhooks;
 
 pub use error::{AppError, StoreError};
 pub use ids::{FileId, JobId, SessionId};

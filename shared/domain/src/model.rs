@@ -9,7 +9,6 @@ use crate::ids::{FileId, JobId, SessionId};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tenant {
     pub id: String,
-    pub webhook_secret: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{
     FileError, FileRecord, Job, JobStatus, Session, Tenant, UploadInfo, WorkMessage,
 };
+use crate::webhooks::{DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -24,6 +25,9 @@ pub trait TenantDirectory: Send + Sync {
     async fn find_by_api_key(&self, api_key: &str) -> StoreResult<Option<Tenant>>;
     /// Whether `api_key` is an operator's key (never a tenant's).
     async fn is_admin_key(&self, api_key: &str) -> StoreResult<bool>;
+    /// The tenant's active webhook secrets (`whsec_…`), newest first; two
+    /// during a rotation.
+    async fn webhook_secrets(&self, tenant: &str) -> StoreResult<Vec<String>>;
 }
 
 /// A pre-signed request the client makes itself.
@@ -119,7 +123,8 @@ pub trait JobStore: Send + Sync {
     /// transaction. `false` when the file was already terminal.
     async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool>;
     /// Moves the job to its terminal `status` if it is not terminal yet and
-    /// every file is. `true` for the one caller that made the move.
+    /// every file is, and records its webhook `event` in the same
+    /// transaction. `true` for the one caller that made the move.
     async fn complete_job(
         &self,
         tenant: &str,
@@ -127,6 +132,7 @@ pub trait JobStore: Send + Sync {
         status: JobStatus,
         result_key: &str,
         result_size: u64,
+        event: Option<&WebhookEvent>,
     ) -> StoreResult<bool>;
 }
 
@@ -194,6 +200,65 @@ pub trait AuditLog: Send + Sync {
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>>;
 }
 
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn load_event(&self, tenant: &str, job_id: &JobId) -> StoreResult<Option<WebhookEvent>>;
+    async fn mark_enqueued(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
+    /// Records an attempt and the event's state after it.
+    async fn record_attempt(
+        &self,
+        event: &WebhookEvent,
+        attempt: &DeliveryAttempt,
+        state: EventState,
+    ) -> StoreResult<()>;
+    /// The attempts, oldest first.
+    async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>>;
+    /// Starts a new round of attempts (same event id), due now.
+    async fn restart(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
+    /// Whether the receiver answered 410 Gone for this URL.
+    async fn is_endpoint_disabled(&self, tenant: &str, url: &str) -> StoreResult<bool>;
+    /// Records a 410 Gone (`disabled`), or clears it on replay.
+    async fn set_endpoint_disabled(
+        &self,
+        tenant: &str,
+        url: &str,
+        disabled: bool,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait WebhookQueue: Send + Sync {
+    /// Sends the message to be received after `delay` (at most SQS's 15
+    /// minutes; longer waits re-enqueue until the attempt is due).
+    async fn enqueue(&self, message: &WebhookMessage, delay: Duration) -> StoreResult<()>;
+}
+
+/// One signed POST to a receiver.
+#[derive(Clone, Debug)]
+pub struct WebhookRequest {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What the receiver did with a webhook.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    Answered {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// The URL or the address it resolves to may not receive webhooks.
+    Refused(String),
+    /// Network error or timeout.
+    Unreachable(String),
+}
+
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    async fn send(&self, request: &WebhookRequest) -> SendOutcome;
+}
+
 /// A message of the work queue's dead-letter queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetter {
@@ -242,6 +307,9 @@ pub struct Ports {
     pub objects: Arc<dyn ObjectStore>,
     pub queue: Arc<dyn WorkQueue>,
     pub dead_letters: Arc<dyn DeadLetterQueue>,
+    pub webhooks: Arc<dyn WebhookStore>,
+    pub webhook_queue: Arc<dyn WebhookQueue>,
+    pub webhook_sender: Arc<dyn WebhookSender>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditLog>,
     pub engine: Arc<dyn DocumentEngine>,

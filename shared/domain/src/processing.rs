@@ -7,10 +7,13 @@ use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
 
 use crate::error::StoreError;
-use crate::ids::JobId;
+use std::time::Duration;
+
+use crate::ids::{EventId, JobId};
 use crate::model::{FileError, FileRecord, Job, WorkMessage};
 use crate::ports::{AttemptStart, AuditEntry, FileOutcome};
 use crate::service::{file_result_key, job_result_key, Intake, IO_CONCURRENCY};
+use crate::webhooks::{EventState, WebhookEvent, WebhookMessage};
 
 /// One SQS delivery of a work message.
 #[derive(Clone, Debug)]
@@ -225,7 +228,7 @@ impl Intake {
             ));
         };
         if job.status.is_terminal() {
-            return Ok(());
+            return self.ensure_webhook_enqueued(&job).await;
         }
         let Some(status) = job.progress.terminal_status() else {
             return Ok(());
@@ -245,10 +248,22 @@ impl Intake {
         let key = job_result_key(tenant, job_id);
         let size = document.len() as u64;
         self.ports.objects.put_json(&key, document).await?;
+        let event = job.webhook_url.as_ref().map(|url| WebhookEvent {
+            id: EventId::generate(),
+            tenant: tenant.to_owned(),
+            job_id: job_id.clone(),
+            url: url.clone(),
+            created_at: Utc::now(),
+            state: EventState::Pending,
+            round_attempts: 0,
+            total_attempts: 0,
+            next_attempt_at: Some(Utc::now()),
+            enqueued: false,
+        });
         if self
             .ports
             .jobs
-            .complete_job(tenant, job_id, status, &key, size)
+            .complete_job(tenant, job_id, status, &key, size, event.as_ref())
             .await?
         {
             self.audit(
@@ -261,7 +276,38 @@ impl Intake {
             .await;
             info!(tenant, job_id = %job_id, status = status.as_str(), "job completed");
         }
-        Ok(())
+        // Won or lost, the job now has its one event (the winner's), which
+        // must reach the webhook queue.
+        self.ensure_webhook_enqueued(&job).await
+    }
+
+    /// Sends a terminal job's event to the webhook queue unless that was
+    /// done. Two racing workers may both send it; delivery tolerates that
+    /// and the event id stays the same.
+    async fn ensure_webhook_enqueued(&self, job: &Job) -> Result<(), StoreError> {
+        if job.webhook_url.is_none() {
+            return Ok(());
+        }
+        let Some(event) = self.ports.webhooks.load_event(&job.tenant, &job.id).await? else {
+            return Ok(());
+        };
+        if event.enqueued {
+            return Ok(());
+        }
+        let message = WebhookMessage {
+            v: WebhookMessage::VERSION,
+            tenant: job.tenant.clone(),
+            job_id: job.id.clone(),
+            event_id: event.id,
+        };
+        self.ports
+            .webhook_queue
+            .enqueue(&message, Duration::ZERO)
+            .await?;
+        self.ports
+            .webhooks
+            .mark_enqueued(&job.tenant, &job.id)
+            .await
     }
 
     async fn assemble_result(

@@ -27,7 +27,6 @@ pub const ACCEPTED_CONTENT_TYPES: [&str; 4] = [
 ];
 const MAX_NAME_CHARS: usize = 255;
 const MAX_METADATA_BYTES: usize = 4096;
-const MAX_WEBHOOK_URL_CHARS: usize = 2048;
 /// How many S3 or SQS calls one request keeps in flight.
 pub(crate) const IO_CONCURRENCY: usize = 16;
 
@@ -476,31 +475,12 @@ impl Intake {
         Ok(())
     }
 
-    /// Accepts `https` URLs, and `http` to loopback where the local stack
-    /// allows it.
+    /// Checks a webhook URL when it is given (it is checked again, with
+    /// DNS, at each delivery).
     pub fn validate_webhook_url(&self, url: &str) -> Result<(), AppError> {
-        let invalid =
-            |why: &str| AppError::invalid("invalid_webhook_url", format!("webhook_url {why}"));
-        if url.len() > MAX_WEBHOOK_URL_CHARS
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(invalid("is too long or contains white space"));
-        }
-        let Some((scheme, rest)) = url.split_once("://") else {
-            return Err(invalid("must be an absolute URL"));
-        };
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty() || host.contains('@') {
-            return Err(invalid("must name a host and carry no credentials"));
-        }
-        let loopback = ["127.0.0.1", "localhost", "[::1]"]
-            .iter()
-            .any(|name| host == *name || host.starts_with(&format!("{name}:")));
-        match scheme {
-            "https" => Ok(()),
-            "http" if loopback && self.settings.allow_loopback_webhooks => Ok(()),
-            _ => Err(invalid("must use https")),
-        }
+        crate::webhooks::parse_target(url, self.settings.allow_loopback_webhooks)
+            .map(|_| ())
+            .map_err(|why| AppError::invalid("invalid_webhook_url", format!("webhook_url {why}")))
     }
 
     pub(crate) async fn audit(

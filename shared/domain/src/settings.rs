@@ -21,6 +21,8 @@ pub struct Settings {
     pub retry_max_delay: Duration,
     /// Whether `http://127.0.0.1…` webhook URLs are accepted (local stack only).
     pub allow_loopback_webhooks: bool,
+    /// Waits before each webhook attempt, the first normally 0.
+    pub webhook_schedule: Vec<Duration>,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             retry_base_delay: Duration::from_secs(15),
             retry_max_delay: Duration::from_secs(900),
             allow_loopback_webhooks: false,
+            webhook_schedule: crate::webhooks::default_schedule(),
         }
     }
 }

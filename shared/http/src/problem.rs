@@ -24,6 +24,7 @@ fn status_of(error: &AppError) -> StatusCode {
         | AppError::SessionNotConfirmed
         | AppError::SessionAlreadyExtracted { .. }
         | AppError::JobNotFinished
+        | AppError::WebhookNotConfigured
         | AppError::IdempotencyRequestInProgress => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -27,6 +27,8 @@ pub enum Route {
     GetResult,
     ListDeadLetters,
     ReplayDeadLetters,
+    ListWebhookDeliveries,
+    ReplayWebhook,
 }
 
 impl Route {
@@ -38,7 +40,7 @@ impl Route {
 
 /// Method and resource path of every route, as `template.yaml` declares
 /// them; the local runner routes with this table.
-pub const ROUTES: [(Method, &str, Route); 9] = [
+pub const ROUTES: [(Method, &str, Route); 11] = [
     (Method::POST, "/sessions", Route::CreateSession),
     (Method::GET, "/sessions/{id}", Route::GetSession),
     (
@@ -59,6 +61,16 @@ pub const ROUTES: [(Method, &str, Route); 9] = [
         Method::POST,
         "/admin/dead-letters/replay",
         Route::ReplayDeadLetters,
+    ),
+    (
+        Method::GET,
+        "/jobs/{id}/webhook-deliveries",
+        Route::ListWebhookDeliveries,
+    ),
+    (
+        Method::POST,
+        "/jobs/{id}/webhook-deliveries/replay",
+        Route::ReplayWebhook,
     ),
 ];
 
@@ -88,7 +100,6 @@ fn route_of(request: &Request) -> Option<Route> {
 fn operator_scope() -> Tenant {
     Tenant {
         id: "#operator".to_owned(),
-        webhook_secret: None,
     }
 }
 
@@ -166,6 +177,15 @@ async fn serve(
         Route::GetJob => ok(intake.job_status(tenant, id).await),
         Route::GetResult => respond(intake.job_result(tenant, id).await, result_response),
         Route::ListDeadLetters => ok(intake.list_dead_letters().await),
+        Route::ListWebhookDeliveries => ok(intake.webhook_deliveries(tenant, id).await),
+        Route::ReplayWebhook => {
+            idempotent(intake, tenant, request, || async {
+                respond(intake.replay_webhook(tenant, id).await, |replay| {
+                    json(StatusCode::ACCEPTED, replay, None)
+                })
+            })
+            .await
+        }
         Route::ReplayDeadLetters => {
             idempotent(intake, tenant, request, || async {
                 let response = match parse_body::<ReplayDeadLettersRequest>(request) {

@@ -7,6 +7,7 @@ use futures::future::join_all;
 use intake_domain::model::WorkMessage;
 use intake_domain::ports::{DocumentEngine, Rejection};
 use intake_domain::processing::{Delivery, DeliveryOutcome};
+use intake_domain::webhooks::WebhookMessage;
 use intake_domain::Intake;
 use tracing::error;
 
@@ -69,15 +70,48 @@ fn receive_count(attributes: &HashMap<String, String>) -> u32 {
 /// ones to retry. A message that cannot be read is reported too, so that
 /// redrive moves it to the dead-letter queue instead of losing it.
 pub async fn process_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
-    let outcomes = join_all(event.records.iter().map(|record| async move {
-        let id = record.message_id.clone().unwrap_or_default();
+    answer(&event, |record| async move {
         match delivery(record) {
-            Ok(delivery) => (id, intake.process_delivery(&delivery).await),
-            Err(problem) => {
-                error!(message_id = %id, error = %problem, "unreadable work message");
-                (id, DeliveryOutcome::Retry)
-            }
+            Ok(delivery) => intake.process_delivery(&delivery).await,
+            Err(problem) => unreadable(record, &problem),
         }
+    })
+    .await
+}
+
+/// Makes the webhook attempts a batch of webhook messages is due for.
+pub async fn deliver_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
+    answer(&event, |record| async move {
+        let body = record.body.as_deref().unwrap_or_default();
+        match serde_json::from_str::<WebhookMessage>(body) {
+            Ok(message) if message.v == WebhookMessage::VERSION => {
+                intake.deliver_webhook(&message).await
+            }
+            Ok(message) => unreadable(
+                record,
+                &MessageError::Body(format!("unknown version {}", message.v)),
+            ),
+            Err(error) => unreadable(record, &MessageError::Body(error.to_string())),
+        }
+    })
+    .await
+}
+
+fn unreadable(record: &SqsMessage, problem: &MessageError) -> DeliveryOutcome {
+    error!(message_id = record.message_id.as_deref().unwrap_or_default(), error = %problem, "unreadable message");
+    DeliveryOutcome::Retry
+}
+
+/// Runs `handle` on every record at once; the response names the records
+/// to retry.
+async fn answer<'a, F, Fut>(event: &'a SqsEvent, handle: F) -> SqsBatchResponse
+where
+    F: Fn(&'a SqsMessage) -> Fut,
+    Fut: std::future::Future<Output = DeliveryOutcome>,
+{
+    let outcomes = join_all(event.records.iter().map(|record| {
+        let outcome = handle(record);
+        async move { (record.message_id.clone().unwrap_or_default(), outcome.await) }
     }))
     .await;
     let mut response = SqsBatchResponse::default();

@@ -11,7 +11,9 @@ pub mod tenants;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use intake_aws::Deployment;
 use intake_domain::Intake;
+use poller::Consumer;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -59,15 +61,15 @@ pub enum StartError {
         address: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot read the work queue's attributes: {0}")]
+    #[error("cannot read a queue's attributes: {0}")]
     Queue(String),
 }
 
-/// Starts the API server and the work-queue pollers.
+/// Starts the API server and the pollers of the work and webhook queues.
 pub async fn start(
     intake: Intake,
     sqs: aws_sdk_sqs::Client,
-    work_queue_url: String,
+    deployment: &Deployment,
     config: RunnerConfig,
 ) -> Result<Running, StartError> {
     let listener = TcpListener::bind(config.listen)
@@ -81,21 +83,27 @@ pub async fn start(
         source,
     })?;
     let (shutdown, stopped) = watch::channel(false);
-    let queue = poller::Queue::resolve(sqs, work_queue_url)
-        .await
-        .map_err(StartError::Queue)?;
     let mut tasks = vec![tokio::spawn(api::serve(
         intake.clone(),
         listener,
         stopped.clone(),
     ))];
-    for _ in 0..config.poller.concurrency {
-        tasks.push(tokio::spawn(poller::poll(
-            intake.clone(),
-            queue.clone(),
-            config.poller.clone(),
-            stopped.clone(),
-        )));
+    for (consumer, url) in [
+        (Consumer::Files, &deployment.work_queue_url),
+        (Consumer::Webhooks, &deployment.webhook_queue_url),
+    ] {
+        let queue = poller::Queue::resolve(sqs.clone(), url.clone())
+            .await
+            .map_err(StartError::Queue)?;
+        for _ in 0..config.poller.concurrency {
+            tasks.push(tokio::spawn(poller::poll(
+                consumer,
+                intake.clone(),
+                queue.clone(),
+                config.poller.clone(),
+                stopped.clone(),
+            )));
+        }
     }
     Ok(Running {
         address,

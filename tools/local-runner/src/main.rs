@@ -67,12 +67,17 @@ async fn main() -> anyhow::Result<()> {
     };
     store.put_admin_key(&admin_key).await?;
 
-    let ports = build_ports(&clients, &deployment, Arc::new(intake_worker::Engine));
+    let ports = build_ports(
+        &clients,
+        &deployment,
+        Arc::new(intake_worker::Engine),
+        settings.allow_loopback_webhooks,
+    );
     let intake = Intake::new(ports, settings);
     let running = intake_local::start(
         intake,
         clients.sqs.clone(),
-        deployment.work_queue_url.clone(),
+        &deployment,
         RunnerConfig {
             listen,
             ..RunnerConfig::default()

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::SqsEvent;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
@@ -140,7 +140,26 @@ impl Queue {
     }
 }
 
+/// The function an event source mapping feeds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Consumer {
+    /// `process-file` on the work queue.
+    Files,
+    /// `deliver-webhook` on the webhook queue.
+    Webhooks,
+}
+
+impl Consumer {
+    async fn invoke(self, intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
+        match self {
+            Consumer::Files => intake_worker::process_batch(intake, event).await,
+            Consumer::Webhooks => intake_worker::deliver_batch(intake, event).await,
+        }
+    }
+}
+
 pub(crate) async fn poll(
+    consumer: Consumer,
     intake: Intake,
     queue: Queue,
     config: PollerConfig,
@@ -169,11 +188,8 @@ pub(crate) async fn poll(
             }
         };
         // A timed-out invocation fails the whole batch, as in Lambda.
-        let Ok(response) = tokio::time::timeout(
-            FUNCTION_TIMEOUT,
-            intake_worker::process_batch(&intake, event),
-        )
-        .await
+        let Ok(response) =
+            tokio::time::timeout(FUNCTION_TIMEOUT, consumer.invoke(&intake, event)).await
         else {
             warn!(
                 messages = messages.len(),

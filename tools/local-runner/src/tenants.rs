@@ -14,6 +14,26 @@ pub struct TenantEntry {
     pub tenant: String,
     pub api_key: String,
     pub webhook_secret: Option<String>,
+    /// The secret being rotated out: deliveries are signed with both.
+    pub previous_webhook_secret: Option<String>,
+}
+
+impl TenantEntry {
+    fn secrets(&self) -> Vec<String> {
+        [&self.webhook_secret, &self.previous_webhook_secret]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// A Standard Webhooks secret: `whsec_` and base64 of at least 24 bytes.
+fn is_valid_secret(secret: &str) -> bool {
+    secret
+        .strip_prefix("whsec_")
+        .and_then(|raw| base64::engine::general_purpose::STANDARD.decode(raw).ok())
+        .is_some_and(|bytes| bytes.len() >= 24)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +48,7 @@ pub enum TenantsError {
         path: String,
         source: serde_json::Error,
     },
-    #[error("the tenants file {path} has an entry whose tenant is not 1 to 64 of [A-Za-z0-9_-] or whose api_key is empty")]
+    #[error("the tenants file {path} has an entry whose tenant is not 1 to 64 of [A-Za-z0-9_-], whose api_key is empty, or whose webhook secret is not whsec_ + base64 of 24 bytes or more")]
     Invalid { path: String },
     #[error("cannot store tenant {tenant}: {source}")]
     Store {
@@ -54,10 +74,11 @@ pub fn read_tenants_file(path: &str) -> Result<Vec<TenantEntry>, TenantsError> {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    if entries
-        .iter()
-        .any(|entry| !valid_tenant(&entry.tenant) || entry.api_key.is_empty())
-    {
+    let valid_secrets =
+        |entry: &TenantEntry| entry.secrets().iter().all(|secret| is_valid_secret(secret));
+    if entries.iter().any(|entry| {
+        !valid_tenant(&entry.tenant) || entry.api_key.is_empty() || !valid_secrets(entry)
+    }) {
         return Err(TenantsError::Invalid {
             path: path.to_owned(),
         });
@@ -81,6 +102,7 @@ pub fn generate(tenant: &str) -> TenantEntry {
             "whsec_{}",
             base64::engine::general_purpose::STANDARD.encode(random_bytes::<24>())
         )),
+        previous_webhook_secret: None,
     }
 }
 
@@ -88,10 +110,9 @@ pub async fn register(store: &DynamoStore, entries: &[TenantEntry]) -> Result<()
     for entry in entries {
         let tenant = Tenant {
             id: entry.tenant.clone(),
-            webhook_secret: entry.webhook_secret.clone(),
         };
         store
-            .put_tenant(&tenant, &entry.api_key)
+            .put_tenant(&tenant, &entry.api_key, &entry.secrets())
             .await
             .map_err(|source| TenantsError::Store {
                 tenant: entry.tenant.clone(),
@@ -116,7 +137,7 @@ mod tests {
     #[test]
     fn a_tenants_file_is_read_and_checked() {
         let entries =
-            read(r#"[{"tenant": "acme", "api_key": "k1", "webhook_secret": "whsec_AA=="}]"#)
+            read(r#"[{"tenant": "acme", "api_key": "k1", "webhook_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]"#)
                 .expect("valid");
         assert_eq!(entries[0].tenant, "acme");
         for bad in [
@@ -124,6 +145,8 @@ mod tests {
             r#"[{"tenant": "a/b", "api_key": "k"}]"#,
             r#"[{"tenant": "", "api_key": "k"}]"#,
             r#"[{"tenant": "acme", "api_key": ""}]"#,
+            r#"[{"tenant": "acme", "api_key": "k", "webhook_secret": "secret"}]"#,
+            r#"[{"tenant": "acme", "api_key": "k", "webhook_secret": "whsec_AAAA"}]"#,
         ] {
             assert!(
                 matches!(read(bad), Err(TenantsError::Invalid { .. })),

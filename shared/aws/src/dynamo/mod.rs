@@ -6,11 +6,15 @@
 //! |---|---|---|
 //! | tenant | `KEY#<sha256(api key)>` | `TENANT` |
 //! | operator key | `KEY#<sha256(api key)>` | `ADMIN` |
+//! | tenant profile (webhook secrets) | `TENANT#<tenant>` | `PROFILE` |
 //! | session | `T#<tenant>#S#<session>` | `SESSION` |
 //! | file | `T#<tenant>#S#<session>` | `FILE#<file>` |
 //! | job | `T#<tenant>#J#<job>` | `JOB` |
 //! | idempotency record | `T#<tenant>#I#<sha256(key)>` | `IDEM` |
 //! | audit entry | `T#<tenant>#A#<session>` | `<time>#<random>` |
+//! | webhook event | `T#<tenant>#J#<job>` | `EVENT` |
+//! | webhook attempt | `T#<tenant>#J#<job>` | `ATTEMPT#<time>#<n>` |
+//! | disabled endpoint (410) | `T#<tenant>#E#<sha256(url)>` | `ENDPOINT` |
 //!
 //! Tenant ids are part of every key, so another tenant's id can only miss.
 
@@ -32,9 +36,12 @@ use intake_domain::ports::{
     AttemptStart, AuditEntry, AuditLog, CreateJob, FileOutcome, IdempotencyClaim, IdempotencyStore,
     JobStore, SessionStore, StoreResult, StoredResponse, TenantDirectory,
 };
+use intake_domain::webhooks::WebhookEvent;
 use intake_domain::StoreError;
 use rand::Rng;
 use sha2::{Digest, Sha256};
+
+mod webhooks;
 
 use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
 
@@ -57,6 +64,10 @@ fn sha256_hex(value: &str) -> String {
 
 fn tenant_pk(api_key: &str) -> String {
     format!("KEY#{}", sha256_hex(api_key))
+}
+
+fn profile_pk(tenant: &str) -> String {
+    format!("TENANT#{tenant}")
 }
 
 fn session_pk(tenant: &str, session: &SessionId) -> String {
@@ -82,6 +93,7 @@ fn audit_pk(tenant: &str, session: &SessionId) -> String {
 const SESSION_SK: &str = "SESSION";
 const JOB_SK: &str = "JOB";
 const TENANT_SK: &str = "TENANT";
+const PROFILE_SK: &str = "PROFILE";
 const ADMIN_SK: &str = "ADMIN";
 const IDEMPOTENCY_SK: &str = "IDEM";
 
@@ -116,19 +128,29 @@ impl DynamoStore {
 
     /// Registers a tenant's API key (the local runner, tests and the
     /// operator's provisioning use it; the API only reads).
-    pub async fn put_tenant(&self, tenant: &Tenant, api_key: &str) -> StoreResult<()> {
-        let mut item = Self::key(tenant_pk(api_key), TENANT_SK);
-        item.insert("tenant".into(), s(&tenant.id));
-        if let Some(secret) = &tenant.webhook_secret {
-            item.insert("webhook_secret".into(), s(secret));
+    /// `webhook_secrets` are the active `whsec_…` secrets, newest first.
+    pub async fn put_tenant(
+        &self,
+        tenant: &Tenant,
+        api_key: &str,
+        webhook_secrets: &[String],
+    ) -> StoreResult<()> {
+        let mut key_item = Self::key(tenant_pk(api_key), TENANT_SK);
+        key_item.insert("tenant".into(), s(&tenant.id));
+        let mut profile = Self::key(profile_pk(&tenant.id), PROFILE_SK);
+        profile.insert(
+            "webhook_secrets".into(),
+            AttributeValue::L(webhook_secrets.iter().map(s).collect()),
+        );
+        for item in [key_item, profile] {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(|e| store_error("put_tenant", e))?;
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| store_error("put_tenant", e))?;
         Ok(())
     }
 
@@ -508,8 +530,26 @@ impl TenantDirectory for DynamoStore {
         };
         Ok(Some(Tenant {
             id: req_s(&item, "tenant")?.to_owned(),
-            webhook_secret: get_s(&item, "webhook_secret").map(str::to_owned),
         }))
+    }
+
+    async fn webhook_secrets(&self, tenant: &str) -> StoreResult<Vec<String>> {
+        let Some(item) = self
+            .get(profile_pk(tenant), PROFILE_SK, "webhook_secrets")
+            .await?
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(item
+            .get("webhook_secrets")
+            .and_then(|value| value.as_l().ok())
+            .map(|secrets| {
+                secrets
+                    .iter()
+                    .filter_map(|secret| secret.as_s().ok().cloned())
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     async fn is_admin_key(&self, api_key: &str) -> StoreResult<bool> {
@@ -844,13 +884,12 @@ impl JobStore for DynamoStore {
         status: JobStatus,
         result_key: &str,
         result_size: u64,
+        event: Option<&WebhookEvent>,
     ) -> StoreResult<bool> {
+        const OP: &str = "complete_job";
         let now = time(&Utc::now());
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(job_pk(tenant, id), JOB_SK)))
+        let complete = self
+            .update(Self::key(job_pk(tenant, id), JOB_SK), "")
             .update_expression("SET #status = :terminal, completed_at = :now, updated_at = :now, result_key = :key, result_size = :size")
             .condition_expression("#status IN (:queued, :processing) AND done = #total")
             .expression_attribute_names("#status", "status")
@@ -860,13 +899,20 @@ impl JobStore for DynamoStore {
             .expression_attribute_values(":processing", s(JobStatus::Processing.as_str()))
             .expression_attribute_values(":now", now)
             .expression_attribute_values(":key", s(result_key))
-            .expression_attribute_values(":size", n(result_size))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) if is_conditional_failure(&error) => Ok(false),
-            Err(error) => Err(store_error("complete_job", error)),
+            .expression_attribute_values(":size", n(result_size));
+        let mut items = vec![TransactWriteItem::builder()
+            .update(built(complete.build(), OP)?)
+            .build()];
+        if let Some(event) = event {
+            items.push(
+                TransactWriteItem::builder()
+                    .put(self.put_event(event)?)
+                    .build(),
+            );
+        }
+        match self.transact(items, OP).await? {
+            Transaction::Committed => Ok(true),
+            Transaction::ConditionFailed(_) => Ok(false),
         }
     }
 }

@@ -1,0 +1,279 @@
+//! Webhook events, their attempts and disabled endpoints, in the state table.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put};
+use chrono::{DateTime, Utc};
+use intake_domain::ids::{EventId, JobId};
+use intake_domain::ports::{StoreResult, WebhookStore};
+use intake_domain::webhooks::{DeliveryAttempt, EventState, WebhookEvent};
+use sha2::{Digest, Sha256};
+
+use super::{built, job_pk, store_error, DynamoStore};
+use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
+
+const EVENT_SK: &str = "EVENT";
+const ENDPOINT_SK: &str = "ENDPOINT";
+
+fn attempt_sk(attempt: &DeliveryAttempt) -> String {
+    // Zero-padded so that attempts sort in order.
+    format!("ATTEMPT#{:06}", attempt.attempt)
+}
+
+fn endpoint_pk(tenant: &str, url: &str) -> String {
+    format!(
+        "T#{tenant}#E#{}",
+        hex::encode(Sha256::digest(url.as_bytes()))
+    )
+}
+
+fn event_item(event: &WebhookEvent) -> Item {
+    let mut item = DynamoStore::key(job_pk(&event.tenant, &event.job_id), EVENT_SK);
+    item.insert("event_id".into(), s(event.id.as_str()));
+    item.insert("tenant".into(), s(&event.tenant));
+    item.insert("job_id".into(), s(event.job_id.as_str()));
+    item.insert("url".into(), s(&event.url));
+    item.insert("created_at".into(), time(&event.created_at));
+    item.insert("state".into(), s(event.state.as_str()));
+    item.insert("round_attempts".into(), n(event.round_attempts));
+    item.insert("total_attempts".into(), n(event.total_attempts));
+    item.insert("enqueued".into(), AttributeValue::Bool(event.enqueued));
+    if let Some(at) = &event.next_attempt_at {
+        item.insert("next_attempt_at".into(), time(at));
+    }
+    item
+}
+
+fn read_event(item: &Item) -> StoreResult<WebhookEvent> {
+    Ok(WebhookEvent {
+        id: parse(req_s(item, "event_id")?, "event_id", EventId::parse)?,
+        tenant: req_s(item, "tenant")?.to_owned(),
+        job_id: parse(req_s(item, "job_id")?, "job_id", JobId::parse)?,
+        url: req_s(item, "url")?.to_owned(),
+        created_at: req_time(item, "created_at")?,
+        state: parse(req_s(item, "state")?, "state", EventState::parse)?,
+        round_attempts: req_n(item, "round_attempts")?,
+        total_attempts: req_n(item, "total_attempts")?,
+        next_attempt_at: get_time(item, "next_attempt_at")?,
+        enqueued: item
+            .get("enqueued")
+            .and_then(|value| value.as_bool().ok().copied())
+            .unwrap_or(false),
+    })
+}
+
+fn read_attempt(item: &Item) -> StoreResult<DeliveryAttempt> {
+    Ok(DeliveryAttempt {
+        attempt: req_n(item, "attempt")?,
+        at: req_time(item, "at")?,
+        url: req_s(item, "url")?.to_owned(),
+        status_code: get_n(item, "status_code")?,
+        latency_ms: req_n(item, "latency_ms")?,
+        error: get_s(item, "error").map(str::to_owned),
+        next_attempt_at: get_time(item, "next_attempt_at")?,
+    })
+}
+
+impl DynamoStore {
+    /// The event's first write, only if the job has none yet; part of the
+    /// job's completing transaction.
+    pub(super) fn put_event(&self, event: &WebhookEvent) -> StoreResult<Put> {
+        built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(event_item(event)))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+            "put_event",
+        )
+    }
+
+    async fn update_event(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        expression: &str,
+        values: Vec<(&str, AttributeValue)>,
+        operation: &'static str,
+    ) -> StoreResult<()> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(job_pk(tenant, job_id), EVENT_SK)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk)");
+        // `state` is a reserved word; DynamoDB also rejects unused names.
+        if expression.contains("#state") {
+            request = request.expression_attribute_names("#state", "state");
+        }
+        for (name, value) in values {
+            request = request.expression_attribute_values(name, value);
+        }
+        request
+            .send()
+            .await
+            .map_err(|e| store_error(operation, e))?;
+        Ok(())
+    }
+}
+
+fn optional_time(at: Option<&DateTime<Utc>>) -> AttributeValue {
+    at.map(time).unwrap_or(AttributeValue::Null(true))
+}
+
+#[async_trait]
+impl WebhookStore for DynamoStore {
+    async fn load_event(&self, tenant: &str, job_id: &JobId) -> StoreResult<Option<WebhookEvent>> {
+        self.get(job_pk(tenant, job_id), EVENT_SK, "load_event")
+            .await?
+            .map(|item| read_event(&item))
+            .transpose()
+    }
+
+    async fn mark_enqueued(&self, tenant: &str, job_id: &JobId) -> StoreResult<()> {
+        self.update_event(
+            tenant,
+            job_id,
+            "SET enqueued = :yes",
+            vec![(":yes", AttributeValue::Bool(true))],
+            "mark_enqueued",
+        )
+        .await
+    }
+
+    async fn record_attempt(
+        &self,
+        event: &WebhookEvent,
+        attempt: &DeliveryAttempt,
+        state: EventState,
+    ) -> StoreResult<()> {
+        let mut item = Self::key(job_pk(&event.tenant, &event.job_id), &attempt_sk(attempt));
+        item.insert("attempt".into(), n(attempt.attempt));
+        item.insert("at".into(), time(&attempt.at));
+        item.insert("url".into(), s(&attempt.url));
+        item.insert("latency_ms".into(), n(attempt.latency_ms));
+        if let Some(code) = attempt.status_code {
+            item.insert("status_code".into(), n(code));
+        }
+        if let Some(error) = &attempt.error {
+            item.insert("error".into(), s(error));
+        }
+        if let Some(at) = &attempt.next_attempt_at {
+            item.insert("next_attempt_at".into(), time(at));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error("record_attempt", e))?;
+        self.update_event(
+            &event.tenant,
+            &event.job_id,
+            "SET #state = :state, next_attempt_at = :next ADD round_attempts :one, total_attempts :one",
+            vec![
+                (":state", s(state.as_str())),
+                (":next", optional_time(attempt.next_attempt_at.as_ref())),
+                (":one", n(1)),
+            ],
+            "record_attempt",
+        )
+        .await
+    }
+
+    async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>> {
+        let items = self
+            .query_all(job_pk(tenant, job_id), "webhook_attempts")
+            .await?;
+        items
+            .iter()
+            .filter(|item| get_s(item, "sk").is_some_and(|sk| sk.starts_with("ATTEMPT#")))
+            .map(read_attempt)
+            .collect()
+    }
+
+    async fn restart(&self, tenant: &str, job_id: &JobId) -> StoreResult<()> {
+        self.update_event(
+            tenant,
+            job_id,
+            "SET #state = :pending, round_attempts = :zero, next_attempt_at = :now, enqueued = :yes",
+            vec![
+                (":pending", s(EventState::Pending.as_str())),
+                (":zero", n(0)),
+                (":now", time(&Utc::now())),
+                (":yes", AttributeValue::Bool(true)),
+            ],
+            "restart_event",
+        )
+        .await
+    }
+
+    async fn is_endpoint_disabled(&self, tenant: &str, url: &str) -> StoreResult<bool> {
+        Ok(self
+            .get(
+                endpoint_pk(tenant, url),
+                ENDPOINT_SK,
+                "is_endpoint_disabled",
+            )
+            .await?
+            .is_some())
+    }
+
+    async fn set_endpoint_disabled(
+        &self,
+        tenant: &str,
+        url: &str,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        let key = Self::key(endpoint_pk(tenant, url), ENDPOINT_SK);
+        if disabled {
+            let mut item = key;
+            item.insert("url".into(), s(url));
+            item.insert("disabled_at".into(), time(&Utc::now()));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| store_error("disable_endpoint", e))
+        } else {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| store_error("enable_endpoint", e))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_survive_the_item_mapping() {
+        let event = WebhookEvent {
+            id: EventId::generate(),
+            tenant: "acme".into(),
+            job_id: JobId::generate(),
+            url: "https://hooks.example.com/in".into(),
+            created_at: Utc::now(),
+            state: EventState::Exhausted,
+            round_attempts: 2,
+            total_attempts: 9,
+            next_attempt_at: None,
+            enqueued: true,
+        };
+        let read = read_event(&event_item(&event)).expect("read back");
+        assert_eq!(read.id, event.id);
+        assert_eq!(read.state, EventState::Exhausted);
+        assert_eq!((read.round_attempts, read.total_attempts), (2, 9));
+        assert!(read.enqueued);
+    }
+}

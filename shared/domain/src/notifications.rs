@@ -1,0 +1,325 @@
+//! Delivering, listing and replaying a job's `job.completed` event.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde::Serialize;
+use tracing::{info, warn};
+
+use crate::error::{AppError, StoreError};
+use crate::ids::{EventId, JobId};
+use crate::model::Tenant;
+use crate::ports::{SendOutcome, WebhookRequest};
+use crate::processing::DeliveryOutcome;
+use crate::service::Intake;
+use crate::views::rfc3339;
+use crate::webhooks::{
+    next_delay, signature_header, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage,
+};
+
+/// SQS's longest message delay; longer waits re-enqueue until due.
+const MAX_QUEUE_DELAY: Duration = Duration::from_secs(900);
+/// An attempt this close to due is made now.
+const DUE_SLACK: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WebhookDeliveriesView {
+    pub job_id: JobId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventView>,
+    pub deliveries: Vec<DeliveryAttempt>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EventView {
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub url: String,
+    pub state: EventState,
+    pub created_at: String,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WebhookReplayView {
+    pub event_id: EventId,
+    pub state: EventState,
+}
+
+/// What one answer means for the event.
+struct Verdict {
+    state: EventState,
+    error: Option<String>,
+    /// The receiver's own wait (429 Retry-After), if longer than ours.
+    at_least: Option<Duration>,
+}
+
+fn verdict(outcome: &SendOutcome) -> Verdict {
+    let retry = |error: Option<String>, at_least: Option<Duration>| Verdict {
+        state: EventState::Pending,
+        error,
+        at_least,
+    };
+    let stop = |error: String| Verdict {
+        state: EventState::Failed,
+        error: Some(error),
+        at_least: None,
+    };
+    match outcome {
+        SendOutcome::Answered { status, .. } if (200..300).contains(status) => Verdict {
+            state: EventState::Delivered,
+            error: None,
+            at_least: None,
+        },
+        SendOutcome::Answered {
+            status: 429,
+            retry_after,
+        } => retry(Some("429 Too Many Requests".into()), *retry_after),
+        SendOutcome::Answered { status, .. } if *status == 408 || *status >= 500 => {
+            retry(Some(format!("receiver answered {status}")), None)
+        }
+        SendOutcome::Answered { status: 410, .. } => {
+            stop("410 Gone: the endpoint is disabled".into())
+        }
+        SendOutcome::Answered { status, .. } if (300..400).contains(status) => stop(format!(
+            "receiver answered {status}; redirects are not followed"
+        )),
+        SendOutcome::Answered { status, .. } => stop(format!("receiver answered {status}")),
+        SendOutcome::Refused(reason) => stop(format!("refused: {reason}")),
+        SendOutcome::Unreachable(error) => retry(Some(error.clone()), None),
+    }
+}
+
+fn store_failure(error: AppError) -> StoreError {
+    match error {
+        AppError::Store(error) => error,
+        other => StoreError::new("deliver_webhook", other),
+    }
+}
+
+impl Intake {
+    /// Makes the attempt a webhook message is due for. Infrastructure
+    /// errors retry the message; the receiver's failures are scheduled by
+    /// the event's own backoff.
+    pub async fn deliver_webhook(&self, message: &WebhookMessage) -> DeliveryOutcome {
+        match self.try_deliver_webhook(message).await {
+            Ok(()) => DeliveryOutcome::Done,
+            Err(error) => {
+                warn!(tenant = %message.tenant, job_id = %message.job_id, %error, "webhook delivery will be retried");
+                DeliveryOutcome::Retry
+            }
+        }
+    }
+
+    async fn try_deliver_webhook(&self, message: &WebhookMessage) -> Result<(), StoreError> {
+        let webhooks = &self.ports.webhooks;
+        let Some(event) = webhooks
+            .load_event(&message.tenant, &message.job_id)
+            .await?
+        else {
+            warn!(job_id = %message.job_id, "webhook message for a job without an event");
+            return Ok(());
+        };
+        if event.id != message.event_id || event.state != EventState::Pending {
+            return Ok(());
+        }
+        let now = Utc::now();
+        if let Some(due) = event.next_attempt_at {
+            let wait = (due - now).to_std().unwrap_or_default();
+            if wait > DUE_SLACK {
+                return self
+                    .ports
+                    .webhook_queue
+                    .enqueue(message, wait.min(MAX_QUEUE_DELAY))
+                    .await;
+            }
+        }
+        let (outcome, latency) = self.attempt(&event).await?;
+        let verdict = verdict(&outcome);
+        let status_code = match outcome {
+            SendOutcome::Answered { status, .. } => Some(status),
+            _ => None,
+        };
+        let (state, next_delay) = match verdict.state {
+            EventState::Pending => {
+                match next_delay(&self.settings.webhook_schedule, event.round_attempts + 1) {
+                    Some(delay) => (
+                        EventState::Pending,
+                        Some(delay.max(verdict.at_least.unwrap_or_default())),
+                    ),
+                    None => (EventState::Exhausted, None),
+                }
+            }
+            other => (other, None),
+        };
+        let attempt = DeliveryAttempt {
+            attempt: event.total_attempts + 1,
+            at: now,
+            url: event.url.clone(),
+            status_code,
+            latency_ms: latency.as_millis() as u64,
+            error: verdict.error,
+            next_attempt_at: next_delay
+                .and_then(|delay| chrono::Duration::from_std(delay).ok())
+                .map(|delay| now + delay),
+        };
+        webhooks.record_attempt(&event, &attempt, state).await?;
+        info!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id, attempt = attempt.attempt,
+              status_code, latency_ms = attempt.latency_ms, state = state.as_str(), "webhook attempt");
+        if status_code == Some(410) {
+            webhooks
+                .set_endpoint_disabled(&event.tenant, &event.url, true)
+                .await?;
+        }
+        if let Some(delay) = next_delay {
+            self.ports
+                .webhook_queue
+                .enqueue(message, delay.min(MAX_QUEUE_DELAY))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Signs and sends the event once; refuses without sending where the
+    /// endpoint is disabled or the tenant has no secret.
+    async fn attempt(&self, event: &WebhookEvent) -> Result<(SendOutcome, Duration), StoreError> {
+        if self
+            .ports
+            .webhooks
+            .is_endpoint_disabled(&event.tenant, &event.url)
+            .await?
+        {
+            return Ok((
+                SendOutcome::Refused("the endpoint answered 410 Gone before".into()),
+                Duration::ZERO,
+            ));
+        }
+        let secrets = self.ports.tenants.webhook_secrets(&event.tenant).await?;
+        let tenant = Tenant {
+            id: event.tenant.clone(),
+        };
+        let data = self
+            .job_status(&tenant, event.job_id.as_str())
+            .await
+            .map_err(store_failure)?;
+        let body = serde_json::to_vec(&serde_json::json!({
+            "id": event.id,
+            "type": "job.completed",
+            "created_at": rfc3339(&event.created_at),
+            "data": data,
+        }))
+        .map_err(|e| StoreError::new("deliver_webhook", e))?;
+        if secrets.is_empty() {
+            return Ok((
+                SendOutcome::Refused("the tenant has no webhook secret".into()),
+                Duration::ZERO,
+            ));
+        }
+        let timestamp = Utc::now().timestamp();
+        let Ok(signature) = signature_header(&secrets, event.id.as_str(), timestamp, &body) else {
+            return Ok((
+                SendOutcome::Refused("the tenant's webhook secret is not valid".into()),
+                Duration::ZERO,
+            ));
+        };
+        let request = WebhookRequest {
+            url: event.url.clone(),
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                (
+                    "user-agent".into(),
+                    concat!("invoice-intake/", env!("CARGO_PKG_VERSION")).into(),
+                ),
+                ("webhook-id".into(), event.id.to_string()),
+                ("webhook-timestamp".into(), timestamp.to_string()),
+                ("webhook-signature".into(), signature),
+            ],
+            body,
+        };
+        let started = Instant::now();
+        let outcome = self.ports.webhook_sender.send(&request).await;
+        Ok((outcome, started.elapsed()))
+    }
+
+    pub async fn webhook_deliveries(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<WebhookDeliveriesView, AppError> {
+        let job_id = JobId::parse(id).ok_or(AppError::JobNotFound)?;
+        self.ports
+            .jobs
+            .load_job(&tenant.id, &job_id)
+            .await?
+            .ok_or(AppError::JobNotFound)?;
+        let event = self.ports.webhooks.load_event(&tenant.id, &job_id).await?;
+        let deliveries = match &event {
+            Some(_) => self.ports.webhooks.attempts(&tenant.id, &job_id).await?,
+            None => Vec::new(),
+        };
+        Ok(WebhookDeliveriesView {
+            job_id,
+            event: event.map(|event| EventView {
+                id: event.id,
+                kind: "job.completed",
+                url: event.url,
+                state: event.state,
+                created_at: rfc3339(&event.created_at),
+                attempts: event.total_attempts,
+                next_attempt_at: event
+                    .next_attempt_at
+                    .filter(|_| event.state == EventState::Pending)
+                    .map(|at| rfc3339(&at)),
+            }),
+            deliveries,
+        })
+    }
+
+    /// Sends the job's event again, same id, with a fresh schedule; a
+    /// disabled endpoint is enabled again by this explicit request.
+    pub async fn replay_webhook(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<WebhookReplayView, AppError> {
+        let job_id = JobId::parse(id).ok_or(AppError::JobNotFound)?;
+        let job = self
+            .ports
+            .jobs
+            .load_job(&tenant.id, &job_id)
+            .await?
+            .ok_or(AppError::JobNotFound)?;
+        if !job.status.is_terminal() {
+            return Err(AppError::JobNotFinished);
+        }
+        let event = self
+            .ports
+            .webhooks
+            .load_event(&tenant.id, &job_id)
+            .await?
+            .ok_or(AppError::WebhookNotConfigured)?;
+        self.ports
+            .webhooks
+            .set_endpoint_disabled(&tenant.id, &event.url, false)
+            .await?;
+        self.ports.webhooks.restart(&tenant.id, &job_id).await?;
+        let message = WebhookMessage {
+            v: WebhookMessage::VERSION,
+            tenant: tenant.id.clone(),
+            job_id,
+            event_id: event.id.clone(),
+        };
+        self.ports
+            .webhook_queue
+            .enqueue(&message, Duration::ZERO)
+            .await?;
+        info!(tenant = %tenant.id, job_id = %message.job_id, event_id = %event.id, "webhook replay");
+        Ok(WebhookReplayView {
+            event_id: event.id,
+            state: EventState::Pending,
+        })
+    }
+}
