@@ -6,10 +6,18 @@
 //! never by file name.
 
 mod cii;
+mod codes;
+mod dec;
 mod detect;
 mod model;
 mod pdf;
+mod rules;
+mod sem_cii;
+mod sem_ubl;
+mod semantic;
 mod ubl;
+mod ubl_syntax;
+mod validate;
 mod xml;
 
 use detect::{detect_root, RootKind};
@@ -17,6 +25,7 @@ pub use model::{
     Container, Document, Invoice, Kind, Line, Party, Syntax, Totals, Validation, VatBreakdown,
     Violation,
 };
+pub use validate::ENGINE as VALIDATION_ENGINE;
 
 use serde::Serialize;
 
@@ -115,22 +124,23 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
     let tree = xml::Tree::parse(bytes)?;
     let root = tree.root();
-    let (syntax, kind, customization_id, invoice) = match detect_root(root.namespace(), root.local_name()) {
+    let (syntax, kind, customization_id, invoice, validation) = match detect_root(root.namespace(), root.local_name()) {
         Some(RootKind::UblInvoice) => {
             let (c, inv) = ubl::extract(root, false);
-            (Syntax::Ubl, Kind::Invoice, c, inv)
+            (Syntax::Ubl, Kind::Invoice, c, inv, Some(validate::ubl(root, false)))
         }
         Some(RootKind::UblCreditNote) => {
             let (c, inv) = ubl::extract(root, true);
-            (Syntax::Ubl, Kind::CreditNote, c, inv)
+            (Syntax::Ubl, Kind::CreditNote, c, inv, Some(validate::ubl(root, true)))
         }
         Some(RootKind::Cii) => {
             let (c, inv) = cii::extract(root, &cii::D16B);
-            (Syntax::Cii, cii::kind_of(&inv), c, inv)
+            (Syntax::Cii, cii::kind_of(&inv), c, inv, Some(validate::cii(root)))
         }
         Some(RootKind::Zugferd1) => {
+            // ZUGFeRD 1.0 predates EN 16931: no verdict.
             let (c, inv) = cii::extract(root, &cii::ZUGFERD1);
-            (Syntax::CiiZugferd1, cii::kind_of(&inv), c, inv)
+            (Syntax::CiiZugferd1, cii::kind_of(&inv), c, inv, None)
         }
         None => {
             return Err(EngineError::UnsupportedDocument(format!(
@@ -149,7 +159,7 @@ fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
             customization_id,
         },
         invoice: Some(invoice),
-        validation: None,
+        validation,
     })
 }
 
@@ -221,8 +231,32 @@ mod tests {
         // Assert
         assert!(!json.contains("null"), "{json}");
         assert!(!json.contains("\"attachment\""), "{json}");
-        assert!(!json.contains("\"validation\""), "{json}");
         assert!(!json.contains("\"seller\""), "{json}");
+    }
+
+    #[test]
+    fn ubl_and_cii_get_a_verdict_zugferd1_does_not() {
+        // Arrange
+        let zf1 = r#"<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0"/>"#;
+        let cii = r#"<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>"#;
+        // Act
+        let ubl = extract(UBL_MIN.as_bytes())
+            .expect("ubl")
+            .validation
+            .expect("verdict");
+        let cii = extract(cii.as_bytes())
+            .expect("cii")
+            .validation
+            .expect("verdict");
+        let zf1 = extract(zf1.as_bytes()).expect("zf1").validation;
+        // Assert
+        assert_eq!(ubl.engine, VALIDATION_ENGINE);
+        assert!(!ubl.valid);
+        assert!(ubl.fatal.contains(&"BR-03".to_owned()), "{:?}", ubl.fatal);
+        assert!(!ubl.fatal.contains(&"BR-01".to_owned()), "{:?}", ubl.fatal);
+        assert!(ubl.fatal.windows(2).all(|w| w[0] < w[1]), "sorted unique");
+        assert!(cii.fatal.contains(&"BR-01".to_owned()), "{:?}", cii.fatal);
+        assert_eq!(zf1, None);
     }
 
     #[test]

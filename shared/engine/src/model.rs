@@ -149,8 +149,9 @@ pub struct Invoice {
     pub totals: Totals,
 }
 
-/// result.md's `validation` object. Not produced yet by [`crate::extract`]
-/// (always `None`), defined so the shape is fixed for callers.
+/// result.md's `validation` object: the verdict of the EN 16931 rules
+/// (CEN/TC 434 artefacts v1.3.16 rule ids). Produced by [`crate::extract`]
+/// for UBL and CII invoices; `None` for ZUGFeRD 1.0 (pre-EN 16931).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Validation {
     pub engine: String,

@@ -24,6 +24,18 @@ const MAX_NESTING: usize = 64;
 const MAX_XREF_SECTIONS: usize = 64;
 const MAX_NAME_TREE_NODES: usize = 10_000;
 const MAX_REF_CHAIN: usize = 16;
+/// Parsing work (bytes lexed, objects copied) allowed per input byte. A sound
+/// file needs about 2; without a budget, objects nested in strings or
+/// comments, missing `endstream`s or one big object referenced a million
+/// times make a naive reader quadratic.
+const WORK_PER_INPUT_BYTE: usize = 16;
+const WORK_BASE: usize = 1024 * 1024;
+/// Work charged per parsed object node (about its size in memory): a 2-byte
+/// `0 ` becomes a 48-byte `Obj`, so bytes alone under-count.
+const NODE_COST: usize = 48;
+/// Objects in one parse (one indirect object or trailer): bounds the memory a
+/// single huge array or dictionary can take (~12 MiB).
+const MAX_PARSE_NODES: usize = 256 * 1024;
 
 pub(crate) struct Attachment {
     pub(crate) name: String,
@@ -100,11 +112,17 @@ fn is_delim(b: u8) -> bool {
 struct Lexer<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Objects parsed so far (see MAX_PARSE_NODES).
+    nodes: usize,
 }
 
 impl<'a> Lexer<'a> {
     fn new(data: &'a [u8], pos: usize) -> Self {
-        Lexer { data, pos }
+        Lexer {
+            data,
+            pos,
+            nodes: 0,
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -162,6 +180,12 @@ impl<'a> Lexer<'a> {
     fn object(&mut self, depth: usize) -> Result<Obj, EngineError> {
         if depth > MAX_NESTING {
             return Err(malformed("objects nested too deeply"));
+        }
+        self.nodes += 1;
+        if self.nodes > MAX_PARSE_NODES {
+            return Err(malformed(format!(
+                "an object with more than {MAX_PARSE_NODES} parts"
+            )));
         }
         self.skip_ws();
         let Some(b) = self.peek() else {
@@ -370,9 +394,12 @@ struct Pdf<'a> {
     /// Built on first need: object locations found by scanning the file.
     scanned: Option<HashMap<u32, Loc>>,
     trailer: Dict,
-    objstm_cache: HashMap<u32, Vec<(u32, Obj)>>,
+    /// Members of decoded object streams: (number, object, source length).
+    objstm_cache: HashMap<u32, Vec<(u32, Obj, usize)>>,
     objstm_loading: HashSet<u32>,
     inflated_total: usize,
+    work: usize,
+    work_limit: usize,
 }
 
 impl<'a> Pdf<'a> {
@@ -385,6 +412,11 @@ impl<'a> Pdf<'a> {
             objstm_cache: HashMap::new(),
             objstm_loading: HashSet::new(),
             inflated_total: 0,
+            work: 0,
+            work_limit: data
+                .len()
+                .saturating_mul(WORK_PER_INPUT_BYTE)
+                .saturating_add(WORK_BASE),
         };
         let xref_ok = pdf.load_xref_chain().is_ok() && dict_get(&pdf.trailer, b"Root").is_some();
         if !xref_ok {
@@ -395,7 +427,27 @@ impl<'a> Pdf<'a> {
         if dict_get(&pdf.trailer, b"Encrypt").is_some_and(|e| *e != Obj::Null) {
             return Err(EngineError::EncryptedPdf);
         }
+        pdf.check_budget()?;
         Ok(pdf)
+    }
+
+    fn exhausted(&self) -> bool {
+        self.work > self.work_limit
+    }
+
+    fn check_budget(&self) -> Result<(), EngineError> {
+        if self.exhausted() {
+            return Err(EngineError::TooLarge(format!(
+                "reading this PDF's structure takes more than {WORK_PER_INPUT_BYTE}x its size in parsing work (damaged or hostile object graph)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Records parsing work; once over budget every further parse fails.
+    fn spend(&mut self, n: usize) -> Result<(), EngineError> {
+        self.work = self.work.saturating_add(n);
+        self.check_budget()
     }
 
     fn load_xref_chain(&mut self) -> Result<(), EngineError> {
@@ -534,12 +586,16 @@ impl<'a> Pdf<'a> {
 
     /// Parses `N G obj <object> [stream…]` at `off`.
     fn indirect_at(&mut self, off: usize) -> Result<(u32, Obj), EngineError> {
+        self.check_budget()?;
         let mut lx = Lexer::new(self.data, off);
         let num = lx.uint().and_then(|n| u32::try_from(n).ok());
         let (Some(num), Some(_), true) = (num, lx.uint(), lx.keyword(b"obj")) else {
+            self.spend(lx.pos.saturating_sub(off))?;
             return Err(malformed(format!("no object at offset {off}")));
         };
-        let obj = lx.object(0)?;
+        let obj = lx.object(0);
+        self.spend(lx.pos.saturating_sub(off) + lx.nodes * NODE_COST)?;
+        let obj = obj?;
         let Obj::Dict(d) = obj else {
             return Ok((num, obj));
         };
@@ -566,7 +622,11 @@ impl<'a> Pdf<'a> {
             .filter(|&e| e <= self.data.len() && self.endstream_follows(e))
             .or_else(|| {
                 // Wrong /Length (common in damaged files): trust `endstream`.
-                find(self.data.get(start..)?, b"endstream").map(|i| {
+                let found = find(self.data.get(start..)?, b"endstream");
+                self.work = self
+                    .work
+                    .saturating_add(found.unwrap_or(self.data.len().saturating_sub(start)));
+                found.map(|i| {
                     let mut e = start + i;
                     if e > start && self.data.get(e - 1) == Some(&b'\n') {
                         e -= 1;
@@ -578,6 +638,7 @@ impl<'a> Pdf<'a> {
                 })
             })
             .ok_or_else(|| malformed("stream without end"))?;
+        self.check_budget()?;
         Ok((num, Obj::Stream(d, start, end)))
     }
 
@@ -645,7 +706,7 @@ impl<'a> Pdf<'a> {
                 if dict_get(d, b"Type").and_then(Obj::as_name) == Some(b"ObjStm"));
             if is_objstm {
                 if let Ok(members) = self.objstm_members(num, off) {
-                    for (i, (m, _)) in members.iter().enumerate() {
+                    for (i, (m, _, _)) in members.iter().enumerate() {
                         idx.entry(*m).or_insert(Loc::InStream(num, i));
                     }
                 }
@@ -664,7 +725,10 @@ impl<'a> Pdf<'a> {
         while let Some(rel) = data.get(i..).and_then(|d| find(d, b"trailer")) {
             let at = i + rel + 7;
             i = at;
-            if let Ok(Obj::Dict(d)) = Lexer::new(data, at).object(0) {
+            let mut lx = Lexer::new(data, at);
+            let parsed = lx.object(0);
+            self.spend(lx.pos.saturating_sub(at) + lx.nodes * NODE_COST)?;
+            if let Ok(Obj::Dict(d)) = parsed {
                 if dict_get(&d, b"Root").is_some() {
                     best = Some(d);
                 }
@@ -708,7 +772,11 @@ impl<'a> Pdf<'a> {
         Ok(t)
     }
 
-    fn objstm_members(&mut self, num: u32, off: usize) -> Result<&Vec<(u32, Obj)>, EngineError> {
+    fn objstm_members(
+        &mut self,
+        num: u32,
+        off: usize,
+    ) -> Result<&Vec<(u32, Obj, usize)>, EngineError> {
         if !self.objstm_cache.contains_key(&num) {
             // An object stream whose own dictionary refers into itself would
             // otherwise recurse without end.
@@ -724,7 +792,7 @@ impl<'a> Pdf<'a> {
             .ok_or_else(|| malformed("object stream cache"))
     }
 
-    fn decode_objstm(&mut self, off: usize) -> Result<Vec<(u32, Obj)>, EngineError> {
+    fn decode_objstm(&mut self, off: usize) -> Result<Vec<(u32, Obj, usize)>, EngineError> {
         {
             let (_, obj) = self.indirect_at(off)?;
             let Obj::Stream(d, _, _) = &obj else {
@@ -749,8 +817,11 @@ impl<'a> Pdf<'a> {
                 let (Ok(o), Some(pos)) = (u32::try_from(o), first.checked_add(rel as usize)) else {
                     continue;
                 };
-                let obj = Lexer::new(&data, pos).object(0).unwrap_or(Obj::Null);
-                members.push((o, obj));
+                let mut lx = Lexer::new(&data, pos);
+                let obj = lx.object(0).unwrap_or(Obj::Null);
+                let len = lx.pos.saturating_sub(pos) + lx.nodes * NODE_COST;
+                self.spend(len)?;
+                members.push((o, obj, len));
             }
             Ok(members)
         }
@@ -780,10 +851,13 @@ impl<'a> Pdf<'a> {
                     Loc::InStream(..) => return None,
                 };
                 let members = self.objstm_members(stm, off).ok()?;
-                members
+                let (obj, len) = members
                     .get(i)
-                    .filter(|(n, _)| *n == num)
-                    .map(|(_, o)| o.clone())
+                    .filter(|(n, _, _)| *n == num)
+                    .map(|(_, o, len)| (o.clone(), *len))?;
+                // Copying a cached member costs like parsing it again.
+                self.spend(len).ok()?;
+                Some(obj)
             }
         }
     }
@@ -906,6 +980,11 @@ fn png_unpredict(data: Vec<u8>, p: &Dict) -> Result<Vec<u8>, EngineError> {
     }
     let bpp = ((colors * bpc + 7) / 8) as usize;
     let row_len = ((colors * bpc * columns + 7) / 8) as usize;
+    // A row longer than the data is a lie that would only cost memory (up to
+    // 64 MiB per row); a sound stream holds at least one full row.
+    if row_len >= data.len() {
+        return Err(malformed("predictor rows longer than the stream"));
+    }
     let mut out = Vec::with_capacity(data.len());
     let mut prev = vec![0u8; row_len];
     for chunk in data.chunks(row_len + 1) {
@@ -1191,10 +1270,12 @@ fn sniff(bytes: &[u8]) -> Sniff {
 pub(crate) fn find_invoice_attachment(bytes: &[u8]) -> Result<Attachment, EngineError> {
     let mut pdf = Pdf::open(bytes)?;
     let candidates = pdf.candidates();
+    pdf.check_budget()?;
     if candidates.is_empty() {
         return Err(EngineError::NoInvoiceAttachment(String::new()));
     }
     let xmp_name = pdf.xmp_document_file_name();
+    pdf.check_budget()?;
     let mut order: Vec<&Candidate> = Vec::new();
     if let Some(x) = &xmp_name {
         order.extend(candidates.iter().filter(|c| &c.name == x));
@@ -1249,6 +1330,7 @@ pub(crate) fn find_invoice_attachment(bytes: &[u8]) -> Result<Attachment, Engine
             _ => {}
         }
     }
+    pdf.check_budget()?;
     match first_error {
         Some(e) => Err(EngineError::NoInvoiceAttachment(format!(" ({e})"))),
         None => Err(EngineError::NoInvoiceAttachment(String::new())),

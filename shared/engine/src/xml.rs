@@ -21,34 +21,66 @@ use crate::EngineError;
 pub(crate) const MAX_DEPTH: usize = 128;
 /// Element count cap; the biggest real invoices have some tens of thousands.
 pub(crate) const MAX_ELEMENTS: usize = 2_000_000;
+/// Attributes (namespace declarations included) on one element. Real invoices
+/// use a handful; the cap also bounds quick-xml's quadratic duplicate check.
+pub(crate) const MAX_ATTRIBUTES: usize = 64;
+/// Namespace declarations in scope at once. Every element name is resolved by
+/// a linear search through them, so this bounds the cost per element.
+pub(crate) const MAX_NS_IN_SCOPE: usize = 256;
 
+const NONE: u32 = u32::MAX;
+
+/// One element, 40 bytes: the name borrows the input, text and attributes
+/// live in side tables, children are a linked list.
 #[derive(Debug)]
-struct Element {
-    ns: usize,
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<usize>,
+struct Element<'a> {
+    name: &'a str,
+    ns: u32,
+    /// Index into `Tree::texts`; 0 is the empty text.
+    text: u32,
+    attrs_start: u32,
+    attrs_len: u32,
+    first_child: u32,
+    next_sibling: u32,
 }
 
 /// An immutable parsed document. Node 0 is the root element.
 #[derive(Debug)]
-pub(crate) struct Tree {
+pub(crate) struct Tree<'a> {
     namespaces: Vec<String>,
-    nodes: Vec<Element>,
+    nodes: Vec<Element<'a>>,
+    texts: Vec<String>,
+    attrs: Vec<(&'a str, String)>,
 }
 
 fn malformed(msg: impl std::fmt::Display) -> EngineError {
     EngineError::MalformedXml(msg.to_string())
 }
 
-impl Tree {
+/// `part` as a sub-slice of `src` (quick-xml's slice reader hands out
+/// borrowed names), so the tree can point into the input instead of copying.
+fn sub_str<'a>(src: &'a str, part: &[u8]) -> Option<&'a str> {
+    let start = (part.as_ptr() as usize).checked_sub(src.as_ptr() as usize)?;
+    src.get(start..start.checked_add(part.len())?)
+}
+
+fn u32_of(n: usize) -> Result<u32, EngineError> {
+    u32::try_from(n).map_err(|_| malformed("document too large"))
+}
+
+struct Frame {
+    node: u32,
+    last_child: u32,
+    ns_decls: usize,
+}
+
+impl<'a> Tree<'a> {
     /// Parses a complete document, or fails with `malformed_xml`.
-    pub(crate) fn parse(bytes: &[u8]) -> Result<Tree, EngineError> {
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Tree<'a>, EngineError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let text =
+        let src: &'a str =
             std::str::from_utf8(bytes).map_err(|e| malformed(format!("not valid UTF-8: {e}")))?;
-        let mut reader = NsReader::from_str(text);
+        let mut reader = NsReader::from_str(src);
         // Mismatched end tags are errors; keep the defaults that make them so.
         reader.config_mut().check_end_names = true;
         reader.config_mut().allow_unmatched_ends = false;
@@ -56,8 +88,11 @@ impl Tree {
         let mut tree = Tree {
             namespaces: vec![String::new()],
             nodes: Vec::new(),
+            texts: vec![String::new()],
+            attrs: Vec::new(),
         };
-        let mut stack: Vec<usize> = Vec::new();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut ns_in_scope = 0usize;
         let mut root_closed = false;
 
         loop {
@@ -80,7 +115,7 @@ impl Tree {
                         ResolveResult::Bound(ns) => {
                             let uri = std::str::from_utf8(ns.as_ref())
                                 .map_err(|e| malformed(format!("namespace: {e}")))?;
-                            tree.intern_ns(uri)
+                            tree.intern_ns(uri)?
                         }
                         ResolveResult::Unbound => 0,
                         ResolveResult::Unknown(p) => {
@@ -90,47 +125,76 @@ impl Tree {
                             )))
                         }
                     };
-                    let name = std::str::from_utf8(e.local_name().as_ref())
-                        .map_err(|e| malformed(format!("element name: {e}")))?
-                        .to_owned();
-                    let mut attrs = Vec::new();
+                    let local = e.local_name();
+                    let name = sub_str(src, local.as_ref())
+                        .ok_or_else(|| malformed("element name is not plain text"))?;
+                    let attrs_start = u32_of(tree.attrs.len())?;
+                    let mut n_attrs = 0usize;
+                    let mut ns_decls = 0usize;
                     for a in e.attributes() {
+                        n_attrs += 1;
+                        if n_attrs > MAX_ATTRIBUTES {
+                            return Err(malformed(format!(
+                                "more than {MAX_ATTRIBUTES} attributes on one element"
+                            )));
+                        }
                         let a = a.map_err(|e| malformed(format!("attribute: {e}")))?;
                         // Namespace declarations are not data.
                         let key = a.key;
                         if key.as_namespace_binding().is_some() {
+                            ns_decls += 1;
                             continue;
                         }
-                        let local = std::str::from_utf8(key.local_name().as_ref())
-                            .map_err(|e| malformed(format!("attribute name: {e}")))?
-                            .to_owned();
+                        let local = sub_str(src, key.local_name().as_ref())
+                            .ok_or_else(|| malformed("attribute name is not plain text"))?;
                         let value = a
                             .unescape_value()
                             .map_err(|e| malformed(format!("attribute value: {e}")))?
                             .into_owned();
-                        attrs.push((local, value));
+                        tree.attrs.push((local, value));
                     }
-                    let idx = tree.nodes.len();
+                    ns_in_scope += ns_decls;
+                    if ns_in_scope > MAX_NS_IN_SCOPE {
+                        return Err(malformed(format!(
+                            "more than {MAX_NS_IN_SCOPE} namespace declarations in scope"
+                        )));
+                    }
+                    let idx = u32_of(tree.nodes.len())?;
                     tree.nodes.push(Element {
-                        ns,
                         name,
-                        attrs,
-                        text: String::new(),
-                        children: Vec::new(),
+                        ns,
+                        text: 0,
+                        attrs_start,
+                        attrs_len: u32_of(tree.attrs.len())? - attrs_start,
+                        first_child: NONE,
+                        next_sibling: NONE,
                     });
-                    if let Some(&parent) = stack.last() {
-                        tree.nodes[parent].children.push(idx);
+                    if let Some(parent) = stack.last_mut() {
+                        if parent.last_child == NONE {
+                            tree.nodes[parent.node as usize].first_child = idx;
+                        } else {
+                            tree.nodes[parent.last_child as usize].next_sibling = idx;
+                        }
+                        parent.last_child = idx;
                     }
                     if matches!(event, Event::Start(_)) {
-                        stack.push(idx);
-                    } else if stack.is_empty() {
-                        root_closed = true;
+                        stack.push(Frame {
+                            node: idx,
+                            last_child: NONE,
+                            ns_decls,
+                        });
+                    } else {
+                        ns_in_scope -= ns_decls;
+                        if stack.is_empty() {
+                            root_closed = true;
+                        }
                     }
                 }
                 Event::End(_) => {
-                    if stack.pop().is_none() {
+                    let Some(frame) = stack.pop() else {
                         return Err(malformed("unmatched end tag"));
-                    }
+                    };
+                    ns_in_scope -= frame.ns_decls;
                     if stack.is_empty() {
                         root_closed = true;
                     }
@@ -140,24 +204,23 @@ impl Tree {
                         .xml10_content()
                         .map_err(|e| malformed(format!("text: {e}")))?;
                     match stack.last() {
-                        Some(&cur) => tree.nodes[cur].text.push_str(&s),
+                        Some(f) => tree.push_text(f.node, &s, true),
                         None if s.trim().is_empty() => {}
                         None => return Err(malformed("text outside the root element")),
                     }
                 }
                 Event::CData(t) => {
-                    let s = std::str::from_utf8(&t)
-                        .map_err(|e| malformed(format!("CDATA: {e}")))?
-                        .to_owned();
+                    let s =
+                        std::str::from_utf8(&t).map_err(|e| malformed(format!("CDATA: {e}")))?;
                     match stack.last() {
-                        Some(&cur) => tree.nodes[cur].text.push_str(&s),
+                        Some(f) => tree.push_text(f.node, s, false),
                         None => return Err(malformed("CDATA outside the root element")),
                     }
                 }
                 Event::GeneralRef(r) => {
                     let c = resolve_ref(&r)?;
                     match stack.last() {
-                        Some(&cur) => tree.nodes[cur].text.push(c),
+                        Some(f) => tree.push_text(f.node, c.encode_utf8(&mut [0; 4]), false),
                         None => return Err(malformed("reference outside the root element")),
                     }
                 }
@@ -181,12 +244,28 @@ impl Tree {
         Ok(tree)
     }
 
-    fn intern_ns(&mut self, uri: &str) -> usize {
+    /// Appends to an element's direct text. Leading whitespace is never
+    /// observable (`text()` trims), so whitespace before any content is not
+    /// stored: indentation between elements costs no memory.
+    fn push_text(&mut self, node: u32, s: &str, skippable: bool) {
+        let el = &mut self.nodes[node as usize];
+        if el.text == 0 {
+            if skippable && s.trim().is_empty() {
+                return;
+            }
+            el.text = self.texts.len() as u32;
+            self.texts.push(s.to_owned());
+        } else {
+            self.texts[el.text as usize].push_str(s);
+        }
+    }
+
+    fn intern_ns(&mut self, uri: &str) -> Result<u32, EngineError> {
         if let Some(i) = self.namespaces.iter().position(|n| n == uri) {
-            return i;
+            return u32_of(i);
         }
         self.namespaces.push(uri.to_owned());
-        self.namespaces.len() - 1
+        u32_of(self.namespaces.len() - 1)
     }
 
     pub(crate) fn root(&self) -> Node<'_> {
@@ -217,21 +296,21 @@ fn resolve_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, EngineError>
 /// A borrowed handle to one element.
 #[derive(Clone, Copy)]
 pub(crate) struct Node<'t> {
-    tree: &'t Tree,
-    idx: usize,
+    tree: &'t Tree<'t>,
+    idx: u32,
 }
 
 impl<'t> Node<'t> {
-    fn el(&self) -> &'t Element {
-        &self.tree.nodes[self.idx]
+    fn el(&self) -> &'t Element<'t> {
+        &self.tree.nodes[self.idx as usize]
     }
 
     pub(crate) fn local_name(&self) -> &'t str {
-        &self.el().name
+        self.el().name
     }
 
     pub(crate) fn namespace(&self) -> &'t str {
-        &self.tree.namespaces[self.el().ns]
+        &self.tree.namespaces[self.el().ns as usize]
     }
 
     pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
@@ -240,23 +319,29 @@ impl<'t> Node<'t> {
 
     /// Direct text content, surrounding whitespace removed.
     pub(crate) fn text(&self) -> &'t str {
-        self.el().text.trim()
+        self.tree.texts[self.el().text as usize].trim()
     }
 
     pub(crate) fn attr(&self, local: &str) -> Option<&'t str> {
-        self.el()
-            .attrs
+        let el = self.el();
+        let start = el.attrs_start as usize;
+        self.tree.attrs[start..start + el.attrs_len as usize]
             .iter()
-            .find(|(k, _)| k == local)
+            .find(|(k, _)| *k == local)
             .map(|(_, v)| v.as_str())
     }
 
     pub(crate) fn children(&self) -> impl Iterator<Item = Node<'t>> + 't {
         let tree = self.tree;
-        self.el()
-            .children
-            .iter()
-            .map(move |&idx| Node { tree, idx })
+        let mut next = self.el().first_child;
+        std::iter::from_fn(move || {
+            if next == NONE {
+                return None;
+            }
+            let idx = next;
+            next = tree.nodes[idx as usize].next_sibling;
+            Some(Node { tree, idx })
+        })
     }
 
     pub(crate) fn children_named<'a>(
@@ -293,13 +378,19 @@ impl<'t> Node<'t> {
         }
     }
 
-    /// The non-empty text of the first element matched by `path`.
+    /// The non-empty text of the first element matched by `path` (document
+    /// order, like `all(path)` filtered; depth-first so nothing is allocated).
     pub(crate) fn text_at(&self, path: &[(&str, &str)]) -> Option<String> {
-        self.all(path)
-            .into_iter()
-            .map(|n| n.text())
-            .find(|t| !t.is_empty())
-            .map(str::to_owned)
+        self.find_text(path).map(str::to_owned)
+    }
+
+    fn find_text(&self, path: &[(&str, &str)]) -> Option<&'t str> {
+        match path.split_first() {
+            None => Some(self.text()).filter(|t| !t.is_empty()),
+            Some(((ns, local), rest)) => self
+                .children_named(ns, local)
+                .find_map(|c| c.find_text(rest)),
+        }
     }
 }
 

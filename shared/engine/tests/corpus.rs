@@ -14,7 +14,30 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 /// Known, explained disagreements: (corpus-relative file, field, reason).
-const ALLOWED: &[(&str, &str, &str)] = &[];
+/// Fields `validation.fatal` / `validation.warning` compare the rule-id sets
+/// with the official artefacts' verdict.
+const ALLOWED: &[(&str, &str, &str)] = &[
+    (
+        "akretion-factur-x/tests/fixtures/xml/factur-x-extended.xml",
+        "validation.warning",
+        "CII-SR-*/CII-DT-* warnings (CII syntax restrictions) are not implemented",
+    ),
+    (
+        "akretion-factur-x/tests/fixtures/xml/ubl-21-extended-ctc-fr.xml",
+        "validation.warning",
+        "UBL-CR-* warnings (UBL elements outside EN 16931) are not implemented",
+    ),
+    (
+        "invoice2data/tests/compare/AzureInterior.pdf",
+        "validation.warning",
+        "UBL-CR-* warnings and UBL-DT-27 are not implemented",
+    ),
+    (
+        "peppol-bis-billing-3/rules/national-examples/NO/Norwegian-example-1.xml",
+        "validation.warning",
+        "UBL-CR-679 warning is not implemented",
+    ),
+];
 
 const SCALARS: &[(&str, Cmp)] = &[
     ("number", Cmp::Text),
@@ -297,13 +320,16 @@ fn corpus_agrees_with_the_oracle() {
         ov.sort_by_key(vat_sort_key);
         pv.sort_by_key(vat_sort_key);
         compare_list(&mut r, &file, "vat_breakdown", ov, pv, VAT_FIELDS);
+        compare_validation(&mut r, &file, &oracle, &result);
     }
 
     let (mut agree, mut total) = (0, 0);
+    let vf = r.tally.get("validation.fatal").copied().unwrap_or_default();
+    println!("validation: {}/{} files agree on the fatal set", vf.0, vf.1);
     println!("field agreement (files agreeing / files where either side has the field):");
     for (f, (ok, n)) in &r.tally {
         println!("  {f:28} {ok}/{n}");
-        if !f.starts_with("document.") && f != "error" {
+        if !f.starts_with("document.") && !f.starts_with("validation.") && f != "error" {
             agree += ok;
             total += n;
         }
@@ -327,6 +353,44 @@ fn corpus_agrees_with_the_oracle() {
         stale.is_empty(),
         "allow-listed disagreements that no longer occur (remove them): {stale:#?}"
     );
+}
+
+fn id_set(v: Option<&Value>) -> BTreeSet<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `validation.fatal` / `validation.warning` as sets, where the oracle has a
+/// verdict; where it has none (ZUGFeRD 1.0, no invoice) the engine must not
+/// give one either.
+fn compare_validation(r: &mut Report, file: &str, oracle: &Value, result: &Value) {
+    let ov = oracle.get("validation");
+    let pv = result.get("validation");
+    let applicable = ov
+        .and_then(|v| v.get("applicable"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+        && ov.and_then(|v| v.get("fatal")).is_some();
+    if !applicable {
+        r.add(file, "validation.absent", pv.is_none(), || {
+            "the oracle has no verdict but the engine gave one".into()
+        });
+        return;
+    }
+    for key in ["fatal", "warning"] {
+        let o = id_set(ov.and_then(|v| v.get(key)));
+        let p = id_set(pv.and_then(|v| v.get(key)));
+        r.add(file, &format!("validation.{key}"), o == p, || {
+            let missing: Vec<_> = o.difference(&p).collect();
+            let extra: Vec<_> = p.difference(&o).collect();
+            format!("missing {missing:?} extra {extra:?}")
+        });
+    }
 }
 
 #[test]

@@ -139,8 +139,7 @@ fn corpus(rel: &str) -> Vec<u8> {
 }
 
 const UBL_SMALL: &str = "peppol-bis-billing-3/rules/examples/vat-category-Z.xml";
-const CII_SMALL: &str = "en16931-cen-tc434/examples/CII/CII_example1.xml";
-const CORPUS_PDF: &str = "akretion-factur-x/tests/fixtures/pdf/invoice_EN16931.pdf";
+const CII_SMALL: &str = "en16931-cen-tc434/cii/examples/CII_example3.xml";
 
 fn ubl(number: &str) -> Vec<u8> {
     format!(
@@ -441,7 +440,7 @@ fn many_attributes_on_one_element_cost_linear_time() {
 fn many_namespace_declarations_cost_linear_time() {
     // Arrange: every name lookup scans the in-scope declarations.
     let mut decls = String::new();
-    for i in 0..200 {
+    for i in 0..50 {
         decls.push_str(&format!(" xmlns:p{i}=\"urn:p{i}\""));
     }
     let mut doc = String::new();
@@ -595,7 +594,11 @@ fn truncated_corpus_pdfs_fail_cleanly() {
 fn corrupted_xref_variants_fail_cleanly_or_recover() {
     // Arrange
     let good = pdf_with_attachment("", &ubl("X"), "");
-    let xref_at = good.windows(5).rposition(|w| w == b"xref\n").expect("xref");
+    let xref_at = good
+        .windows(6)
+        .rposition(|w| w == b"\nxref\n")
+        .expect("xref")
+        + 1;
     let tail_at = good
         .windows(10)
         .rposition(|w| w == b"startxref\n")
@@ -790,7 +793,7 @@ fn attachment_bombs_are_capped() {
         ("many bombs", many),
     ] {
         // Act: heap stays near the 32 MiB per-stream cap (plus decoder state).
-        let r = check(label, &pdf, 20, 2 * pdf.len() + 80 * MIB);
+        let r = check(label, &pdf, 20, 2 * pdf.len() + 100 * MIB);
         // Assert
         expect_err(&r, "too_large", "inflates beyond");
     }
@@ -799,7 +802,8 @@ fn attachment_bombs_are_capped() {
 #[test]
 fn loops_in_the_object_graph_terminate() {
     // Arrange
-    let cases: Vec<(&str, Vec<(u32, Vec<u8>)>)> = vec![
+    type Objects = Vec<(u32, Vec<u8>)>;
+    let cases: Vec<(&str, Objects)> = vec![
         (
             "reference cycle",
             vec![

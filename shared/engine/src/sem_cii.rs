@@ -1,0 +1,555 @@
+//! UN/CEFACT CII D16B → EN 16931 semantic model (EN 16931-3-3), and the CII
+//! binding of the code list rules.
+
+use crate::codes::{self, List};
+use crate::rules::Out;
+use crate::semantic::{
+    Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
+    Subtotal, TaxTotal, Totals,
+};
+use crate::xml::Node;
+
+const RSM: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
+const RAM: &str =
+    "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100";
+const UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100";
+
+fn ram(l: &str) -> (&str, &str) {
+    (RAM, l)
+}
+
+fn txt(n: Node<'_>, path: &[(&str, &str)]) -> String {
+    n.first(path)
+        .map(|e| e.text().to_owned())
+        .unwrap_or_default()
+}
+fn has(n: Node<'_>, path: &[(&str, &str)]) -> bool {
+    n.first(path).is_some()
+}
+fn num(n: Node<'_>, path: &[(&str, &str)]) -> Option<Num> {
+    n.first(path).map(|e| Num::new(e.text()))
+}
+fn texts(n: Node<'_>, path: &[(&str, &str)]) -> Vec<String> {
+    n.all(path).iter().map(|e| e.text().to_owned()).collect()
+}
+
+/// `udt:DateTimeString[@format='102']` text of a date element.
+fn date102(n: Node<'_>) -> Option<String> {
+    n.children_named(UDT, "DateTimeString")
+        .find(|d| d.attr("format") == Some("102"))
+        .map(|d| d.text().to_owned())
+}
+
+fn is_vat(n: Node<'_>) -> bool {
+    n.first(&[ram("TypeCode")])
+        .is_some_and(|t| t.text().eq_ignore_ascii_case("VAT"))
+}
+
+fn cat(n: Node<'_>) -> Cat {
+    Cat {
+        code: n.first(&[ram("CategoryCode")]).map(|e| e.text().to_owned()),
+        vat: is_vat(n),
+        rate: num(n, &[ram("RateApplicablePercent")]),
+        exemption_reason: has(n, &[ram("ExemptionReason")]),
+        exemption_code: has(n, &[ram("ExemptionReasonCode")]),
+    }
+}
+
+fn indicator(n: Node<'_>) -> Option<bool> {
+    match n
+        .first(&[ram("ChargeIndicator"), (UDT, "Indicator")])?
+        .text()
+    {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
+    AllowanceCharge {
+        charge: indicator(n),
+        amount: num(n, &[ram("ActualAmount")]),
+        base: num(n, &[ram("BasisAmount")]),
+        reason: has(n, &[ram("Reason")]),
+        reason_code: has(n, &[ram("ReasonCode")]),
+        cats: n
+            .all(&[ram("CategoryTradeTax")])
+            .into_iter()
+            .map(cat)
+            .collect(),
+    }
+}
+
+fn period(n: Node<'_>) -> Period {
+    Period {
+        start: n
+            .first(&[ram("StartDateTime")])
+            .map(|d| date102(d).unwrap_or_default()),
+        end: n
+            .first(&[ram("EndDateTime")])
+            .map(|d| date102(d).unwrap_or_default()),
+        description_code: false,
+        any_child: n.children().next().is_some(),
+    }
+}
+
+fn address(n: Node<'_>) -> Address {
+    let c = n.first(&[ram("CountryID")]);
+    Address {
+        country: c.map(|e| e.text().to_owned()).unwrap_or_default(),
+        country_present: c.is_some(),
+    }
+}
+
+fn party(p: Node<'_>) -> Party {
+    let regs = p.all(&[ram("SpecifiedTaxRegistration"), ram("ID")]);
+    let mut ids = texts(p, &[ram("ID")]);
+    ids.extend(texts(p, &[ram("GlobalID")]));
+    Party {
+        name: txt(p, &[ram("Name")]),
+        trading_names: texts(
+            p,
+            &[
+                ram("SpecifiedLegalOrganization"),
+                ram("TradingBusinessName"),
+            ],
+        ),
+        ids,
+        legal_ids: texts(p, &[ram("SpecifiedLegalOrganization"), ram("ID")]),
+        vat_ids: regs
+            .iter()
+            .filter(|r| r.attr("schemeID") == Some("VA"))
+            .map(|r| r.text().to_owned())
+            .collect(),
+        tax_ids: regs.iter().map(|r| r.text().to_owned()).collect(),
+        endpoint_scheme: p
+            .first(&[ram("URIUniversalCommunication"), ram("URIID")])
+            .map(|e| e.attr("schemeID").is_some_and(|s| !s.trim().is_empty())),
+        address: p.first(&[ram("PostalTradeAddress")]).map(address),
+    }
+}
+
+fn line(l: Node<'_>) -> Line {
+    let product = l.first(&[ram("SpecifiedTradeProduct")]);
+    let agreement = l.first(&[ram("SpecifiedLineTradeAgreement")]);
+    let qty = l.first(&[ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity")]);
+    let settlement = l.first(&[ram("SpecifiedLineTradeSettlement")]);
+    Line {
+        id: txt(l, &[ram("AssociatedDocumentLineDocument"), ram("LineID")]),
+        quantity: qty.is_some(),
+        unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
+        net: settlement.and_then(|s| {
+            num(
+                s,
+                &[
+                    ram("SpecifiedTradeSettlementLineMonetarySummation"),
+                    ram("LineTotalAmount"),
+                ],
+            )
+        }),
+        item_name: product.map(|p| txt(p, &[ram("Name")])).unwrap_or_default(),
+        net_price: agreement
+            .and_then(|a| num(a, &[ram("NetPriceProductTradePrice"), ram("ChargeAmount")])),
+        gross_prices: agreement
+            .map(|a| a.all(&[ram("GrossPriceProductTradePrice"), ram("ChargeAmount")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| Num::new(e.text()))
+            .collect(),
+        cats: settlement
+            .map(|s| s.all(&[ram("ApplicableTradeTax")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(cat)
+            .collect(),
+        period: settlement
+            .and_then(|s| s.first(&[ram("BillingSpecifiedPeriod")]))
+            .map(period),
+        allowance_charges: settlement
+            .map(|s| s.all(&[ram("SpecifiedTradeAllowanceCharge")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(allowance_charge)
+            .collect(),
+        attributes: product
+            .map(|p| p.all(&[ram("ApplicableProductCharacteristic")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| (has(a, &[ram("Description")]), has(a, &[ram("Value")])))
+            .collect(),
+        standard_ids: product
+            .map(|p| p.all(&[ram("GlobalID")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.attr("schemeID").is_some_and(|s| !s.trim().is_empty()))
+            .collect(),
+        classifications: product
+            .map(|p| p.all(&[ram("DesignatedProductClassification"), ram("ClassCode")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.attr("listID").is_some_and(|s| !s.trim().is_empty()))
+            .collect(),
+    }
+}
+
+fn descendants<'t>(n: Node<'t>, ns: &str, local: &str, out: &mut Vec<Node<'t>>) {
+    for c in n.children() {
+        if c.is(ns, local) {
+            out.push(c);
+        }
+        descendants(c, ns, local, out);
+    }
+}
+
+fn any_descendant(n: Node<'_>, ns: &str, local: &str) -> bool {
+    n.children()
+        .any(|c| c.is(ns, local) || any_descendant(c, ns, local))
+}
+
+pub(crate) fn build(root: Node<'_>) -> Invoice {
+    let rsm = |l: &'static str| (RSM, l);
+    let header = root.first(&[rsm("ExchangedDocument")]);
+    let tx = root.first(&[rsm("SupplyChainTradeTransaction")]);
+    let agreement = tx.and_then(|t| t.first(&[ram("ApplicableHeaderTradeAgreement")]));
+    let delivery = tx.and_then(|t| t.first(&[ram("ApplicableHeaderTradeDelivery")]));
+    let settlement = tx.and_then(|t| t.first(&[ram("ApplicableHeaderTradeSettlement")]));
+    let s_all = |path: &[(&str, &str)]| settlement.map(|s| s.all(path)).unwrap_or_default();
+    let currency = settlement
+        .map(|s| txt(s, &[ram("InvoiceCurrencyCode")]))
+        .unwrap_or_default();
+    let summation =
+        settlement.and_then(|s| s.first(&[ram("SpecifiedTradeSettlementHeaderMonetarySummation")]));
+
+    // One TaxTotal per TaxTotalAmount; the VAT breakdown belongs to the one in
+    // the invoice currency (or the first, or a TaxTotal without amount).
+    let subtotals: Vec<Subtotal> = s_all(&[ram("ApplicableTradeTax")])
+        .into_iter()
+        .map(|t| Subtotal {
+            taxable: num(t, &[ram("BasisAmount")]),
+            tax: num(t, &[ram("CalculatedAmount")]),
+            cat: is_vat(t).then(|| cat(t)),
+        })
+        .collect();
+    let mut tax_totals: Vec<TaxTotal> = summation
+        .map(|s| s.all(&[ram("TaxTotalAmount")]))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| TaxTotal {
+            amount: Some(Num::new(a.text())),
+            amount_currency: a.attr("currencyID").map(str::to_owned),
+            subtotals: Vec::new(),
+        })
+        .collect();
+    let home = tax_totals
+        .iter()
+        .position(|t| t.amount_currency.as_deref() == Some(currency.as_str()))
+        .or_else(|| tax_totals.iter().position(|t| t.amount_currency.is_none()))
+        .or(if tax_totals.is_empty() { None } else { Some(0) });
+    match home {
+        Some(i) => tax_totals[i].subtotals = subtotals,
+        None if !subtotals.is_empty() => tax_totals.push(TaxTotal {
+            amount: None,
+            amount_currency: None,
+            subtotals,
+        }),
+        None => {}
+    }
+
+    let lines: Vec<Line> = tx
+        .map(|t| t.all(&[ram("IncludedSupplyChainTradeLineItem")]))
+        .unwrap_or_default()
+        .into_iter()
+        .map(line)
+        .collect();
+    let payment_means = s_all(&[ram("SpecifiedTradeSettlementPaymentMeans")]);
+    let terms = s_all(&[ram("SpecifiedTradePaymentTerms")]);
+
+    let mut country_codes = Vec::new();
+    let split = subtotals_or_lines_have_b(root);
+    if split {
+        let mut nodes = Vec::new();
+        descendants(root, RAM, "CountryID", &mut nodes);
+        country_codes = nodes.iter().map(|n| n.text().to_owned()).collect();
+    }
+
+    Invoice {
+        binding: Binding::Cii,
+        customization_id: txt(
+            root,
+            &[
+                rsm("ExchangedDocumentContext"),
+                ram("GuidelineSpecifiedDocumentContextParameter"),
+                ram("ID"),
+            ],
+        ),
+        number: header.map(|h| txt(h, &[ram("ID")])).unwrap_or_default(),
+        issue_date: header
+            .and_then(|h| h.first(&[ram("IssueDateTime")]))
+            .and_then(date102)
+            .unwrap_or_default(),
+        type_code: header
+            .map(|h| txt(h, &[ram("TypeCode")]))
+            .unwrap_or_default(),
+        currency,
+        tax_currency: settlement
+            .and_then(|s| s.first(&[ram("TaxCurrencyCode")]))
+            .map(|e| e.text().to_owned()),
+        tax_point_date: any_descendant(root, RAM, "TaxPointDate"),
+        tax_point_code: any_descendant(root, RAM, "DueDateTypeCode"),
+        period: settlement
+            .and_then(|s| s.first(&[ram("BillingSpecifiedPeriod")]))
+            .map(period),
+        due_date: terms.iter().any(|t| has(*t, &[ram("DueDateDateTime")])),
+        payment_terms: terms.iter().any(|t| has(*t, &[ram("Description")])),
+        terms_present: !terms.is_empty(),
+        preceding: s_all(&[ram("InvoiceReferencedDocument")])
+            .into_iter()
+            .map(|d| !txt(d, &[ram("IssuerAssignedID")]).is_empty())
+            .collect(),
+        supporting_docs: agreement
+            .map(|a| a.all(&[ram("AdditionalReferencedDocument")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| !txt(d, &[ram("IssuerAssignedID")]).is_empty())
+            .collect(),
+        seller: agreement
+            .and_then(|a| a.first(&[ram("SellerTradeParty")]))
+            .map(party),
+        buyer: agreement
+            .and_then(|a| a.first(&[ram("BuyerTradeParty")]))
+            .map(party),
+        payee: settlement
+            .and_then(|s| s.first(&[ram("PayeeTradeParty")]))
+            .map(party),
+        tax_rep: agreement
+            .and_then(|a| a.first(&[ram("SellerTaxRepresentativeTradeParty")]))
+            .map(party),
+        delivery_date: delivery
+            .and_then(|d| {
+                d.first(&[
+                    ram("ActualDeliverySupplyChainEvent"),
+                    ram("OccurrenceDateTime"),
+                ])
+            })
+            .and_then(date102)
+            .unwrap_or_default(),
+        deliver_to: delivery
+            .and_then(|d| d.first(&[ram("ShipToTradeParty"), ram("PostalTradeAddress")]))
+            .map(address),
+        payment_means: payment_means
+            .iter()
+            .map(|pm| PaymentMeans {
+                code: pm.first(&[ram("TypeCode")]).map(|e| e.text().to_owned()),
+                account: pm
+                    .first(&[ram("PayeePartyCreditorFinancialAccount")])
+                    .map(|a| has(a, &[ram("IBANID")]) || has(a, &[ram("ProprietaryID")])),
+                card_numbers: texts(
+                    *pm,
+                    &[ram("ApplicableTradeSettlementFinancialCard"), ram("ID")],
+                ),
+            })
+            .collect(),
+        card_accounts: 0,
+        mandates: 0,
+        allowance_charges: s_all(&[ram("SpecifiedTradeAllowanceCharge")])
+            .into_iter()
+            .map(allowance_charge)
+            .collect(),
+        lines,
+        tax_totals,
+        line_subtotals: Vec::new(),
+        totals: summation.map(|m| Totals {
+            line_net: num(m, &[ram("LineTotalAmount")]),
+            allowances: num(m, &[ram("AllowanceTotalAmount")]),
+            charges: num(m, &[ram("ChargeTotalAmount")]),
+            tax_exclusive: num(m, &[ram("TaxBasisTotalAmount")]),
+            tax_inclusive: num(m, &[ram("GrandTotalAmount")]),
+            prepaid: num(m, &[ram("TotalPrepaidAmount")]),
+            rounding: num(m, &[ram("RoundingAmount")]),
+            payable: num(m, &[ram("DuePayableAmount")]),
+        }),
+        country_codes,
+    }
+}
+
+fn subtotals_or_lines_have_b(root: Node<'_>) -> bool {
+    let mut cats = Vec::new();
+    descendants(root, RAM, "CategoryCode", &mut cats);
+    cats.iter().any(|c| c.text() == "B")
+}
+
+/// UNTDID 2475 restriction for CII BT-8 (BR-CL-06).
+const VAT_POINT_CII: &[&str] = &["5", "29", "72"];
+
+fn code_ok(list: &List, v: &str) -> bool {
+    let t = v.trim();
+    !t.contains(char::is_whitespace) && list.has(t)
+}
+
+/// BR-CL-* on a CII document: one walk over the tree.
+pub(crate) fn codes(root: Node<'_>, out: &mut Out) {
+    fn go(n: Node<'_>, grandparent: &str, out: &mut Out) {
+        for c in n.children() {
+            if c.namespace() != RAM {
+                go(c, n.local_name(), out);
+                continue;
+            }
+            let parent = n.local_name();
+            let text = c.text();
+            match c.local_name() {
+                "TypeCode" if parent == "ExchangedDocument" => {
+                    out.check(code_ok(&codes::L_INVOICE_TYPES, text) || code_ok(&codes::L_CREDIT_NOTE_TYPES, text), "BR-CL-01", "The document type code MUST be coded by the invoice and credit note related code lists of UNTDID 1001.", "BT-3");
+                }
+                "TypeCode" if parent == "SpecifiedTradeSettlementPaymentMeans" => {
+                    out.check(
+                        code_ok(&codes::L_PAYMENT_MEANS, text),
+                        "BR-CL-16",
+                        "Payment means in an invoice MUST be coded using UNCL4461 code list",
+                        "BT-81",
+                    );
+                }
+                "InvoiceCurrencyCode" => {
+                    out.check(
+                        code_ok(&codes::L_CURRENCIES, text),
+                        "BR-CL-04",
+                        "Invoice currency code MUST be coded using ISO code list 4217 alpha-3",
+                        "BT-5",
+                    );
+                }
+                "TaxCurrencyCode" => {
+                    out.check(
+                        code_ok(&codes::L_CURRENCIES, text),
+                        "BR-CL-05",
+                        "Tax currency code MUST be coded using ISO code list 4217 alpha-3",
+                        "BT-6",
+                    );
+                }
+                "DueDateTypeCode" => {
+                    out.check(VAT_POINT_CII.contains(&text), "BR-CL-06", "Value added tax point date code MUST be coded using a restriction of UNTDID 2005.", "BT-8");
+                }
+                "TaxTotalAmount" => {
+                    if let Some(cur) = c.attr("currencyID") {
+                        out.check(
+                            code_ok(&codes::L_CURRENCIES, cur),
+                            "BR-CL-03",
+                            "currencyID MUST be coded using ISO code list 4217 alpha-3",
+                            "BT-110",
+                        );
+                    }
+                }
+                "ID" | "GlobalID"
+                    if matches!(
+                        parent,
+                        "SellerTradeParty" | "BuyerTradeParty" | "PayeeTradeParty"
+                    ) =>
+                {
+                    if let Some(s) = c.attr("schemeID") {
+                        let sepa = s.trim() == "SEPA" && parent != "BuyerTradeParty";
+                        if !code_ok(&codes::L_ICD, s) && !sepa {
+                            out.fatal("BR-CL-10", "Any identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.", "BT-29");
+                        }
+                    }
+                }
+                "ID" if parent == "SpecifiedLegalOrganization" => {
+                    if let Some(s) = c.attr("schemeID") {
+                        out.check(code_ok(&codes::L_ICD, s), "BR-CL-11", "Any registration identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.", "BT-30");
+                    }
+                }
+                "GlobalID" if parent == "SpecifiedTradeProduct" => {
+                    if let Some(s) = c.attr("schemeID") {
+                        out.check(code_ok(&codes::L_ICD, s), "BR-CL-21", "Item standard identifier scheme identifier MUST belong to the ISO 6523 ICD code list", "BT-157");
+                    }
+                }
+                "GlobalID" | "ID" if parent == "ShipToTradeParty" => {
+                    if let Some(s) = c.attr("schemeID") {
+                        out.check(code_ok(&codes::L_ICD, s), "BR-CL-26", "Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list", "BT-71");
+                    }
+                }
+                "ClassCode" => {
+                    if let Some(s) = c.attr("listID") {
+                        out.check(code_ok(&codes::L_7143, s), "BR-CL-13", "Item classification identifier identification scheme identifier MUST be coded using one of the UNTDID 7143 list.", "BT-158");
+                    }
+                }
+                "CountryID" if parent == "PostalTradeAddress" => {
+                    out.check(
+                        code_ok(&codes::L_COUNTRIES, text),
+                        "BR-CL-14",
+                        "Country codes in an invoice MUST be coded using ISO code list 3166-1",
+                        "BT-40",
+                    );
+                }
+                "ID" if parent == "OriginTradeCountry" => {
+                    out.check(
+                        code_ok(&codes::L_COUNTRIES, text),
+                        "BR-CL-15",
+                        "Country codes in an invoice MUST be coded using ISO code list 3166-1",
+                        "BT-159",
+                    );
+                }
+                "CategoryCode" => {
+                    let line_level = grandparent == "SpecifiedLineTradeSettlement";
+                    if !code_ok(&codes::L_VAT_CATEGORIES, text) {
+                        if line_level {
+                            out.fatal(
+                                "BR-CL-18",
+                                "Invoice tax categories MUST be coded using UNCL5305 code list",
+                                "BT-151",
+                            );
+                        } else {
+                            out.fatal(
+                                "BR-CL-17",
+                                "Invoice tax categories MUST be coded using UNCL5305 code list",
+                                "BT-118",
+                            );
+                        }
+                    }
+                }
+                "ReasonCode" if parent == "SpecifiedTradeAllowanceCharge" => match indicator(n) {
+                    Some(false) if !code_ok(&codes::L_ALLOWANCE_REASONS, text) => {
+                        out.fatal(
+                            "BR-CL-19",
+                            "Coded allowance reasons MUST belong to the UNCL 5189 code list",
+                            "BT-98",
+                        );
+                    }
+                    Some(true) if !code_ok(&codes::L_CHARGE_REASONS, text) => {
+                        out.fatal(
+                            "BR-CL-20",
+                            "Coded charge reasons MUST belong to the UNCL 7161 code list",
+                            "BT-105",
+                        );
+                    }
+                    _ => {}
+                },
+                "ExemptionReasonCode" => {
+                    out.check(code_ok(&codes::L_VATEX, &text.to_ascii_uppercase()), "BR-CL-22", "Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list", "BT-121");
+                }
+                "BilledQuantity" | "BasisQuantity" => {
+                    if let Some(u) = c.attr("unitCode") {
+                        out.check(code_ok(&codes::L_UNITS, u), "BR-CL-23", "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 extension", "BT-130");
+                    }
+                }
+                "AttachmentBinaryObject" => {
+                    if let Some(m) = c.attr("mimeCode") {
+                        if !codes::L_MIME.has(m) || m != m.trim() {
+                            out.fatal(
+                                "BR-CL-24",
+                                "For Mime code in attribute use MIMEMediaType.",
+                                "BT-125",
+                            );
+                        }
+                    }
+                }
+                "URIID" => {
+                    if let Some(s) = c.attr("schemeID") {
+                        out.check(code_ok(&codes::L_EAS, s), "BR-CL-25", "Endpoint identifier scheme identifier MUST belong to the CEF EAS code list", "BT-34");
+                    }
+                }
+                _ => {}
+            }
+            go(c, n.local_name(), out);
+        }
+    }
+    go(root, "", out);
+}

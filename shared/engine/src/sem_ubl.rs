@@ -1,0 +1,335 @@
+//! UBL 2.1 Invoice / CreditNote → EN 16931 semantic model (EN 16931-3-2).
+
+use crate::semantic::{
+    Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
+    Subtotal, TaxTotal, Totals,
+};
+use crate::xml::Node;
+
+pub(crate) const CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
+pub(crate) const CAC: &str =
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
+
+fn cbc(l: &str) -> (&str, &str) {
+    (CBC, l)
+}
+fn cac(l: &str) -> (&str, &str) {
+    (CAC, l)
+}
+
+/// Trimmed text of the first element at `path` (empty when absent).
+fn txt(n: Node<'_>, path: &[(&str, &str)]) -> String {
+    n.first(path)
+        .map(|e| e.text().to_owned())
+        .unwrap_or_default()
+}
+
+fn has(n: Node<'_>, path: &[(&str, &str)]) -> bool {
+    n.first(path).is_some()
+}
+
+fn num(n: Node<'_>, path: &[(&str, &str)]) -> Option<Num> {
+    n.first(path).map(|e| Num::new(e.text()))
+}
+
+fn texts(n: Node<'_>, path: &[(&str, &str)]) -> Vec<String> {
+    n.all(path).iter().map(|e| e.text().to_owned()).collect()
+}
+
+fn is_vat_scheme(n: Node<'_>) -> bool {
+    n.first(&[cac("TaxScheme"), cbc("ID")])
+        .is_some_and(|i| i.text().eq_ignore_ascii_case("VAT"))
+}
+
+fn cat(n: Node<'_>) -> Cat {
+    Cat {
+        code: n.first(&[cbc("ID")]).map(|e| e.text().to_owned()),
+        vat: is_vat_scheme(n),
+        rate: num(n, &[cbc("Percent")]),
+        exemption_reason: has(n, &[cbc("TaxExemptionReason")]),
+        exemption_code: has(n, &[cbc("TaxExemptionReasonCode")]),
+    }
+}
+
+/// `cbc:ChargeIndicator` as an xs:boolean.
+fn indicator(n: Node<'_>) -> Option<bool> {
+    match n.first(&[cbc("ChargeIndicator")])?.text() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
+    AllowanceCharge {
+        charge: indicator(n),
+        amount: num(n, &[cbc("Amount")]),
+        base: num(n, &[cbc("BaseAmount")]),
+        reason: has(n, &[cbc("AllowanceChargeReason")]),
+        reason_code: has(n, &[cbc("AllowanceChargeReasonCode")]),
+        cats: n.all(&[cac("TaxCategory")]).into_iter().map(cat).collect(),
+    }
+}
+
+fn period(n: Node<'_>) -> Period {
+    Period {
+        start: n.first(&[cbc("StartDate")]).map(|e| e.text().to_owned()),
+        end: n.first(&[cbc("EndDate")]).map(|e| e.text().to_owned()),
+        description_code: has(n, &[cbc("DescriptionCode")]),
+        any_child: n.children().next().is_some(),
+    }
+}
+
+fn address(n: Node<'_>) -> Address {
+    let c = n.first(&[cac("Country"), cbc("IdentificationCode")]);
+    Address {
+        country: c.map(|e| e.text().to_owned()).unwrap_or_default(),
+        country_present: c.is_some(),
+    }
+}
+
+fn party(p: Node<'_>) -> Party {
+    let schemes = p.all(&[cac("PartyTaxScheme")]);
+    Party {
+        name: txt(p, &[cac("PartyLegalEntity"), cbc("RegistrationName")]),
+        trading_names: texts(p, &[cac("PartyName"), cbc("Name")]),
+        ids: texts(p, &[cac("PartyIdentification"), cbc("ID")]),
+        legal_ids: texts(p, &[cac("PartyLegalEntity"), cbc("CompanyID")]),
+        vat_ids: schemes
+            .iter()
+            .filter(|s| is_vat_scheme(**s))
+            .filter_map(|s| s.first(&[cbc("CompanyID")]))
+            .map(|e| e.text().to_owned())
+            .collect(),
+        tax_ids: schemes
+            .iter()
+            .filter_map(|s| s.first(&[cbc("CompanyID")]))
+            .map(|e| e.text().to_owned())
+            .collect(),
+        endpoint_scheme: p
+            .first(&[cbc("EndpointID")])
+            .map(|e| e.attr("schemeID").is_some()),
+        address: p.first(&[cac("PostalAddress")]).map(address),
+    }
+}
+
+fn subtotal(s: Node<'_>) -> Subtotal {
+    Subtotal {
+        taxable: num(s, &[cbc("TaxableAmount")]),
+        tax: num(s, &[cbc("TaxAmount")]),
+        cat: s
+            .children_named(CAC, "TaxCategory")
+            .find(|c| is_vat_scheme(*c))
+            .map(cat),
+    }
+}
+
+fn line(l: Node<'_>, qty_el: &str) -> Line {
+    let qty = l.first(&[cbc(qty_el)]);
+    let item = l.first(&[cac("Item")]);
+    let price = l.first(&[cac("Price")]);
+    Line {
+        id: txt(l, &[cbc("ID")]),
+        quantity: qty.is_some(),
+        unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
+        net: num(l, &[cbc("LineExtensionAmount")]),
+        item_name: txt(l, &[cac("Item"), cbc("Name")]),
+        net_price: price.and_then(|p| num(p, &[cbc("PriceAmount")])),
+        gross_prices: price
+            .map(|p| p.all(&[cac("AllowanceCharge"), cbc("BaseAmount")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| Num::new(e.text()))
+            .collect(),
+        cats: item
+            .map(|i| i.all(&[cac("ClassifiedTaxCategory")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(cat)
+            .collect(),
+        period: l.first(&[cac("InvoicePeriod")]).map(period),
+        allowance_charges: l
+            .children_named(CAC, "AllowanceCharge")
+            .map(allowance_charge)
+            .collect(),
+        attributes: item
+            .map(|i| i.all(&[cac("AdditionalItemProperty")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| (has(a, &[cbc("Name")]), has(a, &[cbc("Value")])))
+            .collect(),
+        standard_ids: item
+            .map(|i| i.all(&[cac("StandardItemIdentification"), cbc("ID")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.attr("schemeID").is_some())
+            .collect(),
+        classifications: item
+            .map(|i| {
+                i.all(&[
+                    cac("CommodityClassification"),
+                    cbc("ItemClassificationCode"),
+                ])
+            })
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.attr("listID").is_some())
+            .collect(),
+    }
+}
+
+fn collect_country_codes(n: Node<'_>, out: &mut Vec<String>) {
+    for c in n.children() {
+        if c.local_name() == "IdentificationCode" && c.namespace() == CBC {
+            out.push(c.text().to_owned());
+        }
+        collect_country_codes(c, out);
+    }
+}
+
+pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
+    let (line_el, qty_el) = if credit_note {
+        ("CreditNoteLine", "CreditedQuantity")
+    } else {
+        ("InvoiceLine", "InvoicedQuantity")
+    };
+    let type_el = if credit_note {
+        "CreditNoteTypeCode"
+    } else {
+        "InvoiceTypeCode"
+    };
+    let delivery = root.first(&[cac("Delivery")]);
+    let payment_means = root.all(&[cac("PaymentMeans")]);
+    let mut country_codes = Vec::new();
+    let needs_countries = has_split_payment(root);
+    if needs_countries {
+        collect_country_codes(root, &mut country_codes);
+    }
+
+    Invoice {
+        binding: Binding::Ubl { credit_note },
+        customization_id: txt(root, &[cbc("CustomizationID")]),
+        number: txt(root, &[cbc("ID")]),
+        issue_date: txt(root, &[cbc("IssueDate")]),
+        // BR-04 accepts either type code element on either root.
+        type_code: {
+            let t = txt(root, &[cbc(type_el)]);
+            if t.is_empty() {
+                txt(root, &[cbc("InvoiceTypeCode")]) + &txt(root, &[cbc("CreditNoteTypeCode")])
+            } else {
+                t
+            }
+        },
+        currency: txt(root, &[cbc("DocumentCurrencyCode")]),
+        tax_currency: root
+            .first(&[cbc("TaxCurrencyCode")])
+            .map(|e| e.text().to_owned()),
+        tax_point_date: has(root, &[cbc("TaxPointDate")]),
+        tax_point_code: has(root, &[cac("InvoicePeriod"), cbc("DescriptionCode")]),
+        period: root.first(&[cac("InvoicePeriod")]).map(period),
+        due_date: has_descendant(root, CBC, "DueDate"),
+        payment_terms: has(root, &[cac("PaymentTerms"), cbc("Note")]),
+        terms_present: has(root, &[cac("PaymentTerms")]),
+        preceding: root
+            .all(&[cac("BillingReference")])
+            .into_iter()
+            .map(|b| has(b, &[cac("InvoiceDocumentReference"), cbc("ID")]))
+            .collect(),
+        supporting_docs: root
+            .all(&[cac("AdditionalDocumentReference")])
+            .into_iter()
+            .map(|d| !txt(d, &[cbc("ID")]).is_empty())
+            .collect(),
+        seller: root
+            .first(&[cac("AccountingSupplierParty"), cac("Party")])
+            .map(party),
+        buyer: root
+            .first(&[cac("AccountingCustomerParty"), cac("Party")])
+            .map(party),
+        payee: root.first(&[cac("PayeeParty")]).map(party),
+        tax_rep: root.first(&[cac("TaxRepresentativeParty")]).map(party),
+        delivery_date: delivery
+            .map(|d| txt(d, &[cbc("ActualDeliveryDate")]))
+            .unwrap_or_default(),
+        deliver_to: delivery
+            .and_then(|d| d.first(&[cac("DeliveryLocation"), cac("Address")]))
+            .map(address),
+        payment_means: payment_means
+            .iter()
+            .map(|pm| PaymentMeans {
+                code: pm
+                    .first(&[cbc("PaymentMeansCode")])
+                    .map(|e| e.text().to_owned()),
+                account: pm
+                    .first(&[cac("PayeeFinancialAccount")])
+                    .map(|a| !txt(a, &[cbc("ID")]).is_empty()),
+                card_numbers: texts(*pm, &[cac("CardAccount"), cbc("PrimaryAccountNumberID")]),
+            })
+            .collect(),
+        card_accounts: payment_means
+            .iter()
+            .map(|pm| pm.children_named(CAC, "CardAccount").count())
+            .sum(),
+        mandates: payment_means
+            .iter()
+            .map(|pm| pm.children_named(CAC, "PaymentMandate").count())
+            .sum(),
+        allowance_charges: root
+            .children_named(CAC, "AllowanceCharge")
+            .map(allowance_charge)
+            .collect(),
+        lines: root
+            .children_named(CAC, line_el)
+            .map(|l| line(l, qty_el))
+            .collect(),
+        tax_totals: root
+            .children_named(CAC, "TaxTotal")
+            .map(|t| {
+                let amount = t.first(&[cbc("TaxAmount")]);
+                TaxTotal {
+                    amount: amount.map(|a| Num::new(a.text())),
+                    amount_currency: amount.and_then(|a| a.attr("currencyID")).map(str::to_owned),
+                    subtotals: t.children_named(CAC, "TaxSubtotal").map(subtotal).collect(),
+                }
+            })
+            .collect(),
+        line_subtotals: root
+            .children_named(CAC, line_el)
+            .flat_map(|l| l.all(&[cac("TaxTotal"), cac("TaxSubtotal")]))
+            .map(subtotal)
+            .collect(),
+        totals: root.first(&[cac("LegalMonetaryTotal")]).map(|m| Totals {
+            line_net: num(m, &[cbc("LineExtensionAmount")]),
+            allowances: num(m, &[cbc("AllowanceTotalAmount")]),
+            charges: num(m, &[cbc("ChargeTotalAmount")]),
+            tax_exclusive: num(m, &[cbc("TaxExclusiveAmount")]),
+            tax_inclusive: num(m, &[cbc("TaxInclusiveAmount")]),
+            prepaid: num(m, &[cbc("PrepaidAmount")]),
+            rounding: num(m, &[cbc("PayableRoundingAmount")]),
+            payable: num(m, &[cbc("PayableAmount")]),
+        }),
+        country_codes,
+    }
+}
+
+fn has_descendant(n: Node<'_>, ns: &str, local: &str) -> bool {
+    n.children()
+        .any(|c| c.is(ns, local) || has_descendant(c, ns, local))
+}
+
+/// Whether any (Classified)TaxCategory says "B" (split payment): only then
+/// are all country codes needed.
+fn has_split_payment(root: Node<'_>) -> bool {
+    fn walk(n: Node<'_>) -> bool {
+        n.children().any(|c| {
+            if c.namespace() == CAC
+                && matches!(c.local_name(), "TaxCategory" | "ClassifiedTaxCategory")
+                && c.first(&[cbc("ID")]).is_some_and(|i| i.text() == "B")
+            {
+                return true;
+            }
+            walk(c)
+        })
+    }
+    walk(root)
+}

@@ -1,0 +1,117 @@
+//! Runs every case of the official CEN/TC 434 per-rule unit tests
+//! (shared/conformance/en16931, 1140 cases): a case passes when every
+//! `expect.fatal` / `expect.warning` rule fires with that flag and no
+//! `expect.not_fired` rule fires. Rules outside `expect` are ignored (the
+//! cases are fragments and trip many unrelated rules).
+//!
+//! A failing case not in `KNOWN_FAILING` fails the test, and so does a known
+//! failing case that passes (remove it from the list), so the pass count can
+//! only go up.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Cases known to fail, with the reason.
+const KNOWN_FAILING: &[(&str, &str)] = &[];
+
+/// The pass count reached; a regression below it fails the test.
+const FLOOR: usize = 1140;
+
+fn conformance_dir() -> PathBuf {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/conformance/en16931"
+    ))
+    .to_path_buf()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Why a case fails (empty when it passes).
+fn judge(expect: &Value, fatal: &BTreeSet<String>, warning: &BTreeSet<String>) -> Vec<String> {
+    let mut why = Vec::new();
+    for r in strings(&expect["fatal"]) {
+        if !fatal.contains(&r) {
+            why.push(format!("{r} should fire (fatal)"));
+        }
+    }
+    for r in strings(&expect["warning"]) {
+        if !warning.contains(&r) {
+            why.push(format!("{r} should fire (warning)"));
+        }
+    }
+    for r in strings(&expect["not_fired"]) {
+        if fatal.contains(&r) || warning.contains(&r) {
+            why.push(format!("{r} should not fire"));
+        }
+    }
+    why
+}
+
+#[test]
+fn official_per_rule_cases() {
+    // Arrange
+    let dir = conformance_dir();
+    let index: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("index.json")).expect("conformance index.json"),
+    )
+    .expect("index json");
+    let cases = index["cases"].as_object().expect("cases");
+    assert_eq!(cases.len(), 1140, "the official set has 1140 cases");
+    let known: BTreeSet<&str> = KNOWN_FAILING.iter().map(|(c, _)| *c).collect();
+    let (mut passed, mut new_failures, mut fixed) = (0usize, Vec::new(), Vec::new());
+
+    for (file, case) in cases {
+        let bytes = std::fs::read(dir.join(file)).expect("case file");
+
+        // Act
+        let (fatal, warning) = match intake_engine::extract(&bytes) {
+            Ok(ex) => {
+                let v = ex.validation.expect("a UBL/CII case gets a verdict");
+                (
+                    v.fatal.into_iter().collect::<BTreeSet<_>>(),
+                    v.warning.into_iter().collect::<BTreeSet<_>>(),
+                )
+            }
+            Err(e) => panic!("{file}: {e}"),
+        };
+
+        // Assert (collected)
+        let why = judge(&case["expect"], &fatal, &warning);
+        match (why.is_empty(), known.contains(file.as_str())) {
+            (true, false) => passed += 1,
+            (true, true) => fixed.push(file.clone()),
+            (false, true) => {}
+            (false, false) => new_failures.push(format!("{file}: {}", why.join("; "))),
+        }
+    }
+
+    println!("conformance: {passed}/{} cases pass", cases.len());
+    for f in &new_failures {
+        println!("  FAIL {f}");
+    }
+    assert!(
+        new_failures.is_empty(),
+        "{} cases fail that are not in KNOWN_FAILING",
+        new_failures.len()
+    );
+    assert!(
+        fixed.is_empty(),
+        "known failing cases now pass (remove them from KNOWN_FAILING): {fixed:#?}"
+    );
+    assert!(
+        passed >= FLOOR,
+        "pass count {passed} fell below the floor {FLOOR}"
+    );
+    assert_eq!(passed + known.len(), cases.len());
+}
