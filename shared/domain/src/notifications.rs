@@ -19,8 +19,11 @@ use crate::webhooks::{
 
 /// SQS's longest message delay; longer waits re-enqueue until due.
 const MAX_QUEUE_DELAY: Duration = Duration::from_secs(900);
-/// An attempt this close to due is made now.
-const DUE_SLACK: Duration = Duration::from_secs(1);
+/// Longer than one attempt can take (10 s timeout plus bookkeeping); a
+/// worker that dies mid-attempt frees the event after it.
+const ATTEMPT_LEASE: Duration = Duration::from_secs(60);
+/// An attempt this close to due is made now (clock skew between workers).
+const DUE_SLACK: Duration = Duration::from_millis(100);
 
 #[derive(Clone, Debug, Serialize)]
 pub struct WebhookDeliveriesView {
@@ -136,6 +139,14 @@ impl Intake {
                     .enqueue(message, wait.min(MAX_QUEUE_DELAY))
                     .await;
             }
+        }
+        if !self
+            .ports
+            .webhooks
+            .lease_attempt(&event.tenant, &event.job_id, ATTEMPT_LEASE)
+            .await?
+        {
+            return Ok(());
         }
         let (outcome, latency) = self.attempt(&event).await?;
         let verdict = verdict(&outcome);
