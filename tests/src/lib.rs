@@ -378,6 +378,19 @@ impl TestApp {
         }
     }
 
+    /// Puts a raw message on the work queue, as a duplicate or broken
+    /// delivery would.
+    pub async fn send_work_message(&self, body: &str) {
+        self.clients
+            .sqs
+            .send_message()
+            .queue_url(&self.deployment.work_queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .expect("send to the work queue");
+    }
+
     /// Messages now in the work queue's dead-letter queue.
     pub async fn dead_letters(&self, wait: Duration) -> Vec<String> {
         let deadline = Instant::now() + wait;

@@ -187,14 +187,7 @@ async fn duplicate_deliveries_of_the_last_file_produce_one_event() {
                       "object_key": format!("uploads/{}/{session_id}/{file_id}", app.tenant)})
     .to_string();
     for _ in 0..3 {
-        app.clients
-            .sqs
-            .send_message()
-            .queue_url(&app.deployment.work_queue_url)
-            .message_body(&body)
-            .send()
-            .await
-            .expect("duplicate");
+        app.send_work_message(&body).await;
     }
     app.wait_for_event(&job_id, "delivered", WAIT).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
