@@ -61,7 +61,7 @@ impl Default for AppOptions {
                 max_receive_count: TEST_MAX_RECEIVE_COUNT,
                 retry_base_delay: Duration::from_secs(1),
                 allow_loopback_webhooks: true,
-                webhook_schedule: [0, 1, 3].map(Duration::from_secs).to_vec(),
+                webhook_schedule: [0, 1, 4].map(Duration::from_secs).to_vec(),
                 ..Settings::default()
             },
             pollers: 2,

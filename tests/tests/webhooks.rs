@@ -84,7 +84,7 @@ async fn during_a_rotation_both_secrets_sign() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_failing_twice_gets_three_attempts_with_growing_gaps() {
-    // Arrange: the test schedule waits 0 s, 1 s, 3 s (SQS delays are whole seconds).
+    // Arrange: the test schedule waits 0 s, 1 s, 4 s (SQS delays are whole seconds).
     let app = spawn_app().await;
     let receiver = Receiver::start(TEST_WEBHOOK_SECRET, "500,503,200").await;
 
