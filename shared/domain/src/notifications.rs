@@ -334,3 +334,59 @@ impl Intake {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(status: u16) -> SendOutcome {
+        SendOutcome::Answered {
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn answers_decide_between_done_retry_and_stop() {
+        for (outcome, state) in [
+            (answered(200), EventState::Delivered),
+            (answered(204), EventState::Delivered),
+            (answered(408), EventState::Pending),
+            (answered(429), EventState::Pending),
+            (answered(500), EventState::Pending),
+            (answered(503), EventState::Pending),
+            (
+                SendOutcome::Unreachable("timeout".into()),
+                EventState::Pending,
+            ),
+            (answered(400), EventState::Failed),
+            (answered(401), EventState::Failed),
+            (answered(404), EventState::Failed),
+            (answered(410), EventState::Failed),
+            (answered(302), EventState::Failed),
+            (
+                SendOutcome::Refused("private address".into()),
+                EventState::Failed,
+            ),
+        ] {
+            assert_eq!(verdict(&outcome).state, state, "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_only_for_429() {
+        let throttled = SendOutcome::Answered {
+            status: 429,
+            retry_after: Some(Duration::from_secs(120)),
+        };
+        assert_eq!(verdict(&throttled).at_least, Some(Duration::from_secs(120)));
+        let failing = SendOutcome::Answered {
+            status: 503,
+            retry_after: Some(Duration::from_secs(120)),
+        };
+        assert_eq!(verdict(&failing).at_least, None);
+        assert!(verdict(&answered(410))
+            .error
+            .is_some_and(|e| e.contains("disabled")));
+    }
+}
