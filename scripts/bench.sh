@@ -2,8 +2,10 @@
 # `make bench`: a bounded load test of the local stack.
 #   emulators up (left running if they already ran) -> release build of intake-local and
 #   intake-load -> intake-local in the background on a free loopback port, with its own
-#   resource prefix and tenants file -> intake-load (phase A: latency per API route under
-#   concurrent clients; phase B: submit->completed latency of single-file jobs)
+#   resource prefix and tenants file, loopback webhooks allowed -> intake-load (phase A:
+#   latency per API route under concurrent clients; phase B: submit->completed latency of
+#   single-file jobs; phase C: webhook delivery latency, job completed_at -> receipt by the
+#   load tool's own receiver on 127.0.0.1, signatures checked, each job delivered once)
 #   -> runner stopped, its resources deleted, emulators stopped if this script started them.
 #
 # Environment (all optional):
@@ -13,7 +15,7 @@
 #   BENCH_RUST_LOG       RUST_LOG of the runner (default warn: per-request logging off)
 #   BENCH_TIMEOUT_SECS   hard limit for the load tool (default 600)
 #   BENCH_KEEP_RESOURCES=1  keep the bench-* table, bucket and queues on the emulators
-# Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50`
+# Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50 --webhook-jobs 20`
 # (see `intake-load --help`). The JSON line is saved under .local/bench/.
 set -euo pipefail
 
@@ -75,7 +77,7 @@ cfg = Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"})
 s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], config=cfg)
 sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"], config=cfg)
 ddb = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"], config=cfg)
-for name in (f"{prefix}-work", f"{prefix}-work-dlq"):
+for name in (f"{prefix}-work", f"{prefix}-work-dlq", f"{prefix}-webhooks", f"{prefix}-webhooks-dlq"):
     try:
         sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
     except Exception as error:
@@ -146,6 +148,7 @@ printf '[{"tenant": "%s", "api_key": "%s", "webhook_secret": "%s"}]\n' \
 runner_log="$work_dir/runner.log"
 say "starting intake-local (prefix $prefix, log $runner_log)"
 # Port 0: the kernel picks a free loopback port; the runner prints the address it got.
+# Loopback webhook URLs are allowed so that phase C can deliver to the load tool's receiver.
 INTAKE_LISTEN=127.0.0.1:0 \
 INTAKE_PREFIX="$prefix" \
 INTAKE_TENANTS_FILE="$work_dir/tenants.json" \
@@ -190,7 +193,8 @@ results="$RESULTS_DIR/bench-$(date -u +%Y%m%dT%H%M%SZ).json"
 load_started=$SECONDS
 load_rc=0
 timeout "${BENCH_TIMEOUT_SECS:-600}" "$LOAD_BIN" \
-  --url "$base_url" --api-key "$api_key" --invoice "$INVOICE" --json "$@" >"$results" || load_rc=$?
+  --url "$base_url" --api-key "$api_key" --invoice "$INVOICE" --webhook-secret "$secret" \
+  --json "$@" >"$results" || load_rc=$?
 
 say "load tool finished in $((SECONDS - load_started)) s (exit $load_rc); JSON: ${results#"$ROOT"/}"
 cat "$results"

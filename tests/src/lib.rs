@@ -61,7 +61,7 @@ impl Default for AppOptions {
                 max_receive_count: TEST_MAX_RECEIVE_COUNT,
                 retry_base_delay: Duration::from_secs(1),
                 allow_loopback_webhooks: true,
-                webhook_schedule: [0, 1, 2].map(Duration::from_secs).to_vec(),
+                webhook_schedule: [0, 1, 4].map(Duration::from_secs).to_vec(),
                 ..Settings::default()
             },
             pollers: 2,
@@ -378,6 +378,19 @@ impl TestApp {
         }
     }
 
+    /// Puts a raw message on the work queue, as a duplicate or broken
+    /// delivery would.
+    pub async fn send_work_message(&self, body: &str) {
+        self.clients
+            .sqs
+            .send_message()
+            .queue_url(&self.deployment.work_queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .expect("send to the work queue");
+    }
+
     /// Messages now in the work queue's dead-letter queue.
     pub async fn dead_letters(&self, wait: Duration) -> Vec<String> {
         let deadline = Instant::now() + wait;
@@ -419,4 +432,140 @@ pub fn sample_invoice() -> Vec<u8> {
         "/../../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml"
     );
     std::fs::read(path).unwrap_or_else(|error| panic!("read {path}: {error}"))
+}
+
+/// A webhook receiver (tests/webhook_receiver.py) that verifies each
+/// delivery with the independent `standardwebhooks` package.
+pub struct Receiver {
+    pub url: String,
+    log: std::path::PathBuf,
+    child: tokio::process::Child,
+}
+
+impl Receiver {
+    /// `answers`: statuses to answer in turn, the last repeating, e.g.
+    /// `"500,500,200"`; `redirect:URL` answers 302.
+    pub async fn start(secret: &str, answers: &str) -> Self {
+        Self::start_on(secret, answers, 0).await
+    }
+
+    pub async fn start_on(secret: &str, answers: &str, port: u16) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let python = format!("{root}/.local/venv/bin/python");
+        assert!(
+            std::path::Path::new(&python).exists(),
+            "{python} is missing: run `make setup` (it installs standardwebhooks)"
+        );
+        let log = std::env::temp_dir().join(format!("receiver-{}.jsonl", random_hex(8)));
+        let mut child = tokio::process::Command::new(python)
+            .arg(format!("{root}/tests/webhook_receiver.py"))
+            .arg(secret)
+            .arg(&log)
+            .arg(answers)
+            .arg(port.to_string())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the webhook receiver");
+        let stdout = child.stdout.take().expect("receiver stdout");
+        let mut line = String::new();
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            tokio::io::BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("the receiver starts within 20 s")
+        .expect("read the receiver's port");
+        let port: u16 = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected receiver output {line:?}"));
+        Self {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            log,
+            child,
+        }
+    }
+
+    /// The deliveries received so far, in order.
+    pub fn deliveries(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("receiver log line"))
+            .collect()
+    }
+
+    /// Waits until `count` deliveries arrived.
+    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let deliveries = self.deliveries();
+            if deliveries.len() >= count {
+                return deliveries;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {count} deliveries after {timeout:?}",
+                deliveries.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+/// A loopback port nothing listens on.
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+impl TestApp {
+    /// Polls the job's webhook deliveries until the event is in `state`.
+    pub async fn wait_for_event(&self, job_id: &str, state: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let reply = self
+                .get(&format!("/jobs/{job_id}/webhook-deliveries"))
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+            if reply.body["event"]["state"] == state {
+                return reply.body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "event not {state} after {timeout:?}: {}",
+                reply.text
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A confirmed one-invoice session whose job reports to `webhook_url`,
+    /// submitted; returns the job id.
+    pub async fn submit_with_webhook(&self, webhook_url: &str) -> String {
+        let created = self
+            .create_session(json!({
+                "files": [{"name": "a.xml", "content_type": "application/xml"}],
+                "webhook_url": webhook_url,
+            }))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let session_id = created.body["id"].as_str().expect("id").to_owned();
+        self.upload(&created.body["files"][0], sample_invoice())
+            .await;
+        assert_eq!(self.confirm(&session_id).await.status, 200);
+        let accepted = self.extract(&session_id, None).await;
+        assert_eq!(accepted.status, 202, "{}", accepted.text);
+        accepted.body["job_id"].as_str().expect("job id").to_owned()
+    }
 }

@@ -203,14 +203,7 @@ async fn a_poison_message_lands_in_the_dead_letter_queue() {
     let app = spawn_app().await;
 
     // Act
-    app.clients
-        .sqs
-        .send_message()
-        .queue_url(&app.deployment.work_queue_url)
-        .message_body("{this is not a work message")
-        .send()
-        .await
-        .expect("send poison");
+    app.send_work_message("{this is not a work message").await;
     let dead = app.dead_letters(Duration::from_secs(30)).await;
 
     // Assert
@@ -251,14 +244,7 @@ async fn a_late_duplicate_delivery_does_not_move_a_finished_job() {
     let body =
         serde_json::to_string(&work_message(&app, session_id, &job_id, file_id)).expect("json");
     for _ in 0..2 {
-        app.clients
-            .sqs
-            .send_message()
-            .queue_url(&app.deployment.work_queue_url)
-            .message_body(&body)
-            .send()
-            .await
-            .expect("send duplicate");
+        app.send_work_message(&body).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
 
@@ -340,14 +326,7 @@ async fn racing_workers_decide_the_job_exactly_once() {
 async fn an_operator_lists_and_replays_dead_letters() {
     // Arrange: a poison message has reached the DLQ.
     let app = spawn_app().await;
-    app.clients
-        .sqs
-        .send_message()
-        .queue_url(&app.deployment.work_queue_url)
-        .message_body("poison")
-        .send()
-        .await
-        .expect("send poison");
+    app.send_work_message("poison").await;
     assert_eq!(app.dead_letters(Duration::from_secs(30)).await.len(), 1);
     tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
     let as_admin = |method: reqwest::Method, path: &str| {

@@ -55,11 +55,17 @@ impl HttpWebhookSender {
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    let value = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?;
+    parse_retry_after(
+        response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?,
+    )
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(seconds) = value.trim().parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
@@ -141,6 +147,20 @@ mod tests {
             headers: Vec::new(),
             body: b"{}".to_vec(),
         }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(300)).to_rfc2822();
+        let wait = parse_retry_after(&later).expect("date");
+        assert!((290..=300).contains(&wait.as_secs()), "{wait:?}");
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(
+            parse_retry_after("Mon, 01 Jan 2001 00:00:00 +0000"),
+            None,
+            "in the past"
+        );
     }
 
     #[tokio::test]

@@ -271,7 +271,8 @@ impl WebhookQueue for SqsWebhookQueue {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
-            .delay_seconds(delay.min(MAX_DELAY).as_secs() as i32)
+            // Whole seconds, rounded up: never earlier than asked.
+            .delay_seconds(delay.min(MAX_DELAY).as_secs_f64().ceil() as i32)
             .send()
             .await
             .map_err(|e| StoreError::new("enqueue_webhook", DisplayErrorContext(e)))?;

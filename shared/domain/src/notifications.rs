@@ -19,8 +19,11 @@ use crate::webhooks::{
 
 /// SQS's longest message delay; longer waits re-enqueue until due.
 const MAX_QUEUE_DELAY: Duration = Duration::from_secs(900);
-/// An attempt this close to due is made now.
-const DUE_SLACK: Duration = Duration::from_secs(1);
+/// Longer than one attempt can take (10 s timeout plus bookkeeping); a
+/// worker that dies mid-attempt frees the event after it.
+const ATTEMPT_LEASE: Duration = Duration::from_secs(60);
+/// An attempt this close to due is made now (clock skew between workers).
+const DUE_SLACK: Duration = Duration::from_millis(100);
 
 #[derive(Clone, Debug, Serialize)]
 pub struct WebhookDeliveriesView {
@@ -136,6 +139,14 @@ impl Intake {
                     .enqueue(message, wait.min(MAX_QUEUE_DELAY))
                     .await;
             }
+        }
+        if !self
+            .ports
+            .webhooks
+            .lease_attempt(&event.tenant, &event.job_id, ATTEMPT_LEASE)
+            .await?
+        {
+            return Ok(());
         }
         let (outcome, latency) = self.attempt(&event).await?;
         let verdict = verdict(&outcome);
@@ -321,5 +332,61 @@ impl Intake {
             event_id: event.id,
             state: EventState::Pending,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(status: u16) -> SendOutcome {
+        SendOutcome::Answered {
+            status,
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn answers_decide_between_done_retry_and_stop() {
+        for (outcome, state) in [
+            (answered(200), EventState::Delivered),
+            (answered(204), EventState::Delivered),
+            (answered(408), EventState::Pending),
+            (answered(429), EventState::Pending),
+            (answered(500), EventState::Pending),
+            (answered(503), EventState::Pending),
+            (
+                SendOutcome::Unreachable("timeout".into()),
+                EventState::Pending,
+            ),
+            (answered(400), EventState::Failed),
+            (answered(401), EventState::Failed),
+            (answered(404), EventState::Failed),
+            (answered(410), EventState::Failed),
+            (answered(302), EventState::Failed),
+            (
+                SendOutcome::Refused("private address".into()),
+                EventState::Failed,
+            ),
+        ] {
+            assert_eq!(verdict(&outcome).state, state, "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_honoured_only_for_429() {
+        let throttled = SendOutcome::Answered {
+            status: 429,
+            retry_after: Some(Duration::from_secs(120)),
+        };
+        assert_eq!(verdict(&throttled).at_least, Some(Duration::from_secs(120)));
+        let failing = SendOutcome::Answered {
+            status: 503,
+            retry_after: Some(Duration::from_secs(120)),
+        };
+        assert_eq!(verdict(&failing).at_least, None);
+        assert!(verdict(&answered(410))
+            .error
+            .is_some_and(|e| e.contains("disabled")));
     }
 }

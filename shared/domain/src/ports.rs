@@ -211,6 +211,15 @@ pub trait WebhookStore: Send + Sync {
         attempt: &DeliveryAttempt,
         state: EventState,
     ) -> StoreResult<()>;
+    /// Takes the event's next attempt for `lease`, so that duplicate
+    /// messages of one event make one attempt; `false` when another worker
+    /// holds it or the event is no longer pending.
+    async fn lease_attempt(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        lease: Duration,
+    ) -> StoreResult<bool>;
     /// The attempts, oldest first.
     async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>>;
     /// Starts a new round of attempts (same event id), due now.

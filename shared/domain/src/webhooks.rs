@@ -255,7 +255,8 @@ pub fn parse_target(url: &str, allow_loopback: bool) -> Result<WebhookTarget, St
     let host = host.to_ascii_lowercase();
     let literal: Option<IpAddr> = host.parse().ok();
     let loopback_name = host == "localhost" || literal.is_some_and(|ip| ip.is_loopback());
-    if !https && !(allow_loopback && loopback_name) {
+    let plain_http_allowed = allow_loopback && loopback_name;
+    if !(https || plain_http_allowed) {
         return Err("must use https".to_owned());
     }
     if let Some(reason) = literal.and_then(|ip| forbidden_address(ip, allow_loopback)) {

@@ -78,7 +78,7 @@ fn every_function_of_the_template_is_a_crate_of_the_workspace() {
         .lines()
         .filter_map(|line| line.trim().strip_prefix("Binary: "))
         .collect();
-    assert_eq!(binaries.len(), 8, "{binaries:?}");
+    assert_eq!(binaries.len(), 10, "{binaries:?}");
     for binary in binaries {
         let manifest = repo_root()
             .join("functions")

@@ -157,6 +157,15 @@ mod tests {
     }
 
     #[test]
+    fn sample_webhook_messages_are_read() {
+        let event = event("deliver-webhook.json");
+        let body = event.records[0].body.as_deref().expect("body");
+        let message: WebhookMessage = serde_json::from_str(body).expect("a webhook message");
+        assert_eq!(message.tenant, "acme");
+        assert!(message.event_id.as_str().starts_with("evt_"));
+    }
+
+    #[test]
     fn the_engine_adapter_reports_rejections_with_their_code() {
         let rejection = Engine.extract(b"not an invoice").expect_err("random bytes");
         assert_eq!(rejection.code, "unsupported_document");

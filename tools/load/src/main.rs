@@ -4,7 +4,15 @@
 //! concurrent clients (`--requests` requests per route); phase B measures
 //! submit→completed latency of `--jobs` single-file jobs (POST /extract until
 //! polling of /jobs/{id}/status first sees a terminal status), run
-//! `--job-concurrency` at a time. Everything is bounded: per-request timeout,
+//! `--job-concurrency` at a time; phase C measures webhook delivery latency:
+//! the tool runs its own HTTP receiver on 127.0.0.1, submits `--webhook-jobs`
+//! single-file jobs whose session has `webhook_url` = that receiver, and
+//! measures for each job the time from its `completed_at` (GET
+//! /jobs/{id}/status) to the receipt of its `job.completed` event (matched by
+//! the body's `data.job_id`); every job must be delivered exactly once (the
+//! runner must allow loopback webhooks: INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1).
+//! With `--webhook-secret` the Standard Webhooks signature of every delivery
+//! is checked too. Everything is bounded: per-request timeout,
 //! per-job timeout, and an overall deadline (`--max-secs`) after which no new
 //! work starts.
 //!
@@ -16,10 +24,13 @@
 //! expected answer, 3 when some did not (numbers are printed anyway), 2 on bad
 //! usage, 1 when the run could not start.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+mod receiver;
 
 use futures::stream::{self, StreamExt};
 use reqwest::{Method, Url};
@@ -35,6 +46,10 @@ const USAGE: &str =
   --job-timeout-secs S   a job not terminal after S seconds counts as a timeout (default 60)
   --drain-secs S         phase A: longest wait for its jobs to finish before /result (default 180)
   --request-timeout-secs S  per-request timeout (default 30)
+  --webhook-jobs J       jobs in phase C, webhook delivery latency (default 50; 0 skips phase C)
+  --webhook-secret S     phase C: check every delivery's webhook-signature with this whsec_ secret
+  --webhook-wait-secs S  phase C: longest wait for all deliveries (default 120)
+  --webhook-grace-ms MS  phase C: wait after the last expected delivery, to catch duplicates (default 2000)
   --max-secs S           overall deadline; no new work starts after it (default 420)
   --json                 one JSON line on stdout (the table goes to stderr)";
 
@@ -52,6 +67,10 @@ struct Args {
     drain: Duration,
     request_timeout: Duration,
     max: Duration,
+    webhook_jobs: usize,
+    webhook_secret: Option<String>,
+    webhook_wait: Duration,
+    webhook_grace: Duration,
     json: bool,
 }
 
@@ -72,6 +91,10 @@ fn parse_args() -> Result<Args, String> {
         drain: Duration::from_secs(180),
         request_timeout: Duration::from_secs(30),
         max: Duration::from_secs(420),
+        webhook_jobs: 50,
+        webhook_secret: None,
+        webhook_wait: Duration::from_secs(120),
+        webhook_grace: Duration::from_millis(2000),
         json: false,
     };
     let mut it = std::env::args().skip(1);
@@ -98,6 +121,14 @@ fn parse_args() -> Result<Args, String> {
                 args.request_timeout = Duration::from_secs(number(&flag, value(&flag)?)?)
             }
             "--max-secs" => args.max = Duration::from_secs(number(&flag, value(&flag)?)?),
+            "--webhook-jobs" => args.webhook_jobs = number(&flag, value(&flag)?)? as usize,
+            "--webhook-secret" => args.webhook_secret = Some(value(&flag)?),
+            "--webhook-wait-secs" => {
+                args.webhook_wait = Duration::from_secs(number(&flag, value(&flag)?)?)
+            }
+            "--webhook-grace-ms" => {
+                args.webhook_grace = Duration::from_millis(number(&flag, value(&flag)?)?)
+            }
             "--json" => args.json = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -410,12 +441,20 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn session_body(&self) -> Value {
-        json!({"files": [{"name": "invoice.xml", "content_type": "application/xml", "size": self.invoice.len()}]})
+    fn session_body(&self, webhook_url: Option<&str>) -> Value {
+        let mut body = json!({"files": [{"name": "invoice.xml", "content_type": "application/xml", "size": self.invoice.len()}]});
+        if let Some(url) = webhook_url {
+            body["webhook_url"] = json!(url);
+        }
+        body
     }
 
     async fn create_session(&self) -> Outcome<(String, Value)> {
-        let body = self.session_body();
+        self.create_session_with(None).await
+    }
+
+    async fn create_session_with(&self, webhook_url: Option<&str>) -> Outcome<(String, Value)> {
+        let body = self.session_body(webhook_url);
         expect(
             self.api.call(Method::POST, "/sessions", Some(&body)).await,
             &[201],
@@ -462,7 +501,11 @@ impl Ctx {
 
     /// Session created, uploaded and confirmed (untimed set-up).
     async fn confirmed_session(&self) -> Result<String, String> {
-        let created = self.create_session().await.result?;
+        self.confirmed_session_with(None).await
+    }
+
+    async fn confirmed_session_with(&self, webhook_url: Option<&str>) -> Result<String, String> {
+        let created = self.create_session_with(webhook_url).await.result?;
         let id = self.upload(created).await.result?;
         self.confirm(id).await.result
     }
@@ -477,6 +520,19 @@ impl Ctx {
             return Err(format!("HTTP {}: {}", reply.status, snippet(&reply.text)));
         }
         Ok(reply.body["status"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The job's status object (200 only).
+    async fn job_status_body(&self, job: &str) -> Result<Value, String> {
+        let (_, reply) = self
+            .api
+            .call(Method::GET, &format!("/jobs/{job}/status"), None)
+            .await;
+        let reply = reply?;
+        if reply.status != 200 {
+            return Err(format!("HTTP {}: {}", reply.status, snippet(&reply.text)));
+        }
+        Ok(reply.body)
     }
 }
 
@@ -827,6 +883,287 @@ impl PhaseB {
     }
 }
 
+// ----------------------------------------------------------------- phase C
+
+#[derive(Default)]
+struct PhaseC {
+    requested: usize,
+    prepared: usize,
+    submitted: usize,
+    setup_errors: Vec<String>,
+    /// completed_at -> receipt, one per job delivered.
+    latencies_ms: Vec<f64>,
+    /// Requests the receiver got (all of them, duplicates included).
+    deliveries: usize,
+    /// Jobs of this phase delivered at least once.
+    delivered_jobs: usize,
+    /// Deliveries beyond the first of a job.
+    duplicates: usize,
+    /// Submitted jobs never delivered within the wait.
+    missing: usize,
+    /// Requests that are not a `job.completed` event of one of our jobs.
+    unexpected: usize,
+    /// Deliveries whose signature did not verify (with --webhook-secret).
+    bad_signatures: usize,
+    /// Events whose `data.completed_at` differs from the status's.
+    completed_at_mismatches: usize,
+    errors: usize,
+    examples: Vec<String>,
+    /// From the first extract to the last expected delivery.
+    wall: Duration,
+}
+
+impl PhaseC {
+    fn note(&mut self, message: String) {
+        if self.examples.len() < 5 && !self.examples.contains(&message) {
+            self.examples.push(message);
+        }
+    }
+
+    fn problems(&self) -> usize {
+        (self.requested - self.prepared)
+            + (self.prepared - self.submitted)
+            + self.duplicates
+            + self.missing
+            + self.unexpected
+            + self.bad_signatures
+            + self.completed_at_mismatches
+            + self.errors
+    }
+
+    fn to_json(&self) -> Value {
+        let s = summarize(&self.latencies_ms);
+        let f = |pick: fn(&Summary) -> f64| s.as_ref().map(|s| round(pick(s)));
+        json!({
+            "jobs": self.requested,
+            "prepared": self.prepared,
+            "submitted": self.submitted,
+            "deliveries": self.deliveries,
+            "delivered_jobs": self.delivered_jobs,
+            "duplicates": self.duplicates,
+            "missing": self.missing,
+            "unexpected": self.unexpected,
+            "bad_signatures": self.bad_signatures,
+            "completed_at_mismatches": self.completed_at_mismatches,
+            "errors": self.errors,
+            "wall_s": round(self.wall.as_secs_f64()),
+            "p50_ms": f(|s| s.p50),
+            "p90_ms": f(|s| s.p90),
+            "p99_ms": f(|s| s.p99),
+            "max_ms": f(|s| s.max),
+            "mean_ms": f(|s| s.mean),
+            "setup_errors": self.setup_errors,
+            "error_examples": self.examples,
+        })
+    }
+}
+
+/// Checks a Standard Webhooks v1 signature header against `secret`.
+fn signature_ok(secret: &str, delivery: &receiver::Delivery) -> Result<(), String> {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let header = |name: &str| {
+        delivery
+            .headers
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| format!("no {name} header"))
+    };
+    let id = header("webhook-id")?;
+    let timestamp = header("webhook-timestamp")?;
+    let signatures = header("webhook-signature")?;
+    let key = secret
+        .strip_prefix("whsec_")
+        .and_then(|raw| b64.decode(raw).ok())
+        .ok_or("--webhook-secret is not whsec_<base64>")?;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).map_err(|e| e.to_string())?;
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(&delivery.body);
+    let expected = format!("v1,{}", b64.encode(mac.finalize().into_bytes()));
+    if signatures.split(' ').any(|part| part == expected) {
+        Ok(())
+    } else {
+        Err(format!(
+            "webhook-signature does not verify (webhook-id {id})"
+        ))
+    }
+}
+
+async fn phase_c(ctx: &Ctx) -> PhaseC {
+    let j = ctx.args.webhook_jobs;
+    let mut out = PhaseC {
+        requested: j,
+        ..PhaseC::default()
+    };
+    let mut receiver = match receiver::start().await {
+        Ok(receiver) => receiver,
+        Err(error) => {
+            out.setup_errors
+                .push(format!("cannot start the webhook receiver: {error}"));
+            return out;
+        }
+    };
+    let hook_url = format!("{}/hooks/intake-load", receiver.base_url);
+    progress(&format!(
+        "phase C: receiver on {hook_url}; preparing {j} confirmed single-file sessions"
+    ));
+    let prepared: Vec<Result<String, String>> = stream::iter(0..j)
+        .map(|_| ctx.confirmed_session_with(Some(&hook_url)))
+        .buffer_unordered(ctx.args.concurrency)
+        .collect()
+        .await;
+    let mut sessions = Vec::new();
+    for result in prepared {
+        match result {
+            Ok(id) => sessions.push(id),
+            Err(message) => {
+                if out.setup_errors.len() < 3 {
+                    out.setup_errors.push(message);
+                }
+            }
+        }
+    }
+    out.prepared = sessions.len();
+
+    // Submit every job (K at a time); deliveries are collected as they come.
+    progress(&format!(
+        "phase C: submitting {} jobs, {} at a time",
+        sessions.len(),
+        ctx.args.job_concurrency
+    ));
+    let started = Instant::now();
+    let submitted: Vec<Result<String, String>> = stream::iter(sessions)
+        .map(|session| async move {
+            if Instant::now() >= ctx.deadline {
+                Err("not started: overall deadline".to_owned())
+            } else {
+                ctx.extract(&session).await.result
+            }
+        })
+        .buffer_unordered(ctx.args.job_concurrency)
+        .collect()
+        .await;
+    // job id -> receipt time of its first delivery, and its event body.
+    let mut jobs: HashMap<String, Option<(chrono::DateTime<chrono::Utc>, Value)>> = HashMap::new();
+    for result in submitted {
+        match result {
+            Ok(job) => {
+                jobs.insert(job, None);
+            }
+            Err(message) => {
+                out.errors += 1;
+                out.note(format!("extract: {message}"));
+            }
+        }
+    }
+    out.submitted = jobs.len();
+
+    let mut take = |delivery: receiver::Delivery, out: &mut PhaseC| {
+        out.deliveries += 1;
+        if let Some(secret) = &ctx.args.webhook_secret {
+            if let Err(message) = signature_ok(secret, &delivery) {
+                out.bad_signatures += 1;
+                out.note(message);
+            }
+        }
+        let event: Value = serde_json::from_slice(&delivery.body).unwrap_or(Value::Null);
+        let job = event["data"]["job_id"].as_str().unwrap_or_default();
+        match jobs.get_mut(job) {
+            Some(slot @ None) if delivery.method == "POST" && event["type"] == "job.completed" => {
+                *slot = Some((delivery.received.into(), event));
+                out.delivered_jobs += 1;
+            }
+            Some(Some(_)) => {
+                out.duplicates += 1;
+                out.note(format!("job {job} delivered more than once"));
+            }
+            _ => {
+                out.unexpected += 1;
+                out.note(format!(
+                    "unexpected {} request: {}",
+                    delivery.method,
+                    snippet(&String::from_utf8_lossy(&delivery.body))
+                ));
+            }
+        }
+    };
+
+    // Wait (bounded) for one delivery per job, then a grace period for duplicates.
+    let wait_until = (Instant::now() + ctx.args.webhook_wait).min(ctx.deadline.max(Instant::now()));
+    while out.delivered_jobs < out.submitted {
+        let left = wait_until.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, receiver.deliveries.recv()).await {
+            Ok(Some(delivery)) => take(delivery, &mut out),
+            _ => break,
+        }
+    }
+    out.wall = started.elapsed();
+    progress(&format!(
+        "phase C: {} of {} jobs delivered after {:.1} s; {} ms grace for duplicates",
+        out.delivered_jobs,
+        out.submitted,
+        out.wall.as_secs_f64(),
+        ctx.args.webhook_grace.as_millis()
+    ));
+    let grace_until = Instant::now() + ctx.args.webhook_grace;
+    loop {
+        let left = grace_until.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, receiver.deliveries.recv()).await {
+            Ok(Some(delivery)) => take(delivery, &mut out),
+            _ => break,
+        }
+    }
+    drop(receiver);
+    out.missing = out.submitted - out.delivered_jobs;
+
+    // completed_at of each delivered job, from its status.
+    let delivered: Vec<(String, chrono::DateTime<chrono::Utc>, Value)> = jobs
+        .into_iter()
+        .filter_map(|(job, slot)| slot.map(|(at, event)| (job, at, event)))
+        .collect();
+    let checked: Vec<Result<(f64, bool), String>> = stream::iter(delivered)
+        .map(|(job, received, event)| async move {
+            let status = ctx
+                .job_status_body(&job)
+                .await
+                .map_err(|e| format!("status of {job}: {e}"))?;
+            let text = status["completed_at"]
+                .as_str()
+                .ok_or_else(|| format!("job {job} has no completed_at"))?;
+            let completed = chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|e| format!("job {job}: completed_at {text:?}: {e}"))?
+                .with_timezone(&chrono::Utc);
+            let latency = (received - completed)
+                .num_microseconds()
+                .unwrap_or(i64::MAX) as f64
+                / 1000.0;
+            Ok((
+                latency,
+                event["data"]["completed_at"].as_str() == Some(text),
+            ))
+        })
+        .buffer_unordered(ctx.args.concurrency)
+        .collect()
+        .await;
+    for result in checked {
+        match result {
+            Ok((latency, same)) => {
+                out.latencies_ms.push(latency);
+                if !same {
+                    out.completed_at_mismatches += 1;
+                    out.note("an event's data.completed_at differs from the job status".into());
+                }
+            }
+            Err(message) => {
+                out.errors += 1;
+                out.note(message);
+            }
+        }
+    }
+    out
+}
+
 // ----------------------------------------------------------------- output
 
 fn progress(message: &str) {
@@ -837,7 +1174,7 @@ fn ms(value: Option<f64>) -> String {
     value.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
 }
 
-fn table(args: &Args, a: Option<&PhaseA>, b: Option<&PhaseB>) -> String {
+fn table(args: &Args, a: Option<&PhaseA>, b: Option<&PhaseB>, c: Option<&PhaseC>) -> String {
     let mut out = String::new();
     if let Some(a) = a {
         out += &format!(
@@ -929,6 +1266,63 @@ fn table(args: &Args, a: Option<&PhaseA>, b: Option<&PhaseB>) -> String {
             out += &format!("  job error: {example}\n");
         }
     }
+    if let Some(c) = c {
+        let s = summarize(&c.latencies_ms);
+        out += &format!(
+            "\nPhase C: webhook delivery latency, job completed_at -> receipt ({} jobs submitted {} at a time; ms)\n",
+            c.submitted, args.job_concurrency
+        );
+        out += &format!(
+            "{:>5} {:>10} {:>9} {:>10} {:>7} {:>10} {:>7} {:>8} {:>8} {:>8} {:>8}\n",
+            "jobs",
+            "deliveries",
+            "delivered",
+            "duplicates",
+            "missing",
+            "unexpected",
+            "badsig",
+            "p50",
+            "p90",
+            "p99",
+            "max"
+        );
+        out += &format!(
+            "{:>5} {:>10} {:>9} {:>10} {:>7} {:>10} {:>7} {:>8} {:>8} {:>8} {:>8}\n",
+            c.requested,
+            c.deliveries,
+            c.delivered_jobs,
+            c.duplicates,
+            c.missing,
+            c.unexpected,
+            if args.webhook_secret.is_some() {
+                c.bad_signatures.to_string()
+            } else {
+                "-".into()
+            },
+            ms(s.as_ref().map(|s| s.p50)),
+            ms(s.as_ref().map(|s| s.p90)),
+            ms(s.as_ref().map(|s| s.p99)),
+            ms(s.as_ref().map(|s| s.max)),
+        );
+        let once = c.submitted == c.requested
+            && c.deliveries == c.requested
+            && c.delivered_jobs == c.requested
+            && c.duplicates == 0
+            && c.unexpected == 0;
+        out += &format!(
+            "deliveries: {} for {} jobs (each exactly once: {}); phase C took {:.1} s from the first extract to the last delivery\n",
+            c.deliveries,
+            c.requested,
+            if once { "yes" } else { "NO" },
+            c.wall.as_secs_f64()
+        );
+        for example in &c.setup_errors {
+            out += &format!("  set-up error: {example}\n");
+        }
+        for example in &c.examples {
+            out += &format!("  webhook error: {example}\n");
+        }
+    }
     out
 }
 
@@ -1013,11 +1407,18 @@ async fn main() -> ExitCode {
         None
     };
 
-    let text = table(&args, a.as_ref(), b.as_ref());
+    let c = if args.webhook_jobs > 0 {
+        Some(phase_c(&ctx).await)
+    } else {
+        None
+    };
+
+    let text = table(&args, a.as_ref(), b.as_ref(), c.as_ref());
     let problems = a.as_ref().map_or(0, |a| {
         a.routes.iter().map(|r| r.errors + r.skipped).sum::<usize>()
             + (a.jobs_total - a.jobs_finished)
-    }) + b.as_ref().map_or(0, PhaseB::problems);
+    }) + b.as_ref().map_or(0, PhaseB::problems)
+        + c.as_ref().map_or(0, PhaseC::problems);
     if args.json {
         eprint!("{text}");
         let line = json!({
@@ -1028,6 +1429,8 @@ async fn main() -> ExitCode {
                 "jobs": args.jobs,
                 "job_concurrency": args.job_concurrency,
                 "poll_ms": args.poll.as_millis() as u64,
+                "webhook_jobs": args.webhook_jobs,
+                "webhook_signatures_checked": args.webhook_secret.is_some(),
                 "invoice_bytes": ctx.invoice.len(),
             },
             "phase_a": a.as_ref().map(|a| json!({
@@ -1038,6 +1441,7 @@ async fn main() -> ExitCode {
                 "wall_s": round(a.wall.as_secs_f64()),
             })),
             "phase_b": b.as_ref().map(PhaseB::to_json),
+            "phase_c": c.as_ref().map(PhaseC::to_json),
             "total_s": round(started.elapsed().as_secs_f64()),
             "problems": problems,
         });

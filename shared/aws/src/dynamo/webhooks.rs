@@ -1,5 +1,7 @@
 //! Webhook events, their attempts and disabled endpoints, in the state table.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put};
 use chrono::{DateTime, Utc};
@@ -8,7 +10,7 @@ use intake_domain::ports::{StoreResult, WebhookStore};
 use intake_domain::webhooks::{DeliveryAttempt, EventState, WebhookEvent};
 use sha2::{Digest, Sha256};
 
-use super::{built, job_pk, store_error, DynamoStore};
+use super::{built, is_conditional_failure, job_pk, store_error, DynamoStore};
 use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
 
 const EVENT_SK: &str = "EVENT";
@@ -171,7 +173,7 @@ impl WebhookStore for DynamoStore {
         self.update_event(
             &event.tenant,
             &event.job_id,
-            "SET #state = :state, next_attempt_at = :next ADD round_attempts :one, total_attempts :one",
+                        "SET #state = :state, next_attempt_at = :next REMOVE leased_until ADD round_attempts :one, total_attempts :one",
             vec![
                 (":state", s(state.as_str())),
                 (":next", optional_time(attempt.next_attempt_at.as_ref())),
@@ -180,6 +182,36 @@ impl WebhookStore for DynamoStore {
             "record_attempt",
         )
         .await
+    }
+
+    async fn lease_attempt(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        lease: Duration,
+    ) -> StoreResult<bool> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(job_pk(tenant, job_id), EVENT_SK)))
+            .update_expression("SET leased_until = :until")
+            .condition_expression(
+                "#state = :pending AND (attribute_not_exists(leased_until) OR leased_until < :now)",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":pending", s(EventState::Pending.as_str()))
+            .expression_attribute_values(":until", time(&until))
+            .expression_attribute_values(":now", time(&now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if is_conditional_failure(&error) => Ok(false),
+            Err(error) => Err(store_error("lease_attempt", error)),
+        }
     }
 
     async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>> {
