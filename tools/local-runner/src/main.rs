@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
             key
         }
     };
-        // api.md: the operators' key is distinct from every tenant's.
+    // api.md: the operators' key is distinct from every tenant's.
     anyhow::ensure!(
         entries.iter().all(|entry| entry.api_key != admin_key),
         "INTAKE_ADMIN_API_KEY must differ from every tenant's api_key"
