@@ -3,6 +3,7 @@
 
 use crate::codes::{self, List};
 use crate::rules::Out;
+use crate::semantic::{has, num, texts, txt};
 use crate::semantic::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
@@ -16,21 +17,6 @@ const UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100";
 
 fn ram(l: &str) -> (&str, &str) {
     (RAM, l)
-}
-
-fn txt(n: Node<'_>, path: &[(&str, &str)]) -> String {
-    n.first(path)
-        .map(|e| e.text().to_owned())
-        .unwrap_or_default()
-}
-fn has(n: Node<'_>, path: &[(&str, &str)]) -> bool {
-    n.first(path).is_some()
-}
-fn num(n: Node<'_>, path: &[(&str, &str)]) -> Option<Num> {
-    n.first(path).map(|e| Num::new(e.text()))
-}
-fn texts(n: Node<'_>, path: &[(&str, &str)]) -> Vec<String> {
-    n.all(path).iter().map(|e| e.text().to_owned()).collect()
 }
 
 /// `udt:DateTimeString[@format='102']` text of a date element.

@@ -1,5 +1,6 @@
 //! UBL 2.1 Invoice / CreditNote → EN 16931 semantic model (EN 16931-3-2).
 
+use crate::semantic::{has, num, texts, txt};
 use crate::semantic::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
@@ -15,25 +16,6 @@ fn cbc(l: &str) -> (&str, &str) {
 }
 fn cac(l: &str) -> (&str, &str) {
     (CAC, l)
-}
-
-/// Trimmed text of the first element at `path` (empty when absent).
-fn txt(n: Node<'_>, path: &[(&str, &str)]) -> String {
-    n.first(path)
-        .map(|e| e.text().to_owned())
-        .unwrap_or_default()
-}
-
-fn has(n: Node<'_>, path: &[(&str, &str)]) -> bool {
-    n.first(path).is_some()
-}
-
-fn num(n: Node<'_>, path: &[(&str, &str)]) -> Option<Num> {
-    n.first(path).map(|e| Num::new(e.text()))
-}
-
-fn texts(n: Node<'_>, path: &[(&str, &str)]) -> Vec<String> {
-    n.all(path).iter().map(|e| e.text().to_owned()).collect()
 }
 
 fn is_vat_scheme(n: Node<'_>) -> bool {
