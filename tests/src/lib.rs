@@ -75,7 +75,7 @@ impl Default for AppOptions {
 fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buffer);
-    buffer.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(buffer)
 }
 
 /// The emulators' endpoints must be in the environment (`make test` puts

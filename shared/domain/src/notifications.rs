@@ -17,8 +17,6 @@ use crate::webhooks::{
     next_delay, signature_header, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage,
 };
 
-/// SQS's longest message delay; longer waits re-enqueue until due.
-const MAX_QUEUE_DELAY: Duration = Duration::from_secs(900);
 /// Longer than one attempt can take (10 s timeout plus bookkeeping); a
 /// worker that dies mid-attempt frees the event after it.
 const ATTEMPT_LEASE: Duration = Duration::from_secs(60);
@@ -130,14 +128,12 @@ impl Intake {
             return Ok(());
         }
         let now = Utc::now();
+        // The queue delays a message at most 15 minutes, so a longer wait
+        // arrives early and goes back until the attempt is due.
         if let Some(due) = event.next_attempt_at {
             let wait = (due - now).to_std().unwrap_or_default();
             if wait > DUE_SLACK {
-                return self
-                    .ports
-                    .webhook_queue
-                    .enqueue(message, wait.min(MAX_QUEUE_DELAY))
-                    .await;
+                return self.ports.webhook_queue.enqueue(message, wait).await;
             }
         }
         if !self
@@ -186,10 +182,7 @@ impl Intake {
                 .await?;
         }
         if let Some(delay) = next_delay {
-            self.ports
-                .webhook_queue
-                .enqueue(message, delay.min(MAX_QUEUE_DELAY))
-                .await?;
+            self.ports.webhook_queue.enqueue(message, delay).await?;
         }
         Ok(())
     }
