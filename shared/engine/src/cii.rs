@@ -3,13 +3,13 @@
 //! under different element names and namespaces.
 
 use crate::model::{Invoice, Kind, Line, Party, Totals, VatBreakdown};
-use crate::xml::Node;
+use crate::xml::{Node, Ns};
 
 /// Element names and namespaces of one CII dialect.
 pub(crate) struct Vocab {
-    rsm: &'static str,
-    ram: &'static str,
-    udt: &'static str,
+    rsm: Ns,
+    ram: Ns,
+    udt: Ns,
     context: &'static str,
     header: &'static str,
     transaction: &'static str,
@@ -23,9 +23,9 @@ pub(crate) struct Vocab {
 }
 
 pub(crate) const D16B: Vocab = Vocab {
-    rsm: "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    ram: "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-    udt: "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    rsm: Ns::CII_RSM,
+    ram: Ns::CII_RAM,
+    udt: Ns::CII_UDT,
     context: "ExchangedDocumentContext",
     header: "ExchangedDocument",
     transaction: "SupplyChainTradeTransaction",
@@ -39,9 +39,9 @@ pub(crate) const D16B: Vocab = Vocab {
 };
 
 pub(crate) const ZUGFERD1: Vocab = Vocab {
-    rsm: "urn:ferd:CrossIndustryDocument:invoice:1p0",
-    ram: "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
-    udt: "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
+    rsm: Ns::ZUGFERD1_RSM,
+    ram: Ns::ZUGFERD1_RAM,
+    udt: Ns::ZUGFERD1_UDT,
     context: "SpecifiedExchangedDocumentContext",
     header: "HeaderExchangedDocument",
     transaction: "SpecifiedSupplyChainTradeTransaction",
@@ -77,11 +77,11 @@ pub(crate) fn extract(root: Node<'_>, v: &Vocab) -> (Option<String>, Invoice) {
         ram("ID"),
     ]);
     let header = root.first(&[rsm(v.header)]);
-    let h = |path: &[(&str, &str)]| header.and_then(|n| n.text_at(path));
+    let h = |path: &[(Ns, &str)]| header.and_then(|n| n.text_at(path));
     let tx = root.first(&[rsm(v.transaction)]);
     let agreement = tx.and_then(|t| t.first(&[ram(v.agreement)]));
     let settlement = tx.and_then(|t| t.first(&[ram(v.settlement)]));
-    let s_text = |path: &[(&str, &str)]| settlement.and_then(|n| n.text_at(path));
+    let s_text = |path: &[(Ns, &str)]| settlement.and_then(|n| n.text_at(path));
 
     let currency = s_text(&[ram("InvoiceCurrencyCode")]);
     // BT-9: the first payment terms that carry a due date.

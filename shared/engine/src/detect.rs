@@ -1,10 +1,6 @@
 //! Root-element detection: the only thing that decides the syntax.
 
-pub(crate) const NS_UBL_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
-pub(crate) const NS_UBL_CREDIT_NOTE: &str =
-    "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2";
-pub(crate) const NS_CII_RSM: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
-pub(crate) const NS_ZF1_RSM: &str = "urn:ferd:CrossIndustryDocument:invoice:1p0";
+use crate::xml::Ns;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RootKind {
@@ -15,12 +11,12 @@ pub(crate) enum RootKind {
 }
 
 /// Maps a root element (namespace URI, local name) to an invoice syntax.
-pub(crate) fn detect_root(ns: &str, local: &str) -> Option<RootKind> {
+pub(crate) fn detect_root(ns: Ns, local: &str) -> Option<RootKind> {
     match (ns, local) {
-        (NS_UBL_INVOICE, "Invoice") => Some(RootKind::UblInvoice),
-        (NS_UBL_CREDIT_NOTE, "CreditNote") => Some(RootKind::UblCreditNote),
-        (NS_CII_RSM, "CrossIndustryInvoice") => Some(RootKind::Cii),
-        (NS_ZF1_RSM, "CrossIndustryDocument") => Some(RootKind::Zugferd1),
+        (Ns::UBL_INVOICE, "Invoice") => Some(RootKind::UblInvoice),
+        (Ns::UBL_CREDIT_NOTE, "CreditNote") => Some(RootKind::UblCreditNote),
+        (Ns::CII_RSM, "CrossIndustryInvoice") => Some(RootKind::Cii),
+        (Ns::ZUGFERD1_RSM, "CrossIndustryDocument") => Some(RootKind::Zugferd1),
         _ => None,
     }
 }
@@ -33,12 +29,12 @@ mod tests {
     fn name_without_matching_namespace_is_not_detected() {
         // Arrange
         let cases = [
-            ("", "Invoice"),
-            (NS_UBL_INVOICE, "CreditNote"),
-            (NS_CII_RSM, "Invoice"),
+            (Ns::NONE, "Invoice"),
+            (Ns::UBL_INVOICE, "CreditNote"),
+            (Ns::CII_RSM, "Invoice"),
         ];
         // Act
-        let got: Vec<_> = cases.iter().map(|(n, l)| detect_root(n, l)).collect();
+        let got: Vec<_> = cases.iter().map(|&(n, l)| detect_root(n, l)).collect();
         // Assert
         assert_eq!(got, vec![None, None, None]);
     }

@@ -124,7 +124,7 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
     let tree = xml::Tree::parse(bytes)?;
     let root = tree.root();
-    let (syntax, kind, customization_id, invoice, validation) = match detect_root(root.namespace(), root.local_name()) {
+    let (syntax, kind, customization_id, invoice, validation) = match detect_root(root.ns(), root.local_name()) {
         Some(RootKind::UblInvoice) => {
             let (c, inv) = ubl::extract(root, false);
             (Syntax::Ubl, Kind::Invoice, c, inv, Some(validate::ubl(root, false)))

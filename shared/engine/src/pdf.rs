@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::detect::{detect_root, RootKind};
+use crate::detect::detect_root;
 use crate::EngineError;
 
 /// Cap on one inflated stream (an XML invoice is far smaller).
@@ -1233,35 +1233,13 @@ enum Sniff {
 
 /// Looks only at the root element (cheap; the full parse comes later).
 fn sniff(bytes: &[u8]) -> Sniff {
-    use quick_xml::events::Event;
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut r = quick_xml::NsReader::from_reader(b);
-    let mut buf = Vec::new();
-    for _ in 0..1000 {
-        match r.read_resolved_event_into(&mut buf) {
-            Ok((ns, Event::Start(e) | Event::Empty(e))) => {
-                let ns = match ns {
-                    quick_xml::name::ResolveResult::Bound(n) => {
-                        String::from_utf8_lossy(n.as_ref()).into_owned()
-                    }
-                    _ => String::new(),
-                };
-                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                return match detect_root(&ns, &local) {
-                    Some(
-                        RootKind::UblInvoice
-                        | RootKind::UblCreditNote
-                        | RootKind::Cii
-                        | RootKind::Zugferd1,
-                    ) => Sniff::Invoice,
-                    None => Sniff::OtherXml,
-                };
-            }
-            Ok((_, Event::Eof)) | Err(_) => return Sniff::NotXml,
-            Ok(_) => buf.clear(),
-        }
+    match crate::xml::Tree::parse_root(bytes) {
+        Ok(tree) => match detect_root(tree.root().ns(), tree.root().local_name()) {
+            Some(_) => Sniff::Invoice,
+            None => Sniff::OtherXml,
+        },
+        Err(_) => Sniff::NotXml,
     }
-    Sniff::NotXml
 }
 
 /// Finds the XML invoice embedded in a PDF. Preference: the file the XMP

@@ -8,14 +8,13 @@ use crate::semantic::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
 };
-use crate::xml::Node;
+use crate::xml::{Node, Ns};
 
-const RSM: &str = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100";
-const RAM: &str =
-    "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100";
-const UDT: &str = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100";
+const RSM: Ns = Ns::CII_RSM;
+const RAM: Ns = Ns::CII_RAM;
+const UDT: Ns = Ns::CII_UDT;
 
-fn ram(l: &str) -> (&str, &str) {
+fn ram(l: &str) -> (Ns, &str) {
     (RAM, l)
 }
 
@@ -179,20 +178,6 @@ fn line(l: Node<'_>) -> Line {
     }
 }
 
-fn descendants<'t>(n: Node<'t>, ns: &str, local: &str, out: &mut Vec<Node<'t>>) {
-    for c in n.children() {
-        if c.is(ns, local) {
-            out.push(c);
-        }
-        descendants(c, ns, local, out);
-    }
-}
-
-fn any_descendant(n: Node<'_>, ns: &str, local: &str) -> bool {
-    n.children()
-        .any(|c| c.is(ns, local) || any_descendant(c, ns, local))
-}
-
 pub(crate) fn build(root: Node<'_>) -> Invoice {
     let rsm = |l: &'static str| (RSM, l);
     let header = root.first(&[rsm("ExchangedDocument")]);
@@ -200,7 +185,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
     let agreement = tx.and_then(|t| t.first(&[ram("ApplicableHeaderTradeAgreement")]));
     let delivery = tx.and_then(|t| t.first(&[ram("ApplicableHeaderTradeDelivery")]));
     let settlement = tx.and_then(|t| t.first(&[ram("ApplicableHeaderTradeSettlement")]));
-    let s_all = |path: &[(&str, &str)]| settlement.map(|s| s.all(path)).unwrap_or_default();
+    let s_all = |path: &[(Ns, &str)]| settlement.map(|s| s.all(path)).unwrap_or_default();
     let currency = settlement
         .map(|s| txt(s, &[ram("InvoiceCurrencyCode")]))
         .unwrap_or_default();
@@ -254,9 +239,11 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
     let mut country_codes = Vec::new();
     let split = subtotals_or_lines_have_b(root);
     if split {
-        let mut nodes = Vec::new();
-        descendants(root, RAM, "CountryID", &mut nodes);
-        country_codes = nodes.iter().map(|n| n.text().to_owned()).collect();
+        country_codes = root
+            .descendants()
+            .filter(|d| d.is(RAM, "CountryID"))
+            .map(|n| n.text().to_owned())
+            .collect();
     }
 
     Invoice {
@@ -281,8 +268,8 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         tax_currency: settlement
             .and_then(|s| s.first(&[ram("TaxCurrencyCode")]))
             .map(|e| e.text().to_owned()),
-        tax_point_date: any_descendant(root, RAM, "TaxPointDate"),
-        tax_point_code: any_descendant(root, RAM, "DueDateTypeCode"),
+        tax_point_date: root.descendants().any(|d| d.is(RAM, "TaxPointDate")),
+        tax_point_code: root.descendants().any(|d| d.is(RAM, "DueDateTypeCode")),
         period: settlement
             .and_then(|s| s.first(&[ram("BillingSpecifiedPeriod")]))
             .map(period),
@@ -360,9 +347,8 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
 }
 
 fn subtotals_or_lines_have_b(root: Node<'_>) -> bool {
-    let mut cats = Vec::new();
-    descendants(root, RAM, "CategoryCode", &mut cats);
-    cats.iter().any(|c| c.text() == "B")
+    root.descendants()
+        .any(|c| c.is(RAM, "CategoryCode") && c.text() == "B")
 }
 
 /// UNTDID 2475 restriction for CII BT-8 (BR-CL-06).
@@ -377,7 +363,7 @@ fn code_ok(list: &List, v: &str) -> bool {
 pub(crate) fn codes(root: Node<'_>, out: &mut Out) {
     fn go(n: Node<'_>, grandparent: &str, out: &mut Out) {
         for c in n.children() {
-            if c.namespace() != RAM {
+            if c.ns() != RAM {
                 go(c, n.local_name(), out);
                 continue;
             }

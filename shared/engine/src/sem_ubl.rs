@@ -5,16 +5,16 @@ use crate::semantic::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
 };
-use crate::xml::Node;
+use crate::xml::{Node, Ns};
 
-pub(crate) const CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
-pub(crate) const CAC: &str =
-    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
+pub(crate) const CBC: Ns = Ns::UBL_CBC;
+pub(crate) const CAC: Ns = Ns::UBL_CAC;
 
-fn cbc(l: &str) -> (&str, &str) {
+/// A `cbc:` / `cac:` step of a path.
+pub(crate) fn cbc(l: &str) -> (Ns, &str) {
     (CBC, l)
 }
-fn cac(l: &str) -> (&str, &str) {
+pub(crate) fn cac(l: &str) -> (Ns, &str) {
     (CAC, l)
 }
 
@@ -162,7 +162,7 @@ fn line(l: Node<'_>, qty_el: &str) -> Line {
 
 fn collect_country_codes(n: Node<'_>, out: &mut Vec<String>) {
     for c in n.children() {
-        if c.local_name() == "IdentificationCode" && c.namespace() == CBC {
+        if c.local_name() == "IdentificationCode" && c.ns() == CBC {
             out.push(c.text().to_owned());
         }
         collect_country_codes(c, out);
@@ -209,7 +209,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
         tax_point_date: has(root, &[cbc("TaxPointDate")]),
         tax_point_code: has(root, &[cac("InvoicePeriod"), cbc("DescriptionCode")]),
         period: root.first(&[cac("InvoicePeriod")]).map(period),
-        due_date: has_descendant(root, CBC, "DueDate"),
+        due_date: root.descendants().any(|d| d.is(CBC, "DueDate")),
         payment_terms: has(root, &[cac("PaymentTerms"), cbc("Note")]),
         terms_present: has(root, &[cac("PaymentTerms")]),
         preceding: root
@@ -294,24 +294,12 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
     }
 }
 
-fn has_descendant(n: Node<'_>, ns: &str, local: &str) -> bool {
-    n.children()
-        .any(|c| c.is(ns, local) || has_descendant(c, ns, local))
-}
-
 /// Whether any (Classified)TaxCategory says "B" (split payment): only then
 /// are all country codes needed.
 fn has_split_payment(root: Node<'_>) -> bool {
-    fn walk(n: Node<'_>) -> bool {
-        n.children().any(|c| {
-            if c.namespace() == CAC
-                && matches!(c.local_name(), "TaxCategory" | "ClassifiedTaxCategory")
-                && c.first(&[cbc("ID")]).is_some_and(|i| i.text() == "B")
-            {
-                return true;
-            }
-            walk(c)
-        })
-    }
-    walk(root)
+    root.descendants().any(|c| {
+        c.ns() == CAC
+            && matches!(c.local_name(), "TaxCategory" | "ClassifiedTaxCategory")
+            && c.first(&[cbc("ID")]).is_some_and(|i| i.text() == "B")
+    })
 }

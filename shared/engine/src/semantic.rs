@@ -9,7 +9,7 @@
 //! the official rules distinguish them.
 
 use crate::dec::Dec;
-use crate::xml::Node;
+use crate::xml::{Node, Ns};
 
 /// Which binding filled the model; a few rules of the official artefacts are
 /// bound slightly differently per syntax and the verdict must match them.
@@ -265,20 +265,20 @@ impl Invoice {
 
 /// Text of the first element at `path` (empty when absent), for the
 /// semantic builders of both syntaxes.
-pub(crate) fn txt(n: Node<'_>, path: &[(&str, &str)]) -> String {
+pub(crate) fn txt(n: Node<'_>, path: &[(Ns, &str)]) -> String {
     n.first(path)
         .map(|e| e.text().to_owned())
         .unwrap_or_default()
 }
 
-pub(crate) fn has(n: Node<'_>, path: &[(&str, &str)]) -> bool {
+pub(crate) fn has(n: Node<'_>, path: &[(Ns, &str)]) -> bool {
     n.first(path).is_some()
 }
 
-pub(crate) fn num(n: Node<'_>, path: &[(&str, &str)]) -> Option<Num> {
+pub(crate) fn num(n: Node<'_>, path: &[(Ns, &str)]) -> Option<Num> {
     n.first(path).map(|e| Num::new(e.text()))
 }
 
-pub(crate) fn texts(n: Node<'_>, path: &[(&str, &str)]) -> Vec<String> {
+pub(crate) fn texts(n: Node<'_>, path: &[(Ns, &str)]) -> Vec<String> {
     n.all(path).iter().map(|e| e.text().to_owned()).collect()
 }

@@ -1,17 +1,8 @@
 //! UBL 2.1 Invoice / CreditNote → EN 16931 (mapping of EN 16931-3-2).
 
 use crate::model::{Invoice, Line, Party, Totals, VatBreakdown};
+use crate::sem_ubl::{cac, cbc, CAC};
 use crate::xml::Node;
-
-const CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
-const CAC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
-
-fn cbc(l: &str) -> (&str, &str) {
-    (CBC, l)
-}
-fn cac(l: &str) -> (&str, &str) {
-    (CAC, l)
-}
 
 /// Returns (BT-24 customization id, invoice).
 pub(crate) fn extract(root: Node<'_>, credit_note: bool) -> (Option<String>, Invoice) {

@@ -2,17 +2,10 @@
 //! restrictions of the UBL binding, fatal) and UBL-DT-* (data types).
 
 use crate::rules::Out;
-use crate::sem_ubl::{CAC, CBC};
-use crate::xml::Node;
+use crate::sem_ubl::{cac, cbc, CAC, CBC};
+use crate::xml::{Node, Ns};
 
-fn cbc(l: &str) -> (&str, &str) {
-    (CBC, l)
-}
-fn cac(l: &str) -> (&str, &str) {
-    (CAC, l)
-}
-
-fn count(n: Node<'_>, path: &[(&str, &str)]) -> usize {
+fn count(n: Node<'_>, path: &[(Ns, &str)]) -> usize {
     n.all(path).len()
 }
 
@@ -29,7 +22,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     };
     let sup = root.first(&[cac("AccountingSupplierParty"), cac("Party")]);
     let cus = root.first(&[cac("AccountingCustomerParty"), cac("Party")]);
-    let c = |p: Option<Node<'_>>, path: &[(&str, &str)]| p.map_or(0, |p| count(p, path));
+    let c = |p: Option<Node<'_>>, path: &[(Ns, &str)]| p.map_or(0, |p| count(p, path));
     sr(
         count(root, &[cac("ContractDocumentReference"), cbc("ID")]) <= 1,
         "UBL-SR-01",
@@ -377,7 +370,7 @@ fn walk(root: Node<'_>, out: &mut Out) {
     fn go(n: Node<'_>, in_price_ac: bool, out: &mut Out) {
         for c in n.children() {
             let name = c.local_name();
-            if c.namespace() == CBC {
+            if c.ns() == CBC {
                 if name.ends_with("Amount")
                     && !name.ends_with("PriceAmount")
                     && !in_price_ac
@@ -405,7 +398,7 @@ fn walk(root: Node<'_>, out: &mut Out) {
                         );
                     }
                 }
-            } else if c.namespace() == CAC {
+            } else if c.ns() == CAC {
                 match name {
                     "PostalAddress" | "Address" => {
                         let lines = c.children_named(CAC, "AddressLine").count();

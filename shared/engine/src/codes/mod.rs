@@ -132,7 +132,7 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
     for c in n.children() {
         let name = c.local_name();
         let parent = n.local_name();
-        if c.namespace() == CBC {
+        if c.ns() == CBC {
             let text = c.text();
             match name {
                 "InvoiceTypeCode" => {
@@ -294,7 +294,7 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
                     name.to_owned(),
                 );
             }
-        } else if c.namespace() == CAC {
+        } else if c.ns() == CAC {
             stack.push(name);
             ubl_walk(c, stack, out);
             stack.pop();
