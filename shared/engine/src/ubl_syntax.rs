@@ -5,10 +5,6 @@ use crate::rules::Out;
 use crate::sem_ubl::{cac, cbc, CAC, CBC};
 use crate::xml::{Node, Ns};
 
-fn count(n: Node<'_>, path: &[(Ns, &str)]) -> usize {
-    n.all(path).len()
-}
-
 fn vat_scheme(s: Node<'_>) -> bool {
     s.first(&[cac("TaxScheme"), cbc("ID")])
         .is_some_and(|i| i.text().eq_ignore_ascii_case("VAT"))
@@ -22,19 +18,19 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     };
     let sup = root.first(&[cac("AccountingSupplierParty"), cac("Party")]);
     let cus = root.first(&[cac("AccountingCustomerParty"), cac("Party")]);
-    let c = |p: Option<Node<'_>>, path: &[(Ns, &str)]| p.map_or(0, |p| count(p, path));
+    let c = |p: Option<Node<'_>>, path: &[(Ns, &str)]| p.map_or(0, |p| p.count(path));
     sr(
-        count(root, &[cac("ContractDocumentReference"), cbc("ID")]) <= 1,
+        root.count(&[cac("ContractDocumentReference"), cbc("ID")]) <= 1,
         "UBL-SR-01",
         "Contract identifier shall occur maximum once.",
     );
     sr(
-        count(root, &[cac("ReceiptDocumentReference"), cbc("ID")]) <= 1,
+        root.count(&[cac("ReceiptDocumentReference"), cbc("ID")]) <= 1,
         "UBL-SR-02",
         "Receive advice identifier shall occur maximum once",
     );
     sr(
-        count(root, &[cac("DespatchDocumentReference"), cbc("ID")]) <= 1,
+        root.count(&[cac("DespatchDocumentReference"), cbc("ID")]) <= 1,
         "UBL-SR-03",
         "Despatch advice identifier shall occur maximum once",
     );
@@ -45,7 +41,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
             d.first(&[cbc("DocumentTypeCode")])
                 .is_some_and(|t| t.text() == "130")
         })
-        .map(|d| count(d, &[cbc("ID")]))
+        .map(|d| d.count(&[cbc("ID")]))
         .sum::<usize>();
     sr(
         n130 <= 1,
@@ -53,12 +49,12 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         "Invoice object identifier shall occur maximum once",
     );
     sr(
-        count(root, &[cac("PaymentTerms"), cbc("Note")]) <= 1,
+        root.count(&[cac("PaymentTerms"), cbc("Note")]) <= 1,
         "UBL-SR-05",
         "Payment terms shall occur maximum once",
     );
     sr(
-        count(root, &[cac("InvoicePeriod")]) <= 1,
+        root.count(&[cac("InvoicePeriod")]) <= 1,
         "UBL-SR-08",
         "Invoice period shall occur maximum once",
     );
@@ -84,7 +80,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
                 .filter(|s| {
                     vat_scheme(*s) == vat && s.first(&[cac("TaxScheme"), cbc("ID")]).is_some()
                 })
-                .map(|s| count(s, &[cbc("CompanyID")]))
+                .map(|s| s.count(&[cbc("CompanyID")]))
                 .sum::<usize>()
         })
     };
@@ -124,7 +120,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         "Buyer VAT identifier shall occur maximum once",
     );
     sr(
-        count(root, &[cac("Delivery")]) <= 1,
+        root.count(&[cac("Delivery")]) <= 1,
         "UBL-SR-24",
         "Deliver to information shall occur maximum once",
     );
@@ -134,7 +130,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         "Bank creditor reference shall occur maximum once",
     );
     sr(
-        count(root, &[cac("ProjectReference"), cbc("ID")]) <= 1,
+        root.count(&[cac("ProjectReference"), cbc("ID")]) <= 1,
         "UBL-SR-39",
         "Project reference shall occur maximum once.",
     );
@@ -145,7 +141,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     );
     sr(distinct(root, "PaymentID") <= 1, "UBL-SR-44", "An Invoice may only have one unique PaymentID, but the PaymentID may be used for multiple PaymentMeans");
     sr(
-        count(root, &[cac("PaymentMeans"), cbc("PaymentDueDate")]) <= 1,
+        root.count(&[cac("PaymentMeans"), cbc("PaymentDueDate")]) <= 1,
         "UBL-SR-45",
         "Due Date shall occur maximum once",
     );
@@ -165,13 +161,13 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         "When there are more than one payment means code, they shall be equal",
     );
     sr(
-        count(root, &[cac("InvoicePeriod"), cbc("DescriptionCode")]) <= 1,
+        root.count(&[cac("InvoicePeriod"), cbc("DescriptionCode")]) <= 1,
         "UBL-SR-49",
         "Value tax point date shall occur maximum once",
     );
     if let Some(s) = sup {
         sr(
-            count(s, &[cac("PartyTaxScheme")]) <= 2,
+            s.count(&[cac("PartyTaxScheme")]) <= 2,
             "UBL-SR-42",
             "Party tax scheme shall occur maximum twice in accounting supplier party",
         );
@@ -179,7 +175,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
 
     for b in root.children_named(CAC, "BillingReference") {
         sr(
-            count(b, &[cac("InvoiceDocumentReference")]) <= 1,
+            b.count(&[cac("InvoiceDocumentReference")]) <= 1,
             "UBL-SR-06",
             "Preceding invoice reference shall occur maximum once",
         );
@@ -214,31 +210,31 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
             "UBL-SR-20",
             "Payee identifier shall occur maximum once, if the Payee is different from the Seller",
         );
-        sr(count(p, &[cac("PartyLegalEntity"), cbc("CompanyID")]) <= 1 && differs, "UBL-SR-21", "Payee legal registration identifier shall occur maximum once, if the Payee is different from the Seller");
+        sr(p.count(&[cac("PartyLegalEntity"), cbc("CompanyID")]) <= 1 && differs, "UBL-SR-21", "Payee legal registration identifier shall occur maximum once, if the Payee is different from the Seller");
     }
     if let Some(t) = root.first(&[cac("TaxRepresentativeParty")]) {
-        sr(count(t, &[cac("PartyName"), cbc("Name")]) <= 1, "UBL-SR-22", "Seller tax representative name shall occur maximum once, if the Seller has a tax representative");
+        sr(t.count(&[cac("PartyName"), cbc("Name")]) <= 1, "UBL-SR-22", "Seller tax representative name shall occur maximum once, if the Seller has a tax representative");
     }
     if let Some(d) = root.first(&[cac("Delivery")]) {
         sr(
-            count(d, &[cac("DeliveryParty"), cac("PartyName"), cbc("Name")]) <= 1,
+            d.count(&[cac("DeliveryParty"), cac("PartyName"), cbc("Name")]) <= 1,
             "UBL-SR-25",
             "Deliver to party name shall occur maximum once",
         );
     }
     for pm in root.children_named(CAC, "PaymentMeans") {
         sr(
-            count(pm, &[cbc("PaymentID")]) <= 1,
+            pm.count(&[cbc("PaymentID")]) <= 1,
             "UBL-SR-26",
             "Payment reference shall occur maximum once",
         );
         sr(
-            count(pm, &[cbc("PaymentMeansCode")]) <= 1,
+            pm.count(&[cbc("PaymentMeansCode")]) <= 1,
             "UBL-SR-27",
             "Payment means text shall occur maximum once",
         );
         sr(
-            count(pm, &[cac("PaymentMandate"), cbc("ID")]) <= 1,
+            pm.count(&[cac("PaymentMandate"), cbc("ID")]) <= 1,
             "UBL-SR-28",
             "Mandate reference identifier shall occur maximum once",
         );
@@ -246,12 +242,12 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     for ac in root.children_named(CAC, "AllowanceCharge") {
         match ac.first(&[cbc("ChargeIndicator")]).map(|i| i.text()) {
             Some("false" | "0") => sr(
-                count(ac, &[cbc("AllowanceChargeReason")]) <= 1,
+                ac.count(&[cbc("AllowanceChargeReason")]) <= 1,
                 "UBL-SR-30",
                 "Document level allowance reason shall occur maximum once",
             ),
             Some("true" | "1") => sr(
-                count(ac, &[cbc("AllowanceChargeReason")]) <= 1,
+                ac.count(&[cbc("AllowanceChargeReason")]) <= 1,
                 "UBL-SR-31",
                 "Document level charge reason shall occur maximum once",
             ),
@@ -261,7 +257,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     for tt in root.children_named(CAC, "TaxTotal") {
         for st in tt.children_named(CAC, "TaxSubtotal") {
             sr(
-                count(st, &[cac("TaxCategory"), cbc("TaxExemptionReason")]) <= 1,
+                st.count(&[cac("TaxCategory"), cbc("TaxExemptionReason")]) <= 1,
                 "UBL-SR-32",
                 "VAT exemption reason text shall occur maximum once",
             );
@@ -269,7 +265,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     }
     for d in root.children_named(CAC, "AdditionalDocumentReference") {
         sr(
-            count(d, &[cbc("DocumentDescription")]) <= 1,
+            d.count(&[cbc("DocumentDescription")]) <= 1,
             "UBL-SR-33",
             "Supporting document description shall occur maximum once",
         );
@@ -289,37 +285,37 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     };
     for l in root.children_named(CAC, line_el) {
         sr(
-            count(l, &[cbc("Note")]) <= 1,
+            l.count(&[cbc("Note")]) <= 1,
             "UBL-SR-34",
             "Invoice line note shall occur maximum once",
         );
         sr(
-            count(l, &[cac("OrderLineReference"), cbc("LineID")]) <= 1,
+            l.count(&[cac("OrderLineReference"), cbc("LineID")]) <= 1,
             "UBL-SR-35",
             "Referenced purchase order line identifier shall occur maximum once",
         );
         sr(
-            count(l, &[cac("InvoicePeriod")]) <= 1,
+            l.count(&[cac("InvoicePeriod")]) <= 1,
             "UBL-SR-36",
             "Invoice line period shall occur maximum once",
         );
         sr(
-            count(l, &[cac("Price"), cac("AllowanceCharge"), cbc("Amount")]) <= 1,
+            l.count(&[cac("Price"), cac("AllowanceCharge"), cbc("Amount")]) <= 1,
             "UBL-SR-37",
             "Item price discount shall occur maximum once",
         );
         sr(
-            count(l, &[cac("Item"), cac("ClassifiedTaxCategory")]) == 1,
+            l.count(&[cac("Item"), cac("ClassifiedTaxCategory")]) == 1,
             "UBL-SR-48",
             "Invoice lines shall have one and only one classified tax category.",
         );
         sr(
-            count(l, &[cac("Item"), cbc("Description")]) <= 1,
+            l.count(&[cac("Item"), cbc("Description")]) <= 1,
             "UBL-SR-50",
             "Item description shall occur maximum once",
         );
         sr(
-            count(l, &[cac("DocumentReference")]) <= 1,
+            l.count(&[cac("DocumentReference")]) <= 1,
             "UBL-SR-52",
             "Document reference shall occur maximum once",
         );
@@ -328,40 +324,28 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
 }
 
 /// `count(//cac:PartyIdentification/cbc:ID[upper-case(@schemeID) = 'SEPA'])`.
-fn count_sepa(n: Node<'_>) -> usize {
-    n.children()
-        .map(|c| {
-            if c.is(CAC, "PartyIdentification") {
-                c.children_named(CBC, "ID")
-                    .filter(|i| {
-                        i.attr("schemeID")
-                            .is_some_and(|s| s.eq_ignore_ascii_case("SEPA"))
-                    })
-                    .count()
-            } else {
-                count_sepa(c)
-            }
+fn count_sepa(root: Node<'_>) -> usize {
+    root.descendants()
+        .filter(|c| c.is(CAC, "PartyIdentification"))
+        .flat_map(|c| c.children_named(CBC, "ID"))
+        .filter(|i| {
+            i.attr("schemeID")
+                .is_some_and(|s| s.eq_ignore_ascii_case("SEPA"))
         })
-        .sum()
+        .count()
 }
 
-/// Number of distinct values of `//cbc:{local}`.
+/// Number of distinct values of `//cbc:{local}`; only "at most one" is
+/// asked, so counting stops at two.
 fn distinct(root: Node<'_>, local: &str) -> usize {
-    fn collect<'t>(n: Node<'t>, local: &str, out: &mut Vec<&'t str>) {
-        for c in n.children() {
-            if c.is(CBC, local) {
-                // Only "at most one" is asked: stop counting at two.
-                if out.len() < 2 && !out.contains(&c.text()) {
-                    out.push(c.text());
-                }
-            } else {
-                collect(c, local, out);
-            }
-        }
+    let mut values = root
+        .descendants()
+        .filter(|c| c.is(CBC, local))
+        .map(|c| c.text());
+    match values.next() {
+        None => 0,
+        Some(first) => 1 + usize::from(values.any(|v| v != first)),
     }
-    let mut v = Vec::new();
-    collect(root, local, &mut v);
-    v.len()
 }
 
 /// Data-type rules over every element: UBL-SR-51/53 (addresses, tax

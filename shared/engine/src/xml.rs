@@ -133,12 +133,35 @@ fn skip_space(b: &[u8], mut i: usize) -> usize {
 
 /// Bytes allowed in names: ASCII letters, digits, `-._:` and any non-ASCII
 /// (the input is valid UTF-8, so a run of these never splits a character).
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':') || b >= 0x80
+/// A table, because name scanning is the parser's innermost loop.
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':') || b >= 0x80;
+        i += 1;
+    }
+    t
+};
+
+/// The first `needle` in `hay`. Most runs searched here (names, values,
+/// indentation) are a few bytes long, where a plain loop beats the set-up
+/// of a vectorised search; longer ones still get `memchr`.
+#[inline]
+fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    let near = &hay[..hay.len().min(32)];
+    match near.iter().position(|&c| c == needle) {
+        Some(i) => Some(i),
+        None if hay.len() > near.len() => {
+            memchr(needle, &hay[near.len()..]).map(|i| i + near.len())
+        }
+        None => None,
+    }
 }
 
 fn scan_name(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_name_byte(b[i]) {
+    while i < b.len() && NAME_BYTE[b[i] as usize] {
         i += 1;
     }
     i
@@ -146,10 +169,13 @@ fn scan_name(b: &[u8], mut i: usize) -> usize {
 
 /// `qname` split at its colon; at most one, with non-empty parts.
 fn split_qname(qname: &str) -> Option<(&str, &str)> {
-    match qname.split_once(':') {
+    match find_byte(b':', qname.as_bytes()) {
         None => Some(("", qname)),
-        Some((p, l)) if !p.is_empty() && !l.is_empty() && !l.contains(':') => Some((p, l)),
-        Some(_) => None,
+        Some(i) => {
+            let (p, l) = (&qname[..i], &qname[i + 1..]);
+            (!p.is_empty() && !l.is_empty() && find_byte(b':', l.as_bytes()).is_none())
+                .then_some((p, l))
+        }
     }
 }
 
@@ -333,7 +359,7 @@ impl<'a> Parser<'a> {
     fn run(mut self, root_only: bool) -> Result<Tree<'a>, EngineError> {
         let b = self.src.as_bytes();
         loop {
-            let lt = memchr(b'<', &b[self.pos..]).map_or(b.len(), |i| self.pos + i);
+            let lt = find_byte(b'<', &b[self.pos..]).map_or(b.len(), |i| self.pos + i);
             if lt > self.pos {
                 self.text(&self.src[self.pos..lt])?;
             }
@@ -540,11 +566,11 @@ impl<'a> Parser<'a> {
             None => return Err(self.truncated(tag, "start tag")),
             Some(_) => return Err(self.error(open, "attribute value must be quoted")),
         };
-        let close = memchr(quote, &b[open + 1..])
+        let close = find_byte(quote, &b[open + 1..])
             .map(|i| open + 1 + i)
             .ok_or_else(|| self.truncated(tag, "attribute value"))?;
         let raw = &self.src[open + 1..close];
-        if memchr(b'<', raw.as_bytes()).is_some() {
+        if find_byte(b'<', raw.as_bytes()).is_some() {
             return Err(self.error(open, "'<' in an attribute value"));
         }
         if self.seen_attrs.len() >= MAX_ATTRIBUTES {
@@ -577,7 +603,19 @@ impl<'a> Parser<'a> {
     fn end_tag(&mut self) -> Result<usize, EngineError> {
         let at = self.pos;
         let b = self.src.as_bytes();
-        let name_end = scan_name(b, at + 2);
+        // Well-formed input repeats the open element's name: compare it
+        // instead of scanning a name.
+        let name_end = match self.stack.last() {
+            Some(f)
+                if b[at + 2..].starts_with(f.qname.as_bytes())
+                    && !b
+                        .get(at + 2 + f.qname.len())
+                        .is_some_and(|&c| NAME_BYTE[c as usize]) =>
+            {
+                at + 2 + f.qname.len()
+            }
+            _ => scan_name(b, at + 2),
+        };
         let qname = &self.src[at + 2..name_end];
         let close = skip_space(b, name_end);
         match b.get(close) {
@@ -604,6 +642,28 @@ impl<'a> Parser<'a> {
         self.bindings.truncate(frame.bindings);
         self.root_closed = self.stack.is_empty();
         Ok(close + 1)
+    }
+}
+
+/// `a == b` for element names. Queries scan many siblings (every line of a
+/// 10 000-line invoice for each header-level lookup), and names of the same
+/// length are common, so names are compared first as two overlapping words
+/// instead of through a `memcmp` call.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        // Most differing long names differ in their first or last 8 bytes.
+        _ => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8) && a == b,
     }
 }
 
@@ -642,7 +702,7 @@ impl<'t> Node<'t> {
 
     pub(crate) fn is(&self, ns: Ns, local: &str) -> bool {
         let el = self.el();
-        el.ns == ns && el.name == local
+        el.ns == ns && same_name(el.name, local)
     }
 
     /// Direct text content, surrounding whitespace removed.
@@ -692,18 +752,31 @@ impl<'t> Node<'t> {
 
     /// Every element matched by a relative child path (like XPath `a/b/c`).
     pub(crate) fn all(&self, path: &[(Ns, &str)]) -> Vec<Node<'t>> {
-        let mut cur = vec![*self];
-        for &(ns, local) in path {
-            let mut next = Vec::new();
-            for n in &cur {
-                next.extend(n.children_named(ns, local));
-            }
-            cur = next;
-            if cur.is_empty() {
-                break;
+        // Depth-first is document order for child paths: sibling subtrees
+        // are disjoint and ordered.
+        fn collect<'t>(n: Node<'t>, path: &[(Ns, &str)], out: &mut Vec<Node<'t>>) {
+            match path.split_first() {
+                None => out.push(n),
+                Some((&(ns, local), rest)) => {
+                    for c in n.children_named(ns, local) {
+                        collect(c, rest, out);
+                    }
+                }
             }
         }
-        cur
+        let mut out = Vec::new();
+        collect(*self, path, &mut out);
+        out
+    }
+
+    /// `all(path).len()` without collecting.
+    pub(crate) fn count(&self, path: &[(Ns, &str)]) -> usize {
+        match path.split_first() {
+            None => 1,
+            Some((&(ns, local), rest)) => {
+                self.children_named(ns, local).map(|c| c.count(rest)).sum()
+            }
+        }
     }
 
     /// The first element in document order matched by a relative child path.
@@ -852,6 +925,40 @@ mod tests {
         assert_eq!(tree.root().ns(), Ns::ZUGFERD1_RSM);
         assert_eq!(tree.root().local_name(), "r");
         assert!(Tree::parse(doc).is_err());
+    }
+
+    #[test]
+    fn word_wise_name_comparison_agrees_with_string_equality() {
+        // Arrange: every length class, differences at the start, middle, end.
+        let names: Vec<String> = (0..40)
+            .map(|n| "abcdefghij".repeat(4)[..n].to_owned())
+            .collect();
+        for a in &names {
+            for pos in 0..a.len() {
+                let mut b = a.clone().into_bytes();
+                b[pos] = b'X';
+                let b = String::from_utf8(b).expect("ascii");
+                // Act / Assert
+                assert!(!same_name(a, &b), "{a} vs {b}");
+            }
+            for b in &names {
+                assert_eq!(same_name(a, b), a == b, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn byte_search_finds_the_first_match_near_and_far() {
+        // Arrange
+        let mut hay = vec![b'x'; 100];
+        // Act / Assert
+        assert_eq!(find_byte(b'<', &hay), None);
+        for at in [0, 5, 31, 32, 33, 99] {
+            hay[at] = b'<';
+            assert_eq!(find_byte(b'<', &hay), Some(at));
+            hay[at] = b'x';
+        }
+        assert_eq!(find_byte(b'<', b""), None);
     }
 
     #[test]
