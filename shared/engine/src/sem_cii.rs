@@ -200,6 +200,9 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             taxable: num(t, &[ram("BasisAmount")]),
             tax: num(t, &[ram("CalculatedAmount")]),
             cat: is_vat(t).then(|| cat(t)),
+            any_scheme_s: t
+                .first(&[ram("CategoryCode")])
+                .is_some_and(|c| c.text() == "S"),
         })
         .collect();
     let mut tax_totals: Vec<TaxTotal> = summation
@@ -234,7 +237,6 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         .map(line)
         .collect();
     let payment_means = s_all(&[ram("SpecifiedTradeSettlementPaymentMeans")]);
-    let terms = s_all(&[ram("SpecifiedTradePaymentTerms")]);
 
     let mut country_codes = Vec::new();
     let split = subtotals_or_lines_have_b(root);
@@ -273,9 +275,6 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         period: settlement
             .and_then(|s| s.first(&[ram("BillingSpecifiedPeriod")]))
             .map(period),
-        due_date: terms.iter().any(|t| has(*t, &[ram("DueDateDateTime")])),
-        payment_terms: terms.iter().any(|t| has(*t, &[ram("Description")])),
-        terms_present: !terms.is_empty(),
         preceding: s_all(&[ram("InvoiceReferencedDocument")])
             .into_iter()
             .map(|d| !txt(d, &[ram("IssuerAssignedID")]).is_empty())

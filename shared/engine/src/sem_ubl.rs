@@ -103,11 +103,17 @@ fn subtotal(s: Node<'_>) -> Subtotal {
             .children_named(CAC, "TaxCategory")
             .find(|c| is_vat_scheme(*c))
             .map(cat),
+        any_scheme_s: s
+            .all(&[cac("TaxCategory"), cbc("ID")])
+            .iter()
+            .any(|i| i.text() == "S"),
     }
 }
 
-fn line(l: Node<'_>, qty_el: &str) -> Line {
-    let qty = l.first(&[cbc(qty_el)]);
+fn line(l: Node<'_>) -> Line {
+    let qty = l
+        .first(&[cbc("InvoicedQuantity")])
+        .or_else(|| l.first(&[cbc("CreditedQuantity")]));
     let item = l.first(&[cac("Item")]);
     let price = l.first(&[cac("Price")]);
     Line {
@@ -170,10 +176,11 @@ fn collect_country_codes(n: Node<'_>, out: &mut Vec<String>) {
 }
 
 pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
-    let (line_el, qty_el) = if credit_note {
-        ("CreditNoteLine", "CreditedQuantity")
-    } else {
-        ("InvoiceLine", "InvoicedQuantity")
+    // The artefacts' line rules match `cac:InvoiceLine | cac:CreditNoteLine`
+    // in either document (and either quantity element).
+    let lines = || {
+        root.children()
+            .filter(|c| c.ns() == CAC && matches!(c.local_name(), "InvoiceLine" | "CreditNoteLine"))
     };
     let type_el = if credit_note {
         "CreditNoteTypeCode"
@@ -209,9 +216,6 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
         tax_point_date: has(root, &[cbc("TaxPointDate")]),
         tax_point_code: has(root, &[cac("InvoicePeriod"), cbc("DescriptionCode")]),
         period: root.first(&[cac("InvoicePeriod")]).map(period),
-        due_date: root.descendants().any(|d| d.is(CBC, "DueDate")),
-        payment_terms: has(root, &[cac("PaymentTerms"), cbc("Note")]),
-        terms_present: has(root, &[cac("PaymentTerms")]),
         preceding: root
             .all(&[cac("BillingReference")])
             .into_iter()
@@ -222,9 +226,11 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .into_iter()
             .map(|d| !txt(d, &[cbc("ID")]).is_empty())
             .collect(),
+        // BR-CO-26's context is cac:AccountingSupplierParty itself: a
+        // supplier element without a Party is a seller without identifiers.
         seller: root
-            .first(&[cac("AccountingSupplierParty"), cac("Party")])
-            .map(party),
+            .first(&[cac("AccountingSupplierParty")])
+            .map(|s| s.first(&[cac("Party")]).map(party).unwrap_or_default()),
         buyer: root
             .first(&[cac("AccountingCustomerParty"), cac("Party")])
             .map(party),
@@ -260,10 +266,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .children_named(CAC, "AllowanceCharge")
             .map(allowance_charge)
             .collect(),
-        lines: root
-            .children_named(CAC, line_el)
-            .map(|l| line(l, qty_el))
-            .collect(),
+        lines: lines().map(line).collect(),
         tax_totals: root
             .children_named(CAC, "TaxTotal")
             .map(|t| {
@@ -275,8 +278,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
                 }
             })
             .collect(),
-        line_subtotals: root
-            .children_named(CAC, line_el)
+        line_subtotals: lines()
             .flat_map(|l| l.all(&[cac("TaxTotal"), cac("TaxSubtotal")]))
             .map(subtotal)
             .collect(),

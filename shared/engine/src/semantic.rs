@@ -76,9 +76,6 @@ pub(crate) struct AllowanceCharge {
 }
 
 impl AllowanceCharge {
-    pub(crate) fn has_cat(&self, code: &str) -> bool {
-        self.cats.iter().any(|c| c.is_vat(code))
-    }
     pub(crate) fn amount_val(&self) -> Option<Dec> {
         self.amount.as_ref().and_then(|a| a.val)
     }
@@ -128,6 +125,9 @@ pub(crate) struct Subtotal {
     pub tax: Option<Num>,
     /// The VAT category (first category with scheme VAT), if any.
     pub cat: Option<Cat>,
+    /// Whether any category has code "S", whatever its scheme: the UBL
+    /// binding of BR-S-01…04 does not filter on the scheme.
+    pub any_scheme_s: bool,
 }
 
 impl Subtotal {
@@ -193,9 +193,6 @@ pub(crate) struct Line {
 }
 
 impl Line {
-    pub(crate) fn has_cat(&self, code: &str) -> bool {
-        self.cats.iter().any(|c| c.is_vat(code))
-    }
     pub(crate) fn net_val(&self) -> Option<Dec> {
         self.net.as_ref().and_then(|a| a.val)
     }
@@ -215,11 +212,6 @@ pub(crate) struct Invoice {
     /// BT-8 present (CII: DueDateTypeCode anywhere).
     pub tax_point_code: bool,
     pub period: Option<Period>,
-    /// BT-9 anywhere / BT-20.
-    pub due_date: bool,
-    pub payment_terms: bool,
-    /// Any payment terms group present (CII SpecifiedTradePaymentTerms).
-    pub terms_present: bool,
     /// BG-3: whether each has a BT-25.
     pub preceding: Vec<bool>,
     /// BG-24: whether each has a BT-122.
