@@ -6,6 +6,7 @@
 //! never by file name.
 
 mod cii;
+mod cii_syntax;
 mod codes;
 mod dec;
 mod detect;

@@ -25,6 +25,7 @@ pub(crate) fn cii(root: Node<'_>) -> Validation {
     let mut out = Out::default();
     rules::evaluate(&inv, &mut out);
     crate::sem_cii::codes(root, &mut out);
+    crate::cii_syntax::check(root, &mut out);
     finish(out)
 }
 

@@ -18,11 +18,6 @@ use serde_json::Value;
 /// with the official artefacts' verdict.
 const ALLOWED: &[(&str, &str, &str)] = &[
     (
-        "akretion-factur-x/tests/fixtures/xml/factur-x-extended.xml",
-        "validation.warning",
-        "CII-SR-*/CII-DT-* warnings (CII syntax restrictions) are not implemented",
-    ),
-    (
         "akretion-factur-x/tests/fixtures/xml/ubl-21-extended-ctc-fr.xml",
         "validation.warning",
         "UBL-CR-* warnings (UBL elements outside EN 16931) are not implemented",
