@@ -121,7 +121,6 @@ fn official_per_rule_cases() {
 /// be removed (the test fails), so the list only shrinks.
 const KNOWN_DIFFERENT_RULES: &[(&str, &str)] = &[
     ("BR-AF-04", "BR-IG-08-3.t05: IGIC category ' L ' (padded) on a document-level charge is read as AF by the engine, not by the artefacts"),
-    ("CII-DT-031", "CII data-type rules (CII-DT-*) are not implemented yet"),
     ("UBL-CR-185", "UBL-CR-* warnings are not implemented yet"),
     ("UBL-CR-249", "UBL-CR-* warnings are not implemented yet"),
     ("UBL-CR-302", "UBL-CR-* warnings are not implemented yet"),
