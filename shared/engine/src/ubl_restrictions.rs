@@ -789,6 +789,9 @@ const SLOTS: usize = DT_BASE + 29;
 #[derive(Default)]
 struct TrieNode {
     kids: Vec<(Ns, &'static str, u32)>,
+    /// Bit `len` is set when some kid's name has that length (names of 64
+    /// bytes or more set bit 63): most elements are rejected by one test.
+    lens: u64,
     /// (slot, attribute the element must carry, if any).
     rules: Vec<(u16, Option<&'static str>)>,
 }
@@ -858,11 +861,16 @@ fn insert(
                 trie.push(TrieNode::default());
                 let i = trie.len() - 1;
                 trie[at].kids.push((ns, l, i as u32));
+                trie[at].lens |= len_bit(l);
                 i
             }
         };
     }
     trie[at].rules.push(rule);
+}
+
+fn len_bit(name: &str) -> u64 {
+    1 << name.len().min(63)
 }
 
 fn compile() -> Compiled {
@@ -1092,11 +1100,13 @@ impl Walk<'_> {
             let mut next = None;
             if let Some(t) = t {
                 let (cns, cl) = (child.ns(), child.local_name());
-                if let Some(&(_, _, k)) = c.trie[t as usize]
-                    .kids
-                    .iter()
-                    .find(|(ns, l, _)| *ns == cns && *l == cl)
-                {
+                let node = &c.trie[t as usize];
+                let hit = if node.lens & len_bit(cl) == 0 {
+                    None
+                } else {
+                    node.kids.iter().find(|(ns, l, _)| *ns == cns && *l == cl)
+                };
+                if let Some(&(_, _, k)) = hit {
                     for &(slot, attr) in &c.trie[k as usize].rules {
                         if attr.is_none_or(|a| child.attr(a).is_some()) {
                             self.fired[slot as usize] = true;
