@@ -17,6 +17,7 @@ mod sem_cii;
 mod sem_ubl;
 mod semantic;
 mod ubl;
+mod ubl_restrictions;
 mod ubl_syntax;
 mod validate;
 mod xml;

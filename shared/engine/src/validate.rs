@@ -17,6 +17,7 @@ pub(crate) fn ubl(root: Node<'_>, credit_note: bool) -> Validation {
     rules::evaluate(&inv, &mut out);
     crate::codes::ubl(root, &mut out);
     crate::ubl_syntax::check(root, credit_note, &mut out);
+    crate::ubl_restrictions::check(root, credit_note, &mut out);
     finish(out)
 }
 

@@ -719,6 +719,15 @@ impl<'t> Node<'t> {
             .map(|(_, v)| &**v)
     }
 
+    /// The attributes as (local name, value), namespace declarations excluded.
+    pub(crate) fn attrs(&self) -> impl Iterator<Item = (&'t str, &'t str)> + 't {
+        let el = self.el();
+        let start = el.attrs_start as usize;
+        self.tree.attrs[start..start + el.attrs_len as usize]
+            .iter()
+            .map(|(k, v)| (*k, &**v))
+    }
+
     pub(crate) fn children(&self) -> impl Iterator<Item = Node<'t>> + 't {
         let tree = self.tree;
         let end = self.el().end;

@@ -121,13 +121,6 @@ fn official_per_rule_cases() {
 /// be removed (the test fails), so the list only shrinks.
 const KNOWN_DIFFERENT_RULES: &[(&str, &str)] = &[
     ("BR-AF-04", "BR-IG-08-3.t05: IGIC category ' L ' (padded) on a document-level charge is read as AF by the engine, not by the artefacts"),
-    ("UBL-CR-185", "UBL-CR-* warnings are not implemented yet"),
-    ("UBL-CR-249", "UBL-CR-* warnings are not implemented yet"),
-    ("UBL-CR-302", "UBL-CR-* warnings are not implemented yet"),
-    ("UBL-CR-652", "UBL-CR-* warnings are not implemented yet"),
-    ("UBL-CR-660", "UBL-CR-* warnings are not implemented yet"),
-    ("UBL-CR-665", "UBL-CR-* warnings are not implemented yet"),
-    ("UBL-CR-678", "UBL-CR-* warnings are not implemented yet"),
 ];
 
 /// Stronger than `official_per_rule_cases`: every case's whole fatal and

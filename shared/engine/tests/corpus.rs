@@ -16,23 +16,7 @@ use serde_json::Value;
 /// Known, explained disagreements: (corpus-relative file, field, reason).
 /// Fields `validation.fatal` / `validation.warning` compare the rule-id sets
 /// with the official artefacts' verdict.
-const ALLOWED: &[(&str, &str, &str)] = &[
-    (
-        "akretion-factur-x/tests/fixtures/xml/ubl-21-extended-ctc-fr.xml",
-        "validation.warning",
-        "UBL-CR-* warnings (UBL elements outside EN 16931) are not implemented",
-    ),
-    (
-        "invoice2data/tests/compare/AzureInterior.pdf",
-        "validation.warning",
-        "UBL-CR-* warnings and UBL-DT-27 are not implemented",
-    ),
-    (
-        "peppol-bis-billing-3/rules/national-examples/NO/Norwegian-example-1.xml",
-        "validation.warning",
-        "UBL-CR-679 warning is not implemented",
-    ),
-];
+const ALLOWED: &[(&str, &str, &str)] = &[];
 
 const SCALARS: &[(&str, Cmp)] = &[
     ("number", Cmp::Text),
