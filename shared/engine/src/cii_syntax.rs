@@ -10,9 +10,9 @@
 //! rules. Tests that do not fit are written by hand below.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::hash::FastHash;
 use crate::rules::Out;
 use crate::xml::{Node, Ns};
 
@@ -753,32 +753,9 @@ static POSTAL_ADDRESS: Table = Table::new(&[
 
 // ---- evaluation ----
 
-/// Word-wise multiplicative hash: element names are ASCII and 10 to 50
-/// bytes long, SipHash (or a byte-wise hash) would dominate the scan.
-#[derive(Default)]
-struct NameHash(u64);
-
-impl Hasher for NameHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
-            h = (h.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-        self.0 = h;
-    }
-}
-
 struct Index {
     /// Rule positions by the local name of their first step.
-    by_first: HashMap<&'static str, Vec<u8>, BuildHasherDefault<NameHash>>,
+    by_first: HashMap<&'static str, Vec<u8>, FastHash>,
     /// Rules testing an attribute of the context itself.
     on_self: Vec<u8>,
     /// Count rules, in table order; `count_slot[i]` is rule i's counter.
@@ -877,11 +854,7 @@ impl Table {
 }
 
 fn fire(r: &Rule, out: &mut Out) {
-    if r.fatal {
-        out.fatal(r.id, r.msg, "");
-    } else {
-        out.warning(r.id, r.msg, "");
-    }
+    out.push(r.fatal, r.id, r.msg, "");
 }
 
 fn excepted(kind: Kind, ctx: Node<'_>, in_header: bool) -> bool {
@@ -926,18 +899,6 @@ fn has(n: Node<'_>, local: &str) -> bool {
     n.children_named(RAM, local).next().is_some()
 }
 
-fn warn_if(bad: bool, id: &'static str, msg: &'static str, out: &mut Out) {
-    if bad {
-        out.warning(id, msg, "");
-    }
-}
-
-fn fatal_if(bad: bool, id: &'static str, msg: &'static str, out: &mut Out) {
-    if bad {
-        out.fatal(id, msg, "");
-    }
-}
-
 /// `not(P/ID and P/GlobalID)` for the party `P` below `ctx`.
 fn one_party_identifier(
     ctx: Node<'_>,
@@ -948,7 +909,7 @@ fn one_party_identifier(
 ) {
     let both = ctx.children_named(RAM, party).any(|p| has(p, "ID"))
         && ctx.children_named(RAM, party).any(|p| has(p, "GlobalID"));
-    warn_if(both, id, msg, out);
+    out.check_warning(!both, id, msg, "");
 }
 
 /// Additional documents below `ctx` whose type code satisfies `code`.
@@ -1016,17 +977,17 @@ pub(crate) fn check(root: Node<'_>, out: &mut Out) {
                 "Only one  buyer identifier should be present (either the ID or the Global ID)",
                 out,
             );
-            warn_if(
-                additional_documents(a, |c| c == "50") > 1,
+            out.check_warning(
+                additional_documents(a, |c| c == "50") <= 1,
                 "CII-SR-457",
                 "IssuerAssignedID with TypeCode 50 should exist maximum once",
-                out,
+                "",
             );
-            warn_if(
-                additional_documents(a, |c| c == "130") > 1,
+            out.check_warning(
+                additional_documents(a, |c| c == "130") <= 1,
                 "CII-SR-458",
                 "IssuerAssignedID with TypeCode 130 should exist maximum once",
-                out,
+                "",
             );
         }
         for d in t.children_named(RAM, "ApplicableHeaderTradeDelivery") {
@@ -1043,11 +1004,11 @@ pub(crate) fn check(root: Node<'_>, out: &mut Out) {
                 "Only one payee identifier should be present (either the ID or the Global ID)",
                 out,
             );
-            fatal_if(
-                mixed,
+            out.check(
+                !mixed,
                 "CII-SR-462",
                 "Only one DueDateTypeCode shall be present",
-                out,
+                "",
             );
             for m in s.children_named(RAM, "SpecifiedTradeSettlementHeaderMonetarySummation") {
                 HEADER_TOTALS.run(m, true, out);
@@ -1087,11 +1048,11 @@ fn check_line(line: Node<'_>, out: &mut Out) {
                 }
                 // Added in v1.3.16 (invoice line object identifier, BT-128).
                 let n130 = additional_documents(c, |t| t.trim() == "130");
-                warn_if(
-                    n130 > 1,
+                out.check_warning(
+                    n130 <= 1,
                     "CII-SR-474",
                     "An invoice line shall not contain more than one AdditionalReferencedDocument with TypeCode 130.",
-                    out,
+                    "",
                 );
             }
             _ => {}
@@ -1111,19 +1072,19 @@ fn check_product(p: Node<'_>, out: &mut Out) {
         global = true;
         scheme |= g.attr("schemeID").is_some();
     }
-    fatal_if(
-        global && !scheme,
+    out.check(
+        !global || scheme,
         "CII-SR-046",
         "schemeID must be present if GlobalID is present",
-        out,
+        "",
     );
     let origin = p.children_named(RAM, "OriginTradeCountry").count();
     let origin_ids = count(p, "OriginTradeCountry/ID", usize::MAX);
-    fatal_if(
-        origin > 0 && origin_ids != 1,
+    out.check(
+        origin == 0 || origin_ids == 1,
         "CII-SR-090",
         "ID should exist maximum once.",
-        out,
+        "",
     );
 }
 
@@ -1145,11 +1106,11 @@ fn check_price_allowances(agreement: Node<'_>, out: &mut Out) {
     }
     let amount = charges().any(|c| has(c, "ActualAmount"));
     let ok = (allowance && amount) || (!any_indicator && !amount);
-    warn_if(
-        !ok,
+    out.check_warning(
+        ok,
         "CII-SR-119",
         "Only allowances on price a price should be present",
-        out,
+        "",
     );
 }
 
@@ -1171,11 +1132,11 @@ impl<'t> Walk<'_, 't> {
                 header |= name == "ApplicableHeaderTradeSettlement";
             } else if c.ns() == UDT && name == "DateTimeString" && c.attr("format") == Some("102") {
                 let ok = is_yyyymmdd(c.text());
-                fatal_if(
-                    !ok,
+                self.out.check(
+                    ok,
                     "CII-DT-097",
                     "Date time string with format attribute 102 shall be YYYYMMDD.",
-                    self.out,
+                    "",
                 );
             }
             if name.as_bytes().last() == Some(&b'r') && name.ends_with("DocumentContextParameter") {
@@ -1198,11 +1159,11 @@ impl<'t> Walk<'_, 't> {
                 AMOUNT.run(c, in_header, self.out);
             }
             Some(b'y') if name.ends_with("Quantity") => {
-                fatal_if(
-                    c.attr("unitCode").is_some() && !self.billed_unit,
+                self.out.check(
+                    c.attr("unitCode").is_none() || self.billed_unit,
                     "CII-DT-033",
                     "unitCode should not be present",
-                    self.out,
+                    "",
                 );
                 QUANTITY.run(c, in_header, self.out);
             }
@@ -1212,12 +1173,8 @@ impl<'t> Walk<'_, 't> {
                     any = true;
                     vat |= t.text() == "VAT";
                 }
-                fatal_if(
-                    any && !vat,
-                    "CII-DT-037",
-                    "TypeCode shall be 'VAT'",
-                    self.out,
-                );
+                self.out
+                    .check(!any || vat, "CII-DT-037", "TypeCode shall be 'VAT'", "");
                 TRADE_TAX.run(c, in_header, self.out);
                 if name == "ApplicableTradeTax" {
                     self.due_date_codes

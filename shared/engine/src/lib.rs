@@ -10,6 +10,7 @@ mod cii_syntax;
 mod codes;
 mod dec;
 mod detect;
+mod hash;
 mod model;
 mod pdf;
 mod rules;

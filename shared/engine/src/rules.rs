@@ -22,18 +22,28 @@ pub(crate) struct Out {
 }
 
 impl Out {
-    pub(crate) fn fatal(
+    /// Fires `rule` with the flag the artefacts give it.
+    pub(crate) fn push(
         &mut self,
+        fatal: bool,
         rule: &'static str,
         message: &'static str,
         path: impl Into<String>,
     ) {
         self.fired.push(Fired {
             rule,
-            fatal: true,
+            fatal,
             message,
             path: path.into(),
         });
+    }
+    pub(crate) fn fatal(
+        &mut self,
+        rule: &'static str,
+        message: &'static str,
+        path: impl Into<String>,
+    ) {
+        self.push(true, rule, message, path);
     }
     pub(crate) fn warning(
         &mut self,
@@ -41,12 +51,7 @@ impl Out {
         message: &'static str,
         path: impl Into<String>,
     ) {
-        self.fired.push(Fired {
-            rule,
-            fatal: false,
-            message,
-            path: path.into(),
-        });
+        self.push(false, rule, message, path);
     }
     /// Fires fatal `rule` unless `ok`.
     pub(crate) fn check(
@@ -58,6 +63,18 @@ impl Out {
     ) {
         if !ok {
             self.fatal(rule, message, path);
+        }
+    }
+    /// Fires warning `rule` unless `ok`.
+    pub(crate) fn check_warning(
+        &mut self,
+        ok: bool,
+        rule: &'static str,
+        message: &'static str,
+        path: impl Into<String>,
+    ) {
+        if !ok {
+            self.warning(rule, message, path);
         }
     }
 }

@@ -16,8 +16,6 @@ use crate::rules::Out;
 use crate::sem_ubl::{CAC, CBC};
 use crate::xml::{Node, Ns};
 
-const EXT_NS: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2";
-
 /// The message every UBL-CR text starts with.
 const LEAD: &str = "A UBL invoice should not include the ";
 
@@ -1128,10 +1126,11 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         c,
         fired: [false; SLOTS],
     };
-    // UBL-CR-001: ext:UBLExtensions (no fixed namespace id, so by URI).
+    // UBL-CR-001: ext:UBLExtensions.
     if root
-        .children()
-        .any(|e| e.local_name() == "UBLExtensions" && e.namespace() == EXT_NS)
+        .children_named(Ns::UBL_EXT, "UBLExtensions")
+        .next()
+        .is_some()
     {
         w.set(1);
     }
@@ -1154,11 +1153,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
             continue;
         }
         if let Some((id, msg, fatal)) = c.rules[slot] {
-            if fatal {
-                out.fatal(id, msg, "/");
-            } else {
-                out.warning(id, msg, "/");
-            }
+            out.push(fatal, id, msg, "/");
         }
     }
 }

@@ -52,6 +52,7 @@ impl Ns {
     pub(crate) const UBL_CREDIT_NOTE: Ns = Ns(2);
     pub(crate) const UBL_CBC: Ns = Ns(3);
     pub(crate) const UBL_CAC: Ns = Ns(4);
+    pub(crate) const UBL_EXT: Ns = Ns(11);
     pub(crate) const CII_RSM: Ns = Ns(5);
     pub(crate) const CII_RAM: Ns = Ns(6);
     pub(crate) const CII_UDT: Ns = Ns(7);
@@ -61,7 +62,7 @@ impl Ns {
 }
 
 /// The URIs of the fixed ids, by id.
-const KNOWN_NS: [&str; 11] = [
+const KNOWN_NS: [&str; 12] = [
     "",
     "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
     "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
@@ -73,6 +74,7 @@ const KNOWN_NS: [&str; 11] = [
     "urn:ferd:CrossIndustryDocument:invoice:1p0",
     "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
     "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2",
 ];
 
 /// One element, 40 bytes: the name borrows the input, text and attributes

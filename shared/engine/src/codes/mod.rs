@@ -3,9 +3,9 @@
 //! element or attribute of UBL / CII each list constrains.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
+use crate::hash::FastHash;
 use crate::rules::Out;
 use crate::xml::Node;
 
@@ -38,32 +38,9 @@ const MIME: &str = "application/pdf image/png image/jpeg text/csv application/vn
 /// CEF EAS (BR-CL-25).
 const EAS: &str = "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 0177 0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204 0205 0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0219 0220 0221 0225 0230 0235 0240 9910 9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930 9931 9932 9933 9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946 9947 9948 9949 9950 9951 9952 9953 9957 9959 AN AQ AS AU EM";
 
-/// FNV-1a: codes are a few bytes, and a code is looked up for every amount
-/// of every line, where SipHash's set-up cost dominates. The lists are
-/// fixed, so hash flooding is not a concern.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 /// A code list: membership of a whitespace-normalised value.
 pub(crate) struct List {
-    set: OnceLock<HashSet<String, BuildHasherDefault<Fnv>>>,
+    set: OnceLock<HashSet<String, FastHash>>,
     src: fn() -> Vec<String>,
 }
 
