@@ -27,6 +27,30 @@ fn conformance_dir() -> PathBuf {
     .to_path_buf()
 }
 
+/// The index's cases (file → case), checked to be the whole official set.
+fn cases(dir: &Path) -> serde_json::Map<String, Value> {
+    let index: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("index.json")).expect("conformance index.json"),
+    )
+    .expect("index json");
+    let cases = index["cases"].as_object().expect("cases").clone();
+    assert_eq!(cases.len(), 1140, "the official set has 1140 cases");
+    cases
+}
+
+/// The engine's (fatal, warning) rule-id sets for one case file.
+fn verdict(dir: &Path, file: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let bytes = std::fs::read(dir.join(file)).expect("case file");
+    let v = intake_engine::extract(&bytes)
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+        .validation
+        .expect("a UBL/CII case gets a verdict");
+    (
+        v.fatal.into_iter().collect(),
+        v.warning.into_iter().collect(),
+    )
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
@@ -62,29 +86,13 @@ fn judge(expect: &Value, fatal: &BTreeSet<String>, warning: &BTreeSet<String>) -
 fn official_per_rule_cases() {
     // Arrange
     let dir = conformance_dir();
-    let index: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("index.json")).expect("conformance index.json"),
-    )
-    .expect("index json");
-    let cases = index["cases"].as_object().expect("cases");
-    assert_eq!(cases.len(), 1140, "the official set has 1140 cases");
+    let cases = cases(&dir);
     let known: BTreeSet<&str> = KNOWN_FAILING.iter().map(|(c, _)| *c).collect();
     let (mut passed, mut new_failures, mut fixed) = (0usize, Vec::new(), Vec::new());
 
-    for (file, case) in cases {
-        let bytes = std::fs::read(dir.join(file)).expect("case file");
-
+    for (file, case) in &cases {
         // Act
-        let (fatal, warning) = match intake_engine::extract(&bytes) {
-            Ok(ex) => {
-                let v = ex.validation.expect("a UBL/CII case gets a verdict");
-                (
-                    v.fatal.into_iter().collect::<BTreeSet<_>>(),
-                    v.warning.into_iter().collect::<BTreeSet<_>>(),
-                )
-            }
-            Err(e) => panic!("{file}: {e}"),
-        };
+        let (fatal, warning) = verdict(&dir, file);
 
         // Assert (collected)
         let why = judge(&case["expect"], &fatal, &warning);
@@ -131,31 +139,21 @@ const KNOWN_DIFFERENT_RULES: &[(&str, &str)] = &[
 fn whole_verdicts_match_the_official_artefacts() {
     // Arrange
     let dir = conformance_dir();
-    let index: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("index.json")).expect("conformance index.json"),
-    )
-    .expect("index json");
-    let cases = index["cases"].as_object().expect("cases");
+    let cases = cases(&dir);
     let known: BTreeSet<&str> = KNOWN_DIFFERENT_RULES.iter().map(|(r, _)| *r).collect();
     let mut differing: BTreeSet<String> = BTreeSet::new();
     let mut unexplained = Vec::new();
     let mut exact = 0usize;
 
-    for (file, case) in cases {
-        let bytes = std::fs::read(dir.join(file)).expect("case file");
-
+    for (file, case) in &cases {
         // Act
-        let v = intake_engine::extract(&bytes)
-            .unwrap_or_else(|e| panic!("{file}: {e}"))
-            .validation
-            .expect("a UBL/CII case gets a verdict");
+        let (fatal, warning) = verdict(&dir, file);
 
         // Assert (collected)
         let mut diffs = Vec::new();
-        for (ours, key) in [(&v.fatal, "fatal"), (&v.warning, "warning")] {
-            let ours: BTreeSet<String> = ours.iter().cloned().collect();
+        for (ours, key) in [(&fatal, "fatal"), (&warning, "warning")] {
             let theirs: BTreeSet<String> = strings(&case["xslt"][key]).into_iter().collect();
-            diffs.extend(theirs.difference(&ours).map(|r| (r.clone(), key, "missed")));
+            diffs.extend(theirs.difference(ours).map(|r| (r.clone(), key, "missed")));
             diffs.extend(ours.difference(&theirs).map(|r| (r.clone(), key, "extra")));
         }
         if diffs.is_empty() {

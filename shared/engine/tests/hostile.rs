@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use intake_engine::{extract, EngineError, Extraction, MAX_INPUT_BYTES};
 
+mod support;
+use support::{classic_pdf, corpus, stream_obj, ubl, zlib};
+
 // ------------------------------------------------------------ measurement
 
 struct Counting;
@@ -130,64 +133,10 @@ fn expect_err(r: &Run, want: &str, message_contains: &str) {
 
 // ------------------------------------------------------------ inputs
 
-fn corpus(rel: &str) -> Vec<u8> {
-    let p = format!(
-        "{}/../../../shared/corpus/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
-}
-
 const UBL_SMALL: &str = "peppol-bis-billing-3/rules/examples/vat-category-Z.xml";
 const CII_SMALL: &str = "en16931-cen-tc434/cii/examples/CII_example3.xml";
 
-fn ubl(number: &str) -> Vec<u8> {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
- <cbc:ID>{number}</cbc:ID></Invoice>"#
-    )
-    .into_bytes()
-}
-
 const UBL_OPEN: &str = r#"<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">"#;
-
-fn zlib(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
-}
-
-fn stream_obj(dict_extra: &str, data: &[u8]) -> Vec<u8> {
-    let mut o = format!("<< {dict_extra} /Length {} >>\nstream\n", data.len()).into_bytes();
-    o.extend_from_slice(data);
-    o.extend_from_slice(b"\nendstream");
-    o
-}
-
-/// A classic PDF with the given objects, an xref table and a trailer.
-fn classic_pdf(objs: &[(u32, Vec<u8>)], trailer_extra: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (n, body) in objs {
-        offsets.push((*n, out.len()));
-        out.extend_from_slice(format!("{n} 0 obj\n").as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let size = objs.iter().map(|(n, _)| n + 1).max().unwrap_or(1);
-    let xref_at = out.len();
-    out.extend_from_slice(format!("xref\n0 {size}\n").as_bytes());
-    for n in 0..size {
-        match offsets.iter().find(|(m, _)| *m == n) {
-            Some((_, off)) => out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes()),
-            None => out.extend_from_slice(b"0000000000 65535 f \n"),
-        }
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {size} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref_at}\n%%EOF\n").as_bytes(),
-    );
-    out
-}
 
 /// Catalog 1 with an EmbeddedFiles name tree (3) listing `factur-x.xml`
 /// (filespec 10 → stream 11 built from `dict_extra` and `data`).

@@ -3,19 +3,8 @@
 
 use intake_engine::{extract, Container, EngineError};
 
-fn ubl(number: &str) -> Vec<u8> {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
- xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
- <cbc:ID>{number}</cbc:ID></Invoice>"#
-    )
-    .into_bytes()
-}
-
-fn zlib(data: &[u8]) -> Vec<u8> {
-    miniz_oxide::deflate::compress_to_vec_zlib(data, 6)
-}
+mod support;
+use support::{classic_pdf, corpus, stream_obj, ubl, zlib};
 
 struct Att<'a> {
     name: &'a str,
@@ -29,13 +18,6 @@ fn att<'a>(name: &'a str, content: Vec<u8>) -> Att<'a> {
         content,
         compress: true,
     }
-}
-
-fn stream_obj(dict_extra: &str, data: &[u8]) -> Vec<u8> {
-    let mut o = format!("<< {dict_extra} /Length {} >>\nstream\n", data.len()).into_bytes();
-    o.extend_from_slice(data);
-    o.extend_from_slice(b"\nendstream");
-    o
 }
 
 /// Objects of a Factur-X-like PDF: catalog 1, pages 2, name tree 3, /AF 4,
@@ -88,31 +70,6 @@ fn objects(atts: &[Att<'_>], xmp_name: Option<&str>) -> Vec<(u32, Vec<u8>)> {
     }
     objs.push((6, b"<< /Filter /Standard /V 2 /R 3 >>".to_vec()));
     objs
-}
-
-/// A classic PDF: objects, xref table, trailer.
-fn classic_pdf(objs: &[(u32, Vec<u8>)], trailer_extra: &str) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (n, body) in objs {
-        offsets.push((*n, out.len()));
-        out.extend_from_slice(format!("{n} 0 obj\n").as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let size = objs.iter().map(|(n, _)| n + 1).max().unwrap_or(1);
-    let xref_at = out.len();
-    out.extend_from_slice(format!("xref\n0 {size}\n").as_bytes());
-    for n in 0..size {
-        match offsets.iter().find(|(m, _)| *m == n) {
-            Some((_, off)) => out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes()),
-            None => out.extend_from_slice(b"0000000000 65535 f \n"),
-        }
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {size} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref_at}\n%%EOF\n").as_bytes(),
-    );
-    out
 }
 
 /// A PDF 1.5 file: every non-stream object inside one object stream (50),
@@ -373,11 +330,7 @@ fn garbage_after_pdf_magic_is_an_error_not_a_panic() {
 #[test]
 fn mutated_corpus_pdf_never_panics() {
     // Arrange
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/akretion-factur-x/tests/fixtures/pdf/invoice_EN16931.pdf"
-    );
-    let good = std::fs::read(path).expect("corpus pdf");
+    let good = corpus("akretion-factur-x/tests/fixtures/pdf/invoice_EN16931.pdf");
     let n = good.len();
     let allowed = [
         "malformed_pdf",
