@@ -126,6 +126,18 @@ impl DynamoStore {
         Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
     }
 
+    /// Writes `item` unconditionally (`op` names the call in errors).
+    async fn put(&self, item: Item, op: &'static str) -> StoreResult<()> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| store_error(op, e))?;
+        Ok(())
+    }
+
     /// Registers a tenant's API key (the local runner, tests and the
     /// operator's provisioning use it; the API only reads).
     /// `webhook_secrets` are the active `whsec_…` secrets, newest first.
@@ -143,27 +155,15 @@ impl DynamoStore {
             AttributeValue::L(webhook_secrets.iter().map(s).collect()),
         );
         for item in [key_item, profile] {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map_err(|e| store_error("put_tenant", e))?;
+            self.put(item, "put_tenant").await?;
         }
         Ok(())
     }
 
     /// Registers an operator's API key for the `/admin` routes.
     pub async fn put_admin_key(&self, api_key: &str) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(Self::key(tenant_pk(api_key), ADMIN_SK)))
-            .send()
+        self.put(Self::key(tenant_pk(api_key), ADMIN_SK), "put_admin_key")
             .await
-            .map_err(|e| store_error("put_admin_key", e))?;
-        Ok(())
     }
 
     async fn get(
@@ -1034,14 +1034,7 @@ impl AuditLog for DynamoStore {
         if let Some(detail) = &entry.detail {
             item.insert("detail".into(), s(detail));
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| store_error("append_audit", e))?;
-        Ok(())
+        self.put(item, "append_audit").await
     }
 
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>> {

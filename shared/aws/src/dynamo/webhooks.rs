@@ -163,13 +163,7 @@ impl WebhookStore for DynamoStore {
         if let Some(at) = &attempt.next_attempt_at {
             item.insert("next_attempt_at".into(), time(at));
         }
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| store_error("record_attempt", e))?;
+        self.put(item, "record_attempt").await?;
         self.update_event(
             &event.tenant,
             &event.job_id,
@@ -263,14 +257,7 @@ impl WebhookStore for DynamoStore {
             let mut item = key;
             item.insert("url".into(), s(url));
             item.insert("disabled_at".into(), time(&Utc::now()));
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| store_error("disable_endpoint", e))
+            self.put(item, "disable_endpoint").await
         } else {
             self.client
                 .delete_item()
