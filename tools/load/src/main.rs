@@ -499,6 +499,13 @@ impl Ctx {
         )
     }
 
+    /// A timed GET that must answer 200.
+    async fn get_ok(&self, path: &str) -> Outcome<()> {
+        expect(self.api.call(Method::GET, path, None).await, &[200], |_| {
+            Ok(())
+        })
+    }
+
     /// Session created, uploaded and confirmed (untimed set-up).
     async fn confirmed_session(&self) -> Result<String, String> {
         self.confirmed_session_with(None).await
@@ -511,15 +518,8 @@ impl Ctx {
     }
 
     async fn job_status(&self, job: &str) -> Result<String, String> {
-        let (_, reply) = self
-            .api
-            .call(Method::GET, &format!("/jobs/{job}/status"), None)
-            .await;
-        let reply = reply?;
-        if reply.status != 200 {
-            return Err(format!("HTTP {}: {}", reply.status, snippet(&reply.text)));
-        }
-        Ok(reply.body["status"].as_str().unwrap_or_default().to_owned())
+        let body = self.job_status_body(job).await?;
+        Ok(body["status"].as_str().unwrap_or_default().to_owned())
     }
 
     /// The job's status object (200 only).
@@ -580,15 +580,7 @@ async fn phase_a(ctx: &Ctx) -> PhaseA {
         confirmed.clone(),
         c,
         ctx.deadline,
-        |id| async move {
-            expect(
-                ctx.api
-                    .call(Method::GET, &format!("/sessions/{id}"), None)
-                    .await,
-                &[200],
-                |_| Ok(()),
-            )
-        },
+        |id| async move { ctx.get_ok(&format!("/sessions/{id}")).await },
     )
     .await;
     routes.push(stats);
@@ -609,15 +601,7 @@ async fn phase_a(ctx: &Ctx) -> PhaseA {
         jobs.clone(),
         c,
         ctx.deadline,
-        |job| async move {
-            expect(
-                ctx.api
-                    .call(Method::GET, &format!("/jobs/{job}/status"), None)
-                    .await,
-                &[200],
-                |_| Ok(()),
-            )
-        },
+        |job| async move { ctx.get_ok(&format!("/jobs/{job}/status")).await },
     )
     .await;
     routes.push(stats);
