@@ -313,6 +313,14 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// Submits the session's extraction (no Idempotency-Key); returns the job id.
+    pub async fn submit(&self, session_id: &str) -> String {
+        self.extract(session_id, None).await.body["job_id"]
+            .as_str()
+            .expect("job id")
+            .to_owned()
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.request(reqwest::Method::GET, path)).await
     }

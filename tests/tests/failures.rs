@@ -95,13 +95,7 @@ async fn the_result_of_an_unfinished_job_is_a_conflict() {
     let session = app
         .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
         .await;
-    let job_id = app
-        .extract(session["id"].as_str().expect("id"), None)
-        .await
-        .body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(session["id"].as_str().expect("id")).await;
 
     // Act
     let result = app.get(&format!("/jobs/{job_id}/result")).await;
@@ -130,10 +124,7 @@ async fn a_worker_that_fails_twice_then_succeeds_backs_off_and_completes() {
     let session_id = session["id"].as_str().expect("id");
 
     // Act
-    let job_id = app.extract(session_id, None).await.body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(session_id).await;
     let status = app.wait_for_job(&job_id, Duration::from_secs(30)).await;
 
     // Assert
@@ -168,10 +159,7 @@ async fn after_the_last_attempt_the_file_fails_and_the_message_is_dead_lettered(
     let session_id = session["id"].as_str().expect("id");
 
     // Act
-    let job_id = app.extract(session_id, None).await.body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(session_id).await;
     let status = app.wait_for_job(&job_id, Duration::from_secs(40)).await;
     let dead = app.dead_letters(Duration::from_secs(20)).await;
 
@@ -234,10 +222,7 @@ async fn a_late_duplicate_delivery_does_not_move_a_finished_job() {
         .await;
     let session_id = session["id"].as_str().expect("id");
     let file_id = session["files"][0]["id"].as_str().expect("file id");
-    let job_id = app.extract(session_id, None).await.body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(session_id).await;
     let before = app.wait_for_job(&job_id, Duration::from_secs(30)).await;
 
     // Act: SQS delivers the same message again, twice.
@@ -276,10 +261,7 @@ async fn racing_workers_decide_the_job_exactly_once() {
         ])
         .await;
     let session_id = session["id"].as_str().expect("id");
-    let job_id = app.extract(session_id, None).await.body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(session_id).await;
     let deliveries: Vec<Delivery> = session["files"]
         .as_array()
         .expect("files")

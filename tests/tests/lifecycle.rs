@@ -105,8 +105,7 @@ async fn a_fifty_file_batch_completes_with_every_file_accounted_for() {
     let session_id = session["id"].as_str().expect("id");
 
     // Act
-    let accepted = app.extract(session_id, None).await;
-    let job_id = accepted.body["job_id"].as_str().expect("job id");
+    let job_id = &app.submit(session_id).await;
     let status = app.wait_for_job(job_id, Duration::from_secs(90)).await;
 
     // Assert
@@ -140,8 +139,7 @@ async fn a_document_the_engine_rejects_fails_its_file_with_the_engine_code() {
         .await;
 
     // Act
-    let accepted = app.extract(session["id"].as_str().expect("id"), None).await;
-    let job_id = accepted.body["job_id"].as_str().expect("job id");
+    let job_id = &app.submit(session["id"].as_str().expect("id")).await;
     let status = app.wait_for_job(job_id, Duration::from_secs(30)).await;
 
     // Assert
@@ -182,8 +180,7 @@ async fn a_result_above_the_inline_limit_is_a_redirect_to_the_same_json() {
     let session = app
         .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
         .await;
-    let accepted = app.extract(session["id"].as_str().expect("id"), None).await;
-    let job_id = accepted.body["job_id"].as_str().expect("job id");
+    let job_id = &app.submit(session["id"].as_str().expect("id")).await;
     app.wait_for_job(job_id, Duration::from_secs(30)).await;
 
     // Act
@@ -213,7 +210,7 @@ async fn a_result_above_the_inline_limit_is_a_redirect_to_the_same_json() {
         .json()
         .await
         .expect("the result JSON");
-    assert_eq!(document["job_id"], job_id);
+    assert_eq!(document["job_id"], job_id.as_str());
     assert_eq!(document["results"][0]["document"]["syntax"], "UBL");
     app.stop().await;
 }

@@ -29,10 +29,7 @@ async fn another_tenants_session_and_job_do_not_exist() {
         .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
         .await;
     let session_id = session["id"].as_str().expect("id").to_owned();
-    let job_id = app.extract(&session_id, None).await.body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(&session_id).await;
     let as_other = |method: Method, path: String| {
         app.http
             .request(method, app.url(&path))

@@ -179,10 +179,7 @@ async fn duplicate_deliveries_of_the_last_file_produce_one_event() {
     app.confirm(&session_id).await;
 
     // Act: the file's message is delivered four times, at once.
-    let job_id = app.extract(&session_id, None).await.body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(&session_id).await;
     let body = json!({"v": 1, "tenant": app.tenant, "session_id": session_id, "job_id": job_id, "file_id": file_id,
                       "object_key": format!("uploads/{}/{session_id}/{file_id}", app.tenant)})
     .to_string();
@@ -277,13 +274,7 @@ async fn a_job_without_a_webhook_has_no_event_to_replay() {
     let session = app
         .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
         .await;
-    let job_id = app
-        .extract(session["id"].as_str().expect("id"), None)
-        .await
-        .body["job_id"]
-        .as_str()
-        .expect("job")
-        .to_owned();
+    let job_id = app.submit(session["id"].as_str().expect("id")).await;
     app.wait_for_job(&job_id, WAIT).await;
 
     let listed = app.get(&format!("/jobs/{job_id}/webhook-deliveries")).await;
