@@ -21,25 +21,16 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-EMU="$ROOT/scripts/emulators.sh"
-ENV_FILE="$ROOT/.local/emulators.env"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 INVOICE="${BENCH_INVOICE:-$ROOT/../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml}"
 RESULTS_DIR="$ROOT/.local/bench"
 
 say() { printf '[bench] %s\n' "$*" >&2; }
-
-load_env() {
-  local key value
-  while IFS='=' read -r key value || [[ -n "$key" ]]; do
-    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
-    export "$key=$value"
-  done <"$1"
-}
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
-stop_emulators=0
 runner_pid=""
 work_dir=""
 prefix=""
@@ -103,8 +94,7 @@ cleanup() {
   trap - EXIT INT TERM
   stop_runner
   if ((stop_emulators)); then
-    say "stopping the emulators"
-    "$EMU" stop || say "WARNING: stopping the emulators failed (see scripts/emulators.sh status)"
+    stop_own_emulators
   elif [[ "${BENCH_KEEP_RESOURCES:-0}" != 1 ]]; then
     delete_resources
   fi
@@ -120,13 +110,7 @@ started=$SECONDS
 
 # ---------------------------------------------------------------- emulators
 "$EMU" install
-if "$EMU" status >/dev/null 2>&1; then
-  say "emulators were already running: leaving them running afterwards"
-else
-  stop_emulators=1
-fi
-"$EMU" start
-load_env "$ENV_FILE"
+start_emulators
 # Everything below talks to loopback only; never through a proxy from the environment.
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 

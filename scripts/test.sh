@@ -9,42 +9,22 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-EMU="$ROOT/scripts/emulators.sh"
-ENV_FILE="$ROOT/.local/emulators.env"
 
 say() { printf '[test] %s\n' "$*" >&2; }
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 
-
-load_env() {
-  local key value
-  while IFS='=' read -r key value || [[ -n "$key" ]]; do
-    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
-    export "$key=$value"
-  done <"$1"
-}
-
-stop_emulators=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  if ((stop_emulators)); then
-    "$EMU" stop || say "WARNING: stopping the emulators failed (see scripts/emulators.sh status)"
-  fi
+  stop_own_emulators
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if "$EMU" status >/dev/null 2>&1; then
-  say "emulators were already running: leaving them running afterwards"
-else
-  stop_emulators=1
-fi
-
-if "$EMU" start; then
-  load_env "$ENV_FILE"
-else
+if ! start_emulators; then
   # The end-to-end tests need the emulators; they fail, never skip, without them.
   say "ERROR: the emulators could not start (see .local/logs/)"
   exit 1
