@@ -6,27 +6,17 @@
 //! come from `examples/throughput.rs`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use intake_engine::{extract, Container, Syntax};
+use intake_engine::extract;
 
 #[path = "gen.rs"]
 mod gen;
-
-fn format_of(bytes: &[u8]) -> Option<&'static str> {
-    let ex = extract(bytes).ok()?;
-    Some(match (ex.document.container, ex.document.syntax) {
-        (Container::Pdf, _) => "PDF",
-        (_, Syntax::Ubl) => "UBL",
-        (_, Syntax::Cii | Syntax::CiiZugferd1) => "CII",
-        _ => return None,
-    })
-}
 
 fn corpus(c: &mut Criterion) {
     let files = gen::corpus_files();
     for fmt in ["UBL", "CII", "PDF"] {
         let docs: Vec<&Vec<u8>> = files
             .iter()
-            .filter(|(_, b)| format_of(b) == Some(fmt))
+            .filter(|(_, b)| gen::format_of(b) == Some(fmt))
             .map(|(_, b)| b)
             .collect();
         let bytes: usize = docs.iter().map(|d| d.len()).sum();

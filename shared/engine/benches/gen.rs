@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use intake_engine::{extract, Container, Syntax};
+
 pub const UBL_BASE: &str = "peppol-bis-billing-3/rules/examples/vat-category-Z.xml";
 pub const CII_BASE: &str = "en16931-cen-tc434/cii/examples/CII_example3.xml";
 
@@ -66,4 +68,15 @@ pub fn ubl_lines(n: usize) -> Vec<u8> {
 pub fn cii_lines(n: usize) -> Vec<u8> {
     let base = std::fs::read(corpus_dir().join(CII_BASE)).expect("CII base");
     repeat_line(&base, "ram:IncludedSupplyChainTradeLineItem", n)
+}
+
+/// "UBL", "CII" or "PDF" (an invoice in a PDF), by what the engine detects.
+pub fn format_of(bytes: &[u8]) -> Option<&'static str> {
+    let ex = extract(bytes).ok()?;
+    Some(match (ex.document.container, ex.document.syntax) {
+        (Container::Pdf, _) => "PDF",
+        (_, Syntax::Ubl) => "UBL",
+        (_, Syntax::Cii | Syntax::CiiZugferd1) => "CII",
+        _ => return None,
+    })
 }

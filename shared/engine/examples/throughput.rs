@@ -8,20 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use intake_engine::{extract, Container, Syntax};
+use intake_engine::extract;
 
 #[path = "../benches/gen.rs"]
 mod gen;
-
-fn format_of(bytes: &[u8]) -> Option<&'static str> {
-    let ex = extract(bytes).ok()?;
-    Some(match (ex.document.container, ex.document.syntax) {
-        (Container::Pdf, _) => "PDF",
-        (_, Syntax::Ubl) => "UBL",
-        (_, Syntax::Cii | Syntax::CiiZugferd1) => "CII",
-        _ => return None,
-    })
-}
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -86,7 +76,7 @@ fn main() {
     for f in ["UBL", "CII", "PDF"] {
         let docs: Vec<&[u8]> = files
             .iter()
-            .filter(|(_, b)| format_of(b) == Some(f))
+            .filter(|(_, b)| gen::format_of(b) == Some(f))
             .map(|(_, b)| b.as_slice())
             .collect();
         let mut sizes: Vec<usize> = docs.iter().map(|d| d.len()).collect();
