@@ -713,12 +713,7 @@ impl<'t> Node<'t> {
     }
 
     pub(crate) fn attr(&self, local: &str) -> Option<&'t str> {
-        let el = self.el();
-        let start = el.attrs_start as usize;
-        self.tree.attrs[start..start + el.attrs_len as usize]
-            .iter()
-            .find(|(k, _)| *k == local)
-            .map(|(_, v)| &**v)
+        self.attrs().find(|(k, _)| *k == local).map(|(_, v)| v)
     }
 
     /// The attributes as (local name, value), namespace declarations excluded.
