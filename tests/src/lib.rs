@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 use intake_aws::{
     build_ports, ensure_resources, Clients, Deployment, DynamoStore, HttpWebhookSender,
     QueueSettings, ResourceNames,
@@ -44,7 +45,7 @@ pub struct TestApp {
 /// How a test wants the stack.
 pub struct AppOptions {
     pub settings: Settings,
-    /// Pollers feeding the worker; 0 leaves the work queue alone.
+    /// Pollers feeding the worker from each work queue; 0 leaves them alone.
     pub pollers: usize,
     /// Upload reads that fail before they start to succeed.
     pub failing_reads: u32,
@@ -161,10 +162,12 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         RunnerConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             poller: PollerConfig {
-                concurrency: options.pollers,
                 batch_size: 10,
                 wait: Duration::from_secs(1),
             },
+            work_pollers: options.pollers,
+            express_pollers: options.pollers,
+            webhook_pollers: 4,
         },
     )
     .await
@@ -203,8 +206,8 @@ impl ObjectStore for FailingReads {
             .presign_upload(key, content_type, valid_from, ttl)
             .await
     }
-    async fn head(&self, key: &str) -> StoreResult<Option<UploadInfo>> {
-        self.inner.head(key).await
+    async fn list(&self, prefix: &str) -> StoreResult<Vec<(String, UploadInfo)>> {
+        self.inner.list(prefix).await
     }
     async fn get(&self, key: &str) -> StoreResult<Option<Bytes>> {
         let failing = key.starts_with("uploads/")
@@ -221,6 +224,13 @@ impl ObjectStore for FailingReads {
     }
     async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()> {
         self.inner.put_json(key, body).await
+    }
+    async fn put_json_stream(
+        &self,
+        key: &str,
+        chunks: BoxStream<'_, StoreResult<Vec<u8>>>,
+    ) -> StoreResult<u64> {
+        self.inner.put_json_stream(key, chunks).await
     }
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {
         self.inner.presign_download(key, ttl).await

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use intake_domain::ids::{FileId, JobId, SessionId};
-use intake_domain::model::WorkMessage;
+use intake_domain::model::{QueueMessage, WorkMessage};
 use intake_domain::processing::{Delivery, DeliveryOutcome};
 use intake_domain::service::upload_key;
 use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp};
@@ -267,25 +267,25 @@ async fn racing_workers_decide_the_job_exactly_once() {
         .expect("files")
         .iter()
         .map(|file| Delivery {
-            message: work_message(
+            message: QueueMessage::File(work_message(
                 &app,
                 session_id,
                 &job_id,
                 file["id"].as_str().expect("file id"),
-            ),
+            )),
             receipt_handle: "unused".to_owned(),
             receive_count: 1,
+            source: app.deployment.work_queue_url.clone(),
         })
         .collect();
 
-    // Act: every file delivered to four workers at once.
-    let outcomes = futures::future::join_all(
-        deliveries
-            .iter()
-            .flat_map(|delivery| std::iter::repeat_n(delivery, 4))
-            .map(|delivery| app.intake.process_delivery(delivery)),
-    )
-    .await;
+    // Act: the batch of both files delivered to four workers at once.
+    let outcomes: Vec<DeliveryOutcome> =
+        futures::future::join_all((0..4).map(|_| app.intake.process_batch(&deliveries)))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
 
     // Assert
     assert!(

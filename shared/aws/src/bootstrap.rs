@@ -33,6 +33,7 @@ pub struct ResourceNames {
     pub table: String,
     pub bucket: String,
     pub work_queue: String,
+    pub express_queue: String,
     pub work_dlq: String,
     pub webhook_queue: String,
     pub webhook_dlq: String,
@@ -44,6 +45,7 @@ impl ResourceNames {
             table: format!("{prefix}-state"),
             bucket: format!("{prefix}-files"),
             work_queue: format!("{prefix}-work"),
+            express_queue: format!("{prefix}-express"),
             work_dlq: format!("{prefix}-work-dlq"),
             webhook_queue: format!("{prefix}-webhooks"),
             webhook_dlq: format!("{prefix}-webhooks-dlq"),
@@ -76,6 +78,9 @@ pub async fn ensure_resources(
     ensure_bucket(&clients.s3, &names.bucket).await?;
     let (work_queue_url, work_dlq_url) =
         queue_with_dead_letters(&clients.sqs, &names.work_queue, &names.work_dlq, queue).await?;
+    // The express queue shares the work queue's dead-letter queue.
+    let express_queue_url =
+        redriven_queue(&clients.sqs, &names.express_queue, &work_dlq_url, queue).await?;
     let (webhook_queue_url, _) = queue_with_dead_letters(
         &clients.sqs,
         &names.webhook_queue,
@@ -87,6 +92,7 @@ pub async fn ensure_resources(
         table: names.table.clone(),
         bucket: names.bucket.clone(),
         work_queue_url,
+        express_queue_url,
         work_dlq_url,
         webhook_queue_url,
     })
@@ -109,9 +115,21 @@ async fn queue_with_dead_letters(
         )]),
     )
     .await?;
+    let url = redriven_queue(sqs, name, &dlq_url, queue).await?;
+    Ok((url, dlq_url))
+}
+
+/// A queue whose messages move to the dead-letter queue at `dlq_url` after
+/// `maxReceiveCount` receives.
+async fn redriven_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    dlq_url: &str,
+    queue: QueueSettings,
+) -> Result<String, BootstrapError> {
     let dlq_arn = sqs
         .get_queue_attributes()
-        .queue_url(&dlq_url)
+        .queue_url(dlq_url)
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
@@ -128,7 +146,7 @@ async fn queue_with_dead_letters(
         "deadLetterTargetArn": dlq_arn,
         "maxReceiveCount": queue.max_receive_count,
     });
-    let url = create_queue(
+    create_queue(
         sqs,
         name,
         HashMap::from([
@@ -139,8 +157,7 @@ async fn queue_with_dead_letters(
             (QueueAttributeName::RedrivePolicy, redrive.to_string()),
         ]),
     )
-    .await?;
-    Ok((url, dlq_url))
+    .await
 }
 
 async fn ensure_table(

@@ -19,6 +19,9 @@ pub struct Deployment {
     pub table: String,
     pub bucket: String,
     pub work_queue_url: String,
+    /// Small jobs' files and every job's dispatch message.
+    pub express_queue_url: String,
+    /// The dead-letter queue of both work queues.
     pub work_dlq_url: String,
     pub webhook_queue_url: String,
 }
@@ -29,6 +32,7 @@ impl Deployment {
             table: required("INTAKE_TABLE")?,
             bucket: required("INTAKE_BUCKET")?,
             work_queue_url: required("INTAKE_WORK_QUEUE_URL")?,
+            express_queue_url: required("INTAKE_EXPRESS_QUEUE_URL")?,
             work_dlq_url: required("INTAKE_WORK_DLQ_URL")?,
             webhook_queue_url: required("INTAKE_WEBHOOK_QUEUE_URL")?,
         })
@@ -107,6 +111,10 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
         retry_max_delay: defaults.retry_max_delay,
         allow_loopback_webhooks: flag("INTAKE_ALLOW_LOOPBACK_WEBHOOKS"),
         webhook_schedule: webhook_schedule(defaults.webhook_schedule)?,
+        express_max_files: number(
+            "INTAKE_EXPRESS_MAX_FILES",
+            defaults.express_max_files as u64,
+        )? as usize,
     })
 }
 

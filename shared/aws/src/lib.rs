@@ -17,7 +17,7 @@ use intake_domain::ports::{DocumentEngine, Ports};
 
 pub use bootstrap::{ensure_resources, QueueSettings, ResourceNames};
 pub use config::{force_path_style, load_sdk_config, settings_from_env, Deployment};
-pub use dynamo::DynamoStore;
+pub use dynamo::{transaction_retries, DynamoStore};
 pub use http_sender::HttpWebhookSender;
 pub use s3::S3Objects;
 pub use sqs::{SqsDeadLetters, SqsWebhookQueue, SqsWorkQueue};
@@ -73,6 +73,7 @@ pub fn build_ports(
         queue: Arc::new(SqsWorkQueue::new(
             clients.sqs.clone(),
             &deployment.work_queue_url,
+            &deployment.express_queue_url,
         )),
         dead_letters: Arc::new(SqsDeadLetters::new(
             clients.sqs.clone(),

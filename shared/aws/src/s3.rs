@@ -6,10 +6,12 @@ use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::ChecksumMode;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use futures::StreamExt;
 use intake_domain::model::UploadInfo;
 use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult};
 use intake_domain::StoreError;
@@ -37,6 +39,115 @@ fn presigning(
         .expires_in(ttl)
         .build()
         .map_err(|e| StoreError::new(operation, e))
+}
+
+/// Size of a multipart upload's parts (S3's minimum but for the last).
+const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// A multipart upload in progress; any failure aborts it.
+struct MultipartWriter<'a> {
+    objects: &'a S3Objects,
+    key: String,
+    upload_id: String,
+    parts: Vec<CompletedPart>,
+}
+
+impl<'a> MultipartWriter<'a> {
+    async fn start(objects: &'a S3Objects, key: &str) -> StoreResult<Self> {
+        let created = objects
+            .client
+            .create_multipart_upload()
+            .bucket(&objects.bucket)
+            .key(key)
+            .content_type("application/json")
+            .send()
+            .await
+            .map_err(|e| store_error("create_multipart_upload", e))?;
+        let upload_id = created
+            .upload_id()
+            .ok_or_else(|| StoreError::new("create_multipart_upload", "no upload id"))?;
+        Ok(Self {
+            objects,
+            key: key.to_owned(),
+            upload_id: upload_id.to_owned(),
+            parts: Vec::new(),
+        })
+    }
+
+    async fn send(mut self, bytes: Vec<u8>) -> StoreResult<Self> {
+        let number = self.parts.len() as i32 + 1;
+        let sent = self
+            .objects
+            .client
+            .upload_part()
+            .bucket(&self.objects.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .part_number(number)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await;
+        match sent {
+            Ok(part) => {
+                self.parts.push(
+                    CompletedPart::builder()
+                        .part_number(number)
+                        .set_e_tag(part.e_tag().map(str::to_owned))
+                        .build(),
+                );
+                Ok(self)
+            }
+            Err(error) => {
+                self.abort().await;
+                Err(store_error("upload_part", error))
+            }
+        }
+    }
+
+    async fn finish(self, last: Vec<u8>) -> StoreResult<()> {
+        let writer = if last.is_empty() {
+            self
+        } else {
+            self.send(last).await?
+        };
+        let completed = writer
+            .objects
+            .client
+            .complete_multipart_upload()
+            .bucket(&writer.objects.bucket)
+            .key(&writer.key)
+            .upload_id(&writer.upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(writer.parts.clone()))
+                    .build(),
+            )
+            .send()
+            .await;
+        match completed {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                writer.abort().await;
+                Err(store_error("complete_multipart_upload", error))
+            }
+        }
+    }
+
+    /// Best effort: the bucket's lifecycle rule removes what is left.
+    async fn abort(self) {
+        let aborted = self
+            .objects
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.objects.bucket)
+            .key(&self.key)
+            .upload_id(&self.upload_id)
+            .send()
+            .await;
+        if let Err(error) = aborted {
+            tracing::warn!(key = %self.key, error = %DisplayErrorContext(error), "multipart upload not aborted");
+        }
+    }
 }
 
 impl S3Objects {
@@ -80,28 +191,37 @@ impl ObjectStore for S3Objects {
         })
     }
 
-    async fn head(&self, key: &str) -> StoreResult<Option<UploadInfo>> {
-        let result = self
+    async fn list(&self, prefix: &str) -> StoreResult<Vec<(String, UploadInfo)>> {
+        let pages: Vec<_> = self
             .client
-            .head_object()
+            .list_objects_v2()
             .bucket(&self.bucket)
-            .key(key)
-            .checksum_mode(ChecksumMode::Enabled)
+            .prefix(prefix)
+            .into_paginator()
             .send()
+            .collect()
             .await;
-        match result {
-            Ok(head) => Ok(Some(UploadInfo {
-                size: head.content_length().unwrap_or(0).max(0) as u64,
-                etag: head
-                    .e_tag()
-                    .unwrap_or_default()
-                    .trim_matches('"')
-                    .to_owned(),
-                checksum_sha256: head.checksum_sha256().map(str::to_owned),
-            })),
-            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(None),
-            Err(error) => Err(store_error("head_object", error)),
+        let mut objects = Vec::new();
+        for page in pages {
+            let page = page.map_err(|e| store_error("list_objects", e))?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                objects.push((
+                    key.to_owned(),
+                    UploadInfo {
+                        size: object.size().unwrap_or(0).max(0) as u64,
+                        etag: object
+                            .e_tag()
+                            .unwrap_or_default()
+                            .trim_matches('"')
+                            .to_owned(),
+                        // A listing has no checksum values, only algorithms.
+                        checksum_sha256: None,
+                    },
+                ));
+            }
         }
+        Ok(objects)
     }
 
     async fn get(&self, key: &str) -> StoreResult<Option<Bytes>> {
@@ -137,6 +257,42 @@ impl ObjectStore for S3Objects {
             .await
             .map_err(|e| store_error("put_object", e))?;
         Ok(())
+    }
+
+    async fn put_json_stream(
+        &self,
+        key: &str,
+        mut chunks: BoxStream<'_, StoreResult<Vec<u8>>>,
+    ) -> StoreResult<u64> {
+        let mut part = Vec::with_capacity(PART_SIZE);
+        let mut size = 0u64;
+        let mut upload: Option<MultipartWriter> = None;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(error) => {
+                    if let Some(upload) = upload {
+                        upload.abort().await;
+                    }
+                    return Err(error);
+                }
+            };
+            size += chunk.len() as u64;
+            part.extend_from_slice(&chunk);
+            if part.len() >= PART_SIZE {
+                let writer = match upload.take() {
+                    Some(writer) => writer,
+                    None => MultipartWriter::start(self, key).await?,
+                };
+                upload = Some(writer.send(std::mem::take(&mut part)).await?);
+            }
+        }
+        match upload {
+            // Small enough for one part: one plain PUT.
+            None => self.put_json(key, part).await?,
+            Some(writer) => writer.finish(part).await?,
+        }
+        Ok(size)
     }
 
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {

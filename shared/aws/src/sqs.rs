@@ -1,4 +1,5 @@
-//! The work queue: one message per file.
+//! The work queues: one message per file, on the work queue for large
+//! jobs and on the express queue for small ones and for dispatch messages.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
-use intake_domain::model::WorkMessage;
+use intake_domain::model::{DispatchMessage, Lane, WorkMessage};
 use intake_domain::ports::{DeadLetter, DeadLetterQueue, StoreResult, WebhookQueue, WorkQueue};
 use intake_domain::webhooks::WebhookMessage;
 use intake_domain::StoreError;
@@ -22,19 +23,42 @@ const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
 #[derive(Clone, Debug)]
 pub struct SqsWorkQueue {
     client: Client,
-    queue_url: String,
+    work_queue_url: String,
+    express_queue_url: String,
+}
+
+/// The name at the end of a queue URL or ARN.
+fn queue_name(url_or_arn: &str) -> &str {
+    url_or_arn.rsplit(['/', ':']).next().unwrap_or(url_or_arn)
 }
 
 impl SqsWorkQueue {
-    pub fn new(client: Client, queue_url: &str) -> Self {
+    pub fn new(client: Client, work_queue_url: &str, express_queue_url: &str) -> Self {
         Self {
             client,
-            queue_url: queue_url.to_owned(),
+            work_queue_url: work_queue_url.to_owned(),
+            express_queue_url: express_queue_url.to_owned(),
+        }
+    }
+
+    fn url(&self, lane: Lane) -> &str {
+        match lane {
+            Lane::Bulk => &self.work_queue_url,
+            Lane::Express => &self.express_queue_url,
+        }
+    }
+
+    /// The URL of the queue a message came from (its `eventSourceARN`).
+    fn source_url(&self, source: &str) -> &str {
+        if queue_name(source) == queue_name(&self.express_queue_url) {
+            &self.express_queue_url
+        } else {
+            &self.work_queue_url
         }
     }
 
     /// Sends one batch, re-sending the entries SQS reports as failed.
-    async fn send_batch(&self, bodies: Vec<(String, String)>) -> StoreResult<()> {
+    async fn send_batch(&self, queue_url: &str, bodies: Vec<(String, String)>) -> StoreResult<()> {
         let mut pending = bodies;
         for _ in 0..SEND_ATTEMPTS {
             let entries = pending
@@ -50,7 +74,7 @@ impl SqsWorkQueue {
             let output = self
                 .client
                 .send_message_batch()
-                .queue_url(&self.queue_url)
+                .queue_url(queue_url)
                 .set_entries(Some(entries))
                 .send()
                 .await
@@ -70,7 +94,7 @@ impl SqsWorkQueue {
 
 #[async_trait]
 impl WorkQueue for SqsWorkQueue {
-    async fn enqueue(&self, messages: &[WorkMessage]) -> StoreResult<()> {
+    async fn enqueue(&self, messages: &[WorkMessage], lane: Lane) -> StoreResult<()> {
         let bodies = messages
             .iter()
             .enumerate()
@@ -83,16 +107,34 @@ impl WorkQueue for SqsWorkQueue {
         let batches: Vec<Vec<(String, String)>> =
             bodies.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
         stream::iter(batches)
-            .map(|batch| self.send_batch(batch))
+            .map(|batch| self.send_batch(self.url(lane), batch))
             .buffer_unordered(SEND_CONCURRENCY)
             .try_collect::<()>()
             .await
     }
 
-    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> StoreResult<()> {
+    async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()> {
+        let body =
+            serde_json::to_string(message).map_err(|e| StoreError::new("enqueue_dispatch", e))?;
+        self.client
+            .send_message()
+            .queue_url(&self.express_queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| StoreError::new("enqueue_dispatch", DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
+    async fn retry_after(
+        &self,
+        source: &str,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> StoreResult<()> {
         self.client
             .change_message_visibility()
-            .queue_url(&self.queue_url)
+            .queue_url(self.source_url(source))
             .receipt_handle(receipt_handle)
             .visibility_timeout(delay.min(MAX_VISIBILITY).as_secs() as i32)
             .send()
@@ -277,5 +319,22 @@ impl WebhookQueue for SqsWebhookQueue {
             .await
             .map_err(|e| StoreError::new("enqueue_webhook", DisplayErrorContext(e)))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::queue_name;
+
+    #[test]
+    fn queue_names_come_from_urls_and_arns_alike() {
+        assert_eq!(
+            queue_name("http://127.0.0.1:4571/123456789012/intake-dev-express"),
+            "intake-dev-express"
+        );
+        assert_eq!(
+            queue_name("arn:aws:sqs:us-east-1:123456789012:intake-dev-express"),
+            "intake-dev-express"
+        );
     }
 }

@@ -45,6 +45,8 @@ pub enum AppError {
     UploadMissing { files: Vec<String> },
     #[error("{} upload(s) are larger than allowed", files.len())]
     UploadTooLarge { files: Vec<String> },
+    #[error("another confirmation of this session is still in progress; retry shortly")]
+    ConfirmInProgress,
     #[error("the session must be confirmed (PATCH /sessions/{{id}}/confirm) before extraction")]
     SessionNotConfirmed,
     #[error("extraction was already submitted for this session as job {job_id}")]
@@ -84,6 +86,7 @@ impl AppError {
             AppError::FileTooLarge { .. } => "file_too_large",
             AppError::UploadMissing { .. } => "upload_missing",
             AppError::UploadTooLarge { .. } => "upload_too_large",
+            AppError::ConfirmInProgress => "confirm_in_progress",
             AppError::SessionNotConfirmed => "session_not_confirmed",
             AppError::SessionAlreadyExtracted { .. } => "session_already_extracted",
             AppError::JobNotFinished => "job_not_finished",

@@ -5,13 +5,17 @@
 //! Nothing here knows about AWS or HTTP: adapters live in `intake-aws`, the
 //! mapping to HTTP in `intake-http`.
 
+pub mod dispatch;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod notifications;
 pub mod operations;
+pub mod paging;
 pub mod ports;
 pub mod processing;
+pub mod results;
 pub mod service;
 pub mod settings;
 pub mod views;

@@ -163,8 +163,8 @@ impl JobStatus {
     }
 }
 
-/// Counters kept on the job record, updated in the same transaction as the
-/// file they count, so they are never out of step with the files.
+/// How far a job's files are, counted from the sets of file ids the workers
+/// record (see `JobStore::count_files`): a file counted twice is one file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub total: u32,
@@ -202,17 +202,78 @@ pub struct Job {
     pub id: JobId,
     pub tenant: String,
     pub session_id: SessionId,
+    /// What is stored: `Queued` until the job is decided, then terminal.
+    /// `Processing` is what clients see once a file was started
+    /// (`visible_status`), so that no worker has to write the job item.
     pub status: JobStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     pub progress: Progress,
     pub webhook_url: Option<String>,
-    /// Set once every work message was sent; until then a retried submit
-    /// sends them again (the worker tolerates duplicates).
-    pub dispatched: bool,
+    /// How far the job's work messages were sent.
+    pub dispatch: DispatchState,
+    /// The last file (in file id order) whose work message was sent.
+    pub dispatch_cursor: Option<FileId>,
     pub result_key: Option<String>,
     pub result_size: Option<u64>,
+}
+
+/// The job's outbox: its files' work messages are sent by the dispatcher,
+/// outside the request that created the job.
+///
+/// ```text
+/// Accepted ─dispatch message sent→ Enqueued ─every work message sent→ Sent
+/// ```
+/// A repeated submit of an `Accepted` job (its request died before the
+/// dispatch message was sent) sends the dispatch message again; a dispatcher
+/// resumes after `Job::dispatch_cursor`, and the worker tolerates duplicates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DispatchState {
+    Accepted,
+    Enqueued,
+    Sent,
+}
+
+impl DispatchState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DispatchState::Accepted => "accepted",
+            DispatchState::Enqueued => "enqueued",
+            DispatchState::Sent => "sent",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            DispatchState::Accepted,
+            DispatchState::Enqueued,
+            DispatchState::Sent,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == raw)
+    }
+}
+
+impl Job {
+    /// The status clients see: `Processing` once any file was started.
+    pub fn visible_status(&self) -> JobStatus {
+        let started = self.progress.processing + self.progress.done() > 0;
+        if self.status == JobStatus::Queued && started {
+            JobStatus::Processing
+        } else {
+            self.status
+        }
+    }
+}
+
+/// Which work queue a message goes to: small jobs and dispatch messages
+/// take the express queue, so that they never wait behind a large batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lane {
+    Bulk,
+    Express,
 }
 
 /// The message the work queue carries, one per file.
@@ -229,6 +290,63 @@ pub struct WorkMessage {
 
 impl WorkMessage {
     pub const VERSION: u8 = 1;
+}
+
+/// The one message a submitted job starts with: the dispatcher reads it and
+/// sends the job's work messages (the transactional outbox of a job: the
+/// job item records how far dispatching got).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchMessage {
+    pub v: u8,
+    /// Always `"dispatch"`: tells the message from a `WorkMessage`.
+    #[serde(rename = "type")]
+    pub kind: DispatchKind,
+    pub tenant: String,
+    pub job_id: JobId,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DispatchKind {
+    Dispatch,
+}
+
+impl DispatchMessage {
+    pub const VERSION: u8 = 1;
+
+    pub fn new(tenant: &str, job_id: &JobId) -> Self {
+        Self {
+            v: Self::VERSION,
+            kind: DispatchKind::Dispatch,
+            tenant: tenant.to_owned(),
+            job_id: job_id.clone(),
+        }
+    }
+}
+
+/// A message of either work queue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QueueMessage {
+    File(WorkMessage),
+    Dispatch(DispatchMessage),
+}
+
+impl QueueMessage {
+    /// Reads a message body; the error says why it is not a message.
+    pub fn parse(body: &str) -> Result<Self, String> {
+        if let Ok(dispatch) = serde_json::from_str::<DispatchMessage>(body) {
+            return match dispatch.v {
+                DispatchMessage::VERSION => Ok(QueueMessage::Dispatch(dispatch)),
+                other => Err(format!("unknown version {other}")),
+            };
+        }
+        let work: WorkMessage = serde_json::from_str(body).map_err(|e| e.to_string())?;
+        match work.v {
+            WorkMessage::VERSION => Ok(QueueMessage::File(work)),
+            other => Err(format!("unknown version {other}")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -296,5 +414,54 @@ mod tests {
         assert!(serde_json::from_str::<WorkMessage>(&extra).is_err());
         let bad_id = good.replace("job_01J9", "ses_01J9");
         assert!(serde_json::from_str::<WorkMessage>(&bad_id).is_err());
+    }
+
+    #[test]
+    fn queue_messages_are_told_apart_by_shape() {
+        let job_id = JobId::parse("job_01J9Z5Q2V4N8K3M6P7R9T1W2X4").expect("job id");
+        let dispatch = serde_json::to_string(&DispatchMessage::new("acme", &job_id)).expect("json");
+        assert_eq!(
+            QueueMessage::parse(&dispatch),
+            Ok(QueueMessage::Dispatch(DispatchMessage::new(
+                "acme", &job_id
+            )))
+        );
+        let file = r#"{"v":1,"tenant":"acme","session_id":"ses_01J9Z5Q2V4N8K3M6P7R9T1W2X4","job_id":"job_01J9Z5Q2V4N8K3M6P7R9T1W2X4","file_id":"fil_01J9Z5Q2V4N8K3M6P7R9T1W2X4","object_key":"k"}"#;
+        assert!(matches!(
+            QueueMessage::parse(file),
+            Ok(QueueMessage::File(_))
+        ));
+        let future = dispatch.replace("\"v\":1", "\"v\":2");
+        assert_eq!(
+            QueueMessage::parse(&future),
+            Err("unknown version 2".to_owned())
+        );
+        assert!(QueueMessage::parse("{}").is_err());
+    }
+
+    #[test]
+    fn a_job_shows_processing_once_a_file_started() {
+        let mut job = Job {
+            id: JobId::generate(),
+            tenant: "acme".into(),
+            session_id: SessionId::generate(),
+            status: JobStatus::Queued,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            completed_at: None,
+            progress: progress(2, 0, 0, 0),
+            webhook_url: None,
+            dispatch: DispatchState::Sent,
+            dispatch_cursor: None,
+            result_key: None,
+            result_size: None,
+        };
+        assert_eq!(job.visible_status(), JobStatus::Queued);
+        job.progress = progress(2, 1, 0, 0);
+        assert_eq!(job.visible_status(), JobStatus::Processing);
+        job.progress = progress(2, 0, 1, 0);
+        assert_eq!(job.visible_status(), JobStatus::Processing);
+        job.status = JobStatus::Succeeded;
+        assert_eq!(job.visible_status(), JobStatus::Succeeded);
     }
 }

@@ -206,7 +206,7 @@ impl Intake {
             id: event.tenant.clone(),
         };
         let data = self
-            .job_status(&tenant, event.job_id.as_str())
+            .event_status(&tenant, &event.job_id)
             .await
             .map_err(store_failure)?;
         let body = serde_json::to_vec(&serde_json::json!({

@@ -9,12 +9,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
 use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{
-    FileError, FileRecord, Job, JobStatus, Session, Tenant, UploadInfo, WorkMessage,
+    DispatchMessage, DispatchState, FileError, FileRecord, FileState, Job, JobStatus, Lane,
+    Session, Tenant, UploadInfo, WorkMessage,
 };
 use crate::webhooks::{DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
 
@@ -49,11 +51,20 @@ pub trait ObjectStore: Send + Sync {
         valid_from: DateTime<Utc>,
         ttl: Duration,
     ) -> StoreResult<PresignedRequest>;
-    /// `None` when there is no such object.
-    async fn head(&self, key: &str) -> StoreResult<Option<UploadInfo>>;
+    /// Every object under `prefix` with its key (one listing call per
+    /// 1000 objects, instead of one HEAD per object).
+    async fn list(&self, prefix: &str) -> StoreResult<Vec<(String, UploadInfo)>>;
     /// `None` when there is no such object.
     async fn get(&self, key: &str) -> StoreResult<Option<Bytes>>;
     async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()>;
+    /// Writes a JSON object from a stream of chunks without holding it
+    /// whole (a multipart upload once it outgrows one part); returns its
+    /// size in bytes.
+    async fn put_json_stream(
+        &self,
+        key: &str,
+        chunks: BoxStream<'_, StoreResult<Vec<u8>>>,
+    ) -> StoreResult<u64>;
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String>;
 }
 
@@ -66,15 +77,46 @@ pub trait SessionStore: Send + Sync {
         tenant: &str,
         id: &SessionId,
     ) -> StoreResult<Option<(Session, Vec<FileRecord>)>>;
-    /// Records what S3 said of each upload (files → `Uploaded`), then moves
-    /// the session from `AwaitingUpload` to `Pending` (a no-op if it is
-    /// already past that).
+    /// The session alone.
+    async fn find_session(&self, tenant: &str, id: &SessionId) -> StoreResult<Option<Session>>;
+    /// The session and one page of its files in file id order: those after
+    /// `after`, at most `limit`; `more` tells whether files follow.
+    async fn load_session_page(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        after: Option<&FileId>,
+        limit: usize,
+    ) -> StoreResult<Option<(Session, FilePage)>>;
+    /// Writes `files` (now `Uploaded`, with what S3 listed) and moves the
+    /// session from `AwaitingUpload` to `Pending`. The writes are grouped
+    /// (no per-file condition), so the adapter first takes a lease on the
+    /// session that no other confirmation can take until it ends or
+    /// returns: no stale write can land once the session moved on.
     async fn confirm_uploads(
         &self,
         tenant: &str,
         id: &SessionId,
-        uploads: &[(FileId, UploadInfo)],
-    ) -> StoreResult<()>;
+        files: &[FileRecord],
+        lease: Duration,
+    ) -> StoreResult<ConfirmOutcome>;
+}
+
+/// One page of a session's files.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilePage {
+    pub files: Vec<FileRecord>,
+    pub more: bool,
+}
+
+/// What happened when a session's uploads were to be recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    Confirmed,
+    /// Another confirmation holds the session's lease.
+    InProgress,
+    /// The session is no longer awaiting uploads.
+    AlreadyConfirmed,
 }
 
 /// What happened when a job was to be created for a session.
@@ -92,8 +134,9 @@ pub enum CreateJob {
 pub enum AttemptStart {
     /// The file is `Processing`; `attempt` counts from 1.
     Started { attempt: u32 },
-    /// The file is already terminal: a duplicate delivery, nothing to do.
-    AlreadyFinished,
+    /// The file is already terminal (`state`): a duplicate delivery, or a
+    /// worker that died before it counted the file.
+    AlreadyFinished { state: FileState },
 }
 
 /// How a file ended.
@@ -110,21 +153,55 @@ pub enum FileOutcome {
     },
 }
 
+/// File ids a worker counts on their job after a batch. Counting is by set
+/// membership, so counting a file again changes nothing: a worker that died
+/// after a file's transition counts it on the redelivery.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    pub started: Vec<FileId>,
+    pub succeeded: Vec<FileId>,
+    pub failed: Vec<FileId>,
+}
+
+impl FileCounts {
+    pub fn is_empty(&self) -> bool {
+        self.started.is_empty() && self.succeeded.is_empty() && self.failed.is_empty()
+    }
+}
+
 #[async_trait]
 pub trait JobStore: Send + Sync {
     /// Writes the job and marks the session `Submitted`, atomically and only
     /// if the session is `Pending`.
     async fn create_job(&self, job: &Job) -> StoreResult<CreateJob>;
-    async fn mark_dispatched(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
+    /// Moves the job's outbox to `state`; `cursor` is the last file whose
+    /// work message was sent. `Enqueued` never replaces `Sent`.
+    async fn record_dispatch(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        state: DispatchState,
+        cursor: Option<&FileId>,
+    ) -> StoreResult<()>;
+    /// The job with its progress summed from the counted file ids.
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>>;
     /// `Uploaded → Processing` (or another attempt while `Processing`).
+    /// Only the file item is written: the job item is never a hot spot.
     async fn start_attempt(&self, message: &WorkMessage) -> StoreResult<AttemptStart>;
-    /// `Processing → Succeeded | Failed`, with the job's counters in the same
-    /// transaction. `false` when the file was already terminal.
+    /// `Processing | Uploaded → Succeeded | Failed`, one conditional write
+    /// of the file item. `false` when the file was already terminal.
     async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool>;
-    /// Moves the job to its terminal `status` if it is not terminal yet and
-    /// every file is, and records its webhook `event` in the same
-    /// transaction. `true` for the one caller that made the move.
+    /// Adds the file ids of a batch to the job's counts: one write to one
+    /// of several counter items, whichever the adapter picks.
+    async fn count_files(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        counts: &FileCounts,
+    ) -> StoreResult<()>;
+    /// Moves the job to its terminal `status` if it is not terminal yet
+    /// (the caller saw every file counted), and records its webhook `event`
+    /// in the same transaction. `true` for the one caller that made the move.
     async fn complete_job(
         &self,
         tenant: &str,
@@ -138,9 +215,17 @@ pub trait JobStore: Send + Sync {
 
 #[async_trait]
 pub trait WorkQueue: Send + Sync {
-    async fn enqueue(&self, messages: &[WorkMessage]) -> StoreResult<()>;
-    /// Makes a received message visible again only after `delay`.
-    async fn retry_after(&self, receipt_handle: &str, delay: Duration) -> StoreResult<()>;
+    async fn enqueue(&self, messages: &[WorkMessage], lane: Lane) -> StoreResult<()>;
+    /// Sends a job's dispatch message (always on the express lane).
+    async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()>;
+    /// Makes a received message visible again only after `delay`; `source`
+    /// is the queue it came from (the event's `eventSourceARN`).
+    async fn retry_after(
+        &self,
+        source: &str,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> StoreResult<()>;
 }
 
 /// The response replayed for a repeated `Idempotency-Key`.
@@ -149,6 +234,9 @@ pub struct StoredResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// Where a body too large for the record is kept instead (object store).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_key: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,6 +284,8 @@ pub struct AuditEntry {
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     async fn append(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Appends many entries with grouped writes.
+    async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()>;
     /// The trail of a session (and its job), oldest first.
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>>;
 }

@@ -1,7 +1,15 @@
-//! The worker's use case: one delivery of one work message.
+//! The worker's use case: one SQS batch of work and dispatch messages.
+//!
+//! Per file: one conditional write to start it, one S3 GET, the engine (on a
+//! blocking thread), one result PUT, one conditional write to finish it.
+//! Per batch and job: one write of the counted file ids, then the check
+//! whether the job is done. Nothing is written to the job item until it is
+//! decided, so a 2000-file job has no hot item.
+
+use std::collections::BTreeMap;
 
 use chrono::Utc;
-use futures::{stream, StreamExt, TryStreamExt};
+use futures::future::join_all;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tracing::{error, info, warn};
@@ -10,18 +18,20 @@ use crate::error::StoreError;
 use std::time::Duration;
 
 use crate::ids::{EventId, JobId};
-use crate::model::{FileError, FileRecord, Job, WorkMessage};
-use crate::ports::{AttemptStart, AuditEntry, FileOutcome};
-use crate::service::{file_result_key, job_result_key, Intake, IO_CONCURRENCY};
+use crate::model::{FileError, FileState, Job, QueueMessage, WorkMessage};
+use crate::ports::{AttemptStart, AuditEntry, FileCounts, FileOutcome, Rejection};
+use crate::service::{file_result_key, Intake};
 use crate::webhooks::{EventState, WebhookEvent, WebhookMessage};
 
-/// One SQS delivery of a work message.
+/// One SQS delivery of a message of either work queue.
 #[derive(Clone, Debug)]
 pub struct Delivery {
-    pub message: WorkMessage,
+    pub message: QueueMessage,
     pub receipt_handle: String,
     /// SQS's `ApproximateReceiveCount`: 1 on the first delivery.
     pub receive_count: u32,
+    /// The queue it came from (the event's `eventSourceARN`).
+    pub source: String,
 }
 
 /// What the worker tells the queue about a delivery.
@@ -49,90 +59,163 @@ struct FileResultBody {
     error: Option<FileError>,
 }
 
+/// Where one delivery ended within its batch.
+enum Settled {
+    /// The job's work messages were sent.
+    Dispatched,
+    /// The file is terminal in `state` (moved by this delivery or before).
+    Finished(FileState),
+    /// Another delivery finished the file meanwhile, and counts it.
+    FinishedElsewhere,
+    /// An infrastructure failure; `started` when the file was started.
+    Failed { error: StoreError, started: bool },
+    /// The last allowed attempt failed and the file was marked failed
+    /// (`Some`, or elsewhere with `None`); the message is still handed back,
+    /// so that it is kept in the dead-letter queue.
+    GaveUp(Option<FileState>),
+}
+
 impl Intake {
-    /// Processes one delivery. Never panics on bad input: documents the
-    /// engine rejects make the file `failed`; only infrastructure errors are
+    /// Processes one batch. Never panics on bad input: documents the engine
+    /// rejects make the file `failed`; only infrastructure errors are
     /// retried, with exponential backoff, and the last allowed attempt marks
     /// the file `failed` before the message goes to the dead-letter queue.
-    pub async fn process_delivery(&self, delivery: &Delivery) -> DeliveryOutcome {
-        let message = &delivery.message;
-        match self.process_file(message).await {
-            Ok(()) => DeliveryOutcome::Done,
-            Err(failure) if delivery.receive_count >= self.settings.max_receive_count => {
-                error!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
-                       attempt = delivery.receive_count, error = %failure, "giving up on file");
-                let error = FileError {
-                    code: "processing_failed".to_owned(),
-                    message: format!(
-                        "gave up after {} attempts: {failure}",
-                        delivery.receive_count
-                    ),
-                };
-                if let Err(give_up_failure) = self.fail_file(message, error).await {
-                    error!(job_id = %message.job_id, file_id = %message.file_id, error = %give_up_failure,
-                           "could not mark the file failed; the message goes to the dead-letter queue");
-                }
-                DeliveryOutcome::Retry
-            }
-            Err(failure) => {
-                let delay = self.settings.retry_delay(delivery.receive_count);
-                warn!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
-                      attempt = delivery.receive_count, delay_secs = delay.as_secs(), error = %failure, "retrying file");
-                self.audit_message(
-                    message,
-                    "file.retry",
-                    Some(format!(
-                        "attempt {} failed: {failure}; next in {} s",
-                        delivery.receive_count,
-                        delay.as_secs()
-                    )),
-                )
-                .await;
-                if let Err(error) = self
-                    .ports
-                    .queue
-                    .retry_after(&delivery.receipt_handle, delay)
-                    .await
-                {
-                    warn!(job_id = %message.job_id, file_id = %message.file_id, %error,
-                          "backoff not set; the queue's visibility timeout applies");
-                }
-                DeliveryOutcome::Retry
-            }
-        }
-    }
-
-    async fn process_file(&self, message: &WorkMessage) -> Result<(), StoreError> {
-        match self.ports.jobs.start_attempt(message).await? {
-            AttemptStart::AlreadyFinished => {
-                info!(job_id = %message.job_id, file_id = %message.file_id, "duplicate delivery of a finished file");
-            }
-            AttemptStart::Started { attempt } => {
-                self.audit_message(
-                    message,
-                    "file.processing",
-                    Some(format!("attempt {attempt}")),
-                )
-                .await;
-                let outcome = self.extract_file(message).await?;
-                if self.ports.jobs.finish_file(message, &outcome).await? {
-                    let (event, detail) = match &outcome {
-                        FileOutcome::Succeeded { .. } => ("file.succeeded", None),
-                        FileOutcome::Failed { error, .. } => (
-                            "file.failed",
-                            Some(format!("{}: {}", error.code, error.message)),
-                        ),
-                    };
-                    self.audit_message(message, event, detail).await;
-                    info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, event, "file finished");
-                }
-            }
-        }
-        self.complete_job_if_done(&message.tenant, &message.job_id)
+    pub async fn process_batch(&self, deliveries: &[Delivery]) -> Vec<DeliveryOutcome> {
+        let mut audit = Vec::new();
+        let settled: Vec<Settled> = join_all(deliveries.iter().map(|d| self.settle(d)))
             .await
+            .into_iter()
+            .map(|(settled, entries)| {
+                audit.extend(entries);
+                settled
+            })
+            .collect();
+
+        let mut outcomes: Vec<DeliveryOutcome> = settled
+            .iter()
+            .map(|settled| match settled {
+                Settled::Failed { .. } | Settled::GaveUp(_) => DeliveryOutcome::Retry,
+                _ => DeliveryOutcome::Done,
+            })
+            .collect();
+        for (job, indexes) in by_job(deliveries) {
+            if let Err(failure) = self
+                .count_and_decide(&job, deliveries, &settled, &indexes)
+                .await
+            {
+                warn!(tenant = %job.0, job_id = %job.1, error = %failure, "job not counted or decided; its deliveries come back");
+                for index in indexes {
+                    outcomes[index] = DeliveryOutcome::Retry;
+                }
+            }
+        }
+        for ((delivery, settled), outcome) in deliveries.iter().zip(&settled).zip(&outcomes) {
+            if *outcome == DeliveryOutcome::Retry && !matches!(settled, Settled::GaveUp(_)) {
+                if let Some(entry) = self.back_off(delivery, settled).await {
+                    audit.push(entry);
+                }
+            }
+        }
+        if !audit.is_empty() {
+            if let Err(error) = self.ports.audit.append_all(&audit).await {
+                warn!(entries = audit.len(), %error, "audit entries not written");
+            }
+        }
+        outcomes
     }
 
-    /// Reads the upload, runs the engine and stores the file's result.
+    /// Runs one delivery up to its file's terminal state; returns the audit
+    /// entries it produced.
+    async fn settle(&self, delivery: &Delivery) -> (Settled, Vec<AuditEntry>) {
+        let message = match &delivery.message {
+            QueueMessage::Dispatch(dispatch) => {
+                return match self.dispatch_job(dispatch).await {
+                    Ok(()) => (Settled::Dispatched, Vec::new()),
+                    Err(error) => (
+                        Settled::Failed {
+                            error,
+                            started: false,
+                        },
+                        Vec::new(),
+                    ),
+                }
+            }
+            QueueMessage::File(message) => message,
+        };
+        let mut audit = Vec::new();
+        let (error, started) = match self.run_file(message, &mut audit).await {
+            Ok(settled) => return (settled, audit),
+            Err(failure) => failure,
+        };
+        if delivery.receive_count < self.settings.max_receive_count {
+            return (Settled::Failed { error, started }, audit);
+        }
+        error!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
+               attempt = delivery.receive_count, %error, "giving up on file");
+        let give_up = FileError {
+            code: "processing_failed".to_owned(),
+            message: format!("gave up after {} attempts: {error}", delivery.receive_count),
+        };
+        match self.fail_file(message, give_up, &mut audit).await {
+            Ok(Settled::Finished(state)) => (Settled::GaveUp(Some(state)), audit),
+            Ok(_) => (Settled::GaveUp(None), audit),
+            Err(give_up_failure) => {
+                error!(job_id = %message.job_id, file_id = %message.file_id, error = %give_up_failure,
+                       "could not mark the file failed; the message goes to the dead-letter queue");
+                (Settled::Failed { error, started }, audit)
+            }
+        }
+    }
+
+    async fn run_file(
+        &self,
+        message: &WorkMessage,
+        audit: &mut Vec<AuditEntry>,
+    ) -> Result<Settled, (StoreError, bool)> {
+        let attempt = match self.ports.jobs.start_attempt(message).await {
+            Ok(AttemptStart::AlreadyFinished { state }) => {
+                info!(job_id = %message.job_id, file_id = %message.file_id, "delivery of a finished file");
+                return Ok(Settled::Finished(state));
+            }
+            Ok(AttemptStart::Started { attempt }) => attempt,
+            Err(error) => return Err((error, false)),
+        };
+        audit.push(file_entry(
+            message,
+            "file.processing",
+            Some(format!("attempt {attempt}")),
+        ));
+        let outcome = self.extract_file(message).await.map_err(|e| (e, true))?;
+        self.finish(message, outcome, audit)
+            .await
+            .map_err(|e| (e, true))
+    }
+
+    /// Writes the file's terminal state.
+    async fn finish(
+        &self,
+        message: &WorkMessage,
+        outcome: FileOutcome,
+        audit: &mut Vec<AuditEntry>,
+    ) -> Result<Settled, StoreError> {
+        if !self.ports.jobs.finish_file(message, &outcome).await? {
+            return Ok(Settled::FinishedElsewhere);
+        }
+        let (state, event, detail) = match &outcome {
+            FileOutcome::Succeeded { .. } => (FileState::Succeeded, "file.succeeded", None),
+            FileOutcome::Failed { error, .. } => (
+                FileState::Failed,
+                "file.failed",
+                Some(format!("{}: {}", error.code, error.message)),
+            ),
+        };
+        audit.push(file_entry(message, event, detail));
+        info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, event, "file finished");
+        Ok(Settled::Finished(state))
+    }
+
+    /// Reads the upload, runs the engine off the async executor and stores
+    /// the file's result.
     async fn extract_file(&self, message: &WorkMessage) -> Result<FileOutcome, StoreError> {
         let result_key = file_result_key(&message.tenant, &message.job_id, &message.file_id);
         let Some(bytes) = self.ports.objects.get(&message.object_key).await? else {
@@ -148,19 +231,28 @@ impl Intake {
                 error,
             });
         };
-        let sha256 = hex::encode(Sha256::digest(&bytes));
         let size = Some(bytes.len() as u64);
-        match self.ports.engine.extract(&bytes) {
+        let (sha256, extraction) = {
+            let _slot = self
+                .engine_slots
+                .acquire()
+                .await
+                .map_err(|e| StoreError::new("engine", e))?;
+            let engine = self.ports.engine.clone();
+            tokio::task::spawn_blocking(move || {
+                (hex::encode(Sha256::digest(&bytes)), engine.extract(&bytes))
+            })
+            .await
+            .map_err(|e| StoreError::new("engine", e))?
+        };
+        match extraction {
             Ok(extraction) => {
                 self.store_file_result(&result_key, Some(&sha256), size, extraction, None)
                     .await?;
                 Ok(FileOutcome::Succeeded { sha256, result_key })
             }
-            Err(rejection) => {
-                let error = FileError {
-                    code: rejection.code,
-                    message: rejection.message,
-                };
+            Err(Rejection { code, message }) => {
+                let error = FileError { code, message };
                 self.store_file_result(
                     &result_key,
                     Some(&sha256),
@@ -198,28 +290,94 @@ impl Intake {
     }
 
     /// Marks the file failed after the last allowed attempt.
-    async fn fail_file(&self, message: &WorkMessage, error: FileError) -> Result<(), StoreError> {
+    async fn fail_file(
+        &self,
+        message: &WorkMessage,
+        error: FileError,
+        audit: &mut Vec<AuditEntry>,
+    ) -> Result<Settled, StoreError> {
         let result_key = file_result_key(&message.tenant, &message.job_id, &message.file_id);
         self.store_file_result(&result_key, None, None, Default::default(), Some(&error))
             .await?;
-        let detail = format!("{}: {}", error.code, error.message);
         let outcome = FileOutcome::Failed {
             sha256: None,
             result_key,
             error,
         };
-        if self.ports.jobs.finish_file(message, &outcome).await? {
-            self.audit_message(message, "file.failed", Some(detail))
-                .await;
-        }
-        self.complete_job_if_done(&message.tenant, &message.job_id)
-            .await
+        self.finish(message, outcome, audit).await
     }
 
-    /// Once every file is terminal: assembles the job's result document,
-    /// stores it, and moves the job to its terminal status. Racing workers
-    /// assemble the same document; the conditional write lets one of them
-    /// decide the terminal status, exactly once.
+    /// Counts the batch's files of one job (one write), then decides the job
+    /// if every file is counted.
+    async fn count_and_decide(
+        &self,
+        (tenant, job_id): &(String, JobId),
+        deliveries: &[Delivery],
+        settled: &[Settled],
+        indexes: &[usize],
+    ) -> Result<(), StoreError> {
+        let mut counts = FileCounts::default();
+        let mut finished = false;
+        for &index in indexes {
+            let QueueMessage::File(message) = &deliveries[index].message else {
+                continue;
+            };
+            let id = message.file_id.clone();
+            match &settled[index] {
+                Settled::Finished(FileState::Succeeded)
+                | Settled::GaveUp(Some(FileState::Succeeded)) => counts.succeeded.push(id),
+                Settled::Finished(_) | Settled::GaveUp(Some(_)) => counts.failed.push(id),
+                Settled::Failed { started: true, .. } => counts.started.push(id),
+                Settled::FinishedElsewhere | Settled::GaveUp(None) => finished = true,
+                Settled::Failed { .. } | Settled::Dispatched => continue,
+            }
+        }
+        finished |= !counts.succeeded.is_empty() || !counts.failed.is_empty();
+        if !counts.is_empty() {
+            counts.started.extend(counts.succeeded.iter().cloned());
+            counts.started.extend(counts.failed.iter().cloned());
+            self.ports.jobs.count_files(tenant, job_id, &counts).await?;
+        }
+        if finished {
+            self.complete_job_if_done(tenant, job_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Sets the backoff of a delivery that comes back; the audit entry of
+    /// its retry, if it was a file's.
+    async fn back_off(&self, delivery: &Delivery, settled: &Settled) -> Option<AuditEntry> {
+        let delay = self.settings.retry_delay(delivery.receive_count);
+        if let Err(error) = self
+            .ports
+            .queue
+            .retry_after(&delivery.source, &delivery.receipt_handle, delay)
+            .await
+        {
+            warn!(%error, "backoff not set; the queue's visibility timeout applies");
+        }
+        let (QueueMessage::File(message), Settled::Failed { error, .. }) =
+            (&delivery.message, settled)
+        else {
+            return None;
+        };
+        warn!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
+              attempt = delivery.receive_count, delay_secs = delay.as_secs(), %error, "retrying file");
+        Some(file_entry(
+            message,
+            "file.retry",
+            Some(format!(
+                "attempt {} failed: {error}; next in {} s",
+                delivery.receive_count,
+                delay.as_secs()
+            )),
+        ))
+    }
+
+    /// Once every file is counted: writes the job's result document and
+    /// moves the job to its terminal status. Racing workers write the same
+    /// document; the conditional write lets one of them decide the terminal
+    /// status, exactly once, with its event in the same transaction.
     async fn complete_job_if_done(&self, tenant: &str, job_id: &JobId) -> Result<(), StoreError> {
         let Some(job) = self.ports.jobs.load_job(tenant, job_id).await? else {
             return Err(StoreError::new(
@@ -244,10 +402,7 @@ impl Intake {
                 "the session of a job does not exist",
             ));
         };
-        let document = self.assemble_result(&job, status.as_str(), files).await?;
-        let key = job_result_key(tenant, job_id);
-        let size = document.len() as u64;
-        self.ports.objects.put_json(&key, document).await?;
+        let (key, size) = self.write_job_result(&job, status, files).await?;
         let event = job.webhook_url.as_ref().map(|url| WebhookEvent {
             id: EventId::generate(),
             tenant: tenant.to_owned(),
@@ -274,7 +429,7 @@ impl Intake {
                 Some(status.as_str().to_owned()),
             )
             .await;
-            info!(tenant, job_id = %job_id, status = status.as_str(), "job completed");
+            info!(tenant, job_id = %job_id, status = status.as_str(), files = job.progress.total, "job completed");
         }
         // Won or lost, the job now has its one event (the winner's), which
         // must reach the webhook queue.
@@ -309,57 +464,29 @@ impl Intake {
             .mark_enqueued(&job.tenant, &job.id)
             .await
     }
+}
 
-    async fn assemble_result(
-        &self,
-        job: &Job,
-        status: &str,
-        files: Vec<FileRecord>,
-    ) -> Result<Vec<u8>, StoreError> {
-        let results: Vec<serde_json::Value> = stream::iter(files)
-            .map(|file| async move {
-                let mut entry = serde_json::Map::new();
-                entry.insert("file_id".into(), file.id.to_string().into());
-                entry.insert("name".into(), file.name.clone().into());
-                entry.insert("status".into(), file.status.as_str().into());
-                if let Some(key) = &file.result_key {
-                    let stored = self.ports.objects.get(key).await?.ok_or_else(|| {
-                        StoreError::new("assemble_result", format!("missing file result {key}"))
-                    })?;
-                    let serde_json::Value::Object(stored) = serde_json::from_slice(&stored)
-                        .map_err(|e| StoreError::new("assemble_result", e))?
-                    else {
-                        return Err(StoreError::new(
-                            "assemble_result",
-                            "file result is not an object",
-                        ));
-                    };
-                    entry.extend(stored);
-                }
-                Ok(serde_json::Value::Object(entry))
-            })
-            .buffered(IO_CONCURRENCY)
-            .try_collect()
-            .await?;
-        let document = serde_json::json!({
-            "job_id": job.id,
-            "session_id": job.session_id,
-            "status": status,
-            "results": results,
-        });
-        serde_json::to_vec(&document).map_err(|e| StoreError::new("assemble_result", e))
+/// The deliveries of a batch grouped by their job (tenant, job id).
+fn by_job(deliveries: &[Delivery]) -> BTreeMap<(String, JobId), Vec<usize>> {
+    let mut jobs: BTreeMap<(String, JobId), Vec<usize>> = BTreeMap::new();
+    for (index, delivery) in deliveries.iter().enumerate() {
+        if let QueueMessage::File(message) = &delivery.message {
+            jobs.entry((message.tenant.clone(), message.job_id.clone()))
+                .or_default()
+                .push(index);
+        }
     }
+    jobs
+}
 
-    async fn audit_message(&self, message: &WorkMessage, event: &str, detail: Option<String>) {
-        self.append_audit(AuditEntry {
-            at: Utc::now(),
-            tenant: message.tenant.clone(),
-            session_id: message.session_id.clone(),
-            job_id: Some(message.job_id.clone()),
-            file_id: Some(message.file_id.clone()),
-            event: event.to_owned(),
-            detail,
-        })
-        .await;
+fn file_entry(message: &WorkMessage, event: &str, detail: Option<String>) -> AuditEntry {
+    AuditEntry {
+        at: Utc::now(),
+        tenant: message.tenant.clone(),
+        session_id: message.session_id.clone(),
+        job_id: Some(message.job_id.clone()),
+        file_id: Some(message.file_id.clone()),
+        event: event.to_owned(),
+        detail,
     }
 }

@@ -1,21 +1,22 @@
-//! The API's use cases, one method per route.
+//! The service and the session routes' use cases (jobs: `jobs.rs`,
+//! results: `results.rs`, workers: `processing.rs` and `dispatch.rs`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use futures::{stream, StreamExt, TryStreamExt};
+use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use crate::error::AppError;
 use crate::ids::{FileId, JobId, SessionId};
-use crate::model::{
-    FileRecord, FileState, Job, JobStatus, Progress, Session, SessionStatus, Tenant, UploadInfo,
-    WorkMessage,
-};
-use crate::ports::{AuditEntry, CreateJob, Ports};
+use crate::model::{FileRecord, FileState, Session, SessionStatus, Tenant, UploadInfo};
+use crate::paging::{cursor_after, PageRequest};
+use crate::ports::{AuditEntry, ConfirmOutcome, FilePage, Ports};
 use crate::settings::Settings;
-use crate::views::{
-    CreateSessionRequest, FileSpec, JobAccepted, JobFileView, JobLinks, JobResult, JobStatusView,
-    ProgressView, SessionFileView, SessionView, SubmitExtractionRequest, UploadView,
-};
+use crate::views::{CreateSessionRequest, FileSpec, SessionFileView, SessionView, UploadView};
 
 /// Content types a file may be declared with. The engine detects the format
 /// from the bytes, so the declared type only has to be plausible.
@@ -29,6 +30,12 @@ const MAX_NAME_CHARS: usize = 255;
 const MAX_METADATA_BYTES: usize = 4096;
 /// How many S3 or SQS calls one request keeps in flight.
 pub(crate) const IO_CONCURRENCY: usize = 16;
+/// How long a confirmation holds its session (longer than a function may
+/// run, so a lease outlives its holder).
+const CONFIRM_LEASE: Duration = Duration::from_secs(60);
+/// How long a confirmation waits for another one of the same session.
+const CONFIRM_WAIT: Duration = Duration::from_secs(10);
+const CONFIRM_POLL: Duration = Duration::from_millis(200);
 
 /// The service: ports plus settings, built once per cold start and shared by
 /// every request of that Lambda instance.
@@ -36,11 +43,19 @@ pub(crate) const IO_CONCURRENCY: usize = 16;
 pub struct Intake {
     pub(crate) ports: Ports,
     pub(crate) settings: Settings,
+    /// Documents the engine reads at once, one per core: the engine runs on
+    /// blocking threads, off the async executor.
+    pub(crate) engine_slots: Arc<Semaphore>,
 }
 
 impl Intake {
     pub fn new(ports: Ports, settings: Settings) -> Self {
-        Self { ports, settings }
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        Self {
+            ports,
+            settings,
+            engine_slots: Arc::new(Semaphore::new(cores)),
+        }
     }
 
     pub fn ports(&self) -> &Ports {
@@ -120,222 +135,109 @@ impl Intake {
         self.session_view(session, files).await
     }
 
-    pub async fn get_session(&self, tenant: &Tenant, id: &str) -> Result<SessionView, AppError> {
+    pub async fn get_session(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        page: Option<PageRequest>,
+    ) -> Result<SessionView, AppError> {
+        let page = page.unwrap_or_default();
+        let session_id = SessionId::parse(id).ok_or(AppError::SessionNotFound)?;
+        let (session, FilePage { files, more }) = self
+            .ports
+            .sessions
+            .load_session_page(&tenant.id, &session_id, page.after.as_ref(), page.limit)
+            .await?
+            .ok_or(AppError::SessionNotFound)?;
+        let next_cursor = next_cursor(session.id.as_str(), &files, more);
+        let mut view = self.session_view(session, files).await?;
+        view.next_cursor = next_cursor;
+        Ok(view)
+    }
+
+    /// Checks every upload against one listing of the session's S3 prefix
+    /// and moves the session to `Pending`.
+    pub async fn confirm_upload(&self, tenant: &Tenant, id: &str) -> Result<SessionView, AppError> {
+        let deadline = Instant::now() + CONFIRM_WAIT;
+        loop {
+            let (session, files) = self.load_session(tenant, id).await?;
+            if session.status != SessionStatus::AwaitingUpload {
+                return self.session_view(session, files).await;
+            }
+            let uploaded = self.check_uploads(&session, files).await?;
+            let outcome = self
+                .ports
+                .sessions
+                .confirm_uploads(&tenant.id, &session.id, &uploaded, CONFIRM_LEASE)
+                .await?;
+            match outcome {
+                ConfirmOutcome::Confirmed => {
+                    self.audit(&session, None, None, "session.pending", None)
+                        .await;
+                    info!(tenant = %tenant.id, session_id = %session.id, files = uploaded.len(), "uploads confirmed");
+                    break;
+                }
+                ConfirmOutcome::AlreadyConfirmed => break,
+                // Another request is confirming: its answer is ours.
+                ConfirmOutcome::InProgress if Instant::now() < deadline => {
+                    tokio::time::sleep(CONFIRM_POLL).await;
+                }
+                ConfirmOutcome::InProgress => return Err(AppError::ConfirmInProgress),
+            }
+        }
         let (session, files) = self.load_session(tenant, id).await?;
         self.session_view(session, files).await
     }
 
-    /// Checks every upload with S3 and moves the session to `Pending`.
-    pub async fn confirm_upload(&self, tenant: &Tenant, id: &str) -> Result<SessionView, AppError> {
-        let (session, files) = self.load_session(tenant, id).await?;
-        if session.status != SessionStatus::AwaitingUpload {
-            return self.session_view(session, files).await;
-        }
-        let keys: Vec<(FileId, String)> = files
-            .iter()
-            .map(|file| (file.id.clone(), file.object_key.clone()))
+    /// The session's files as S3 lists them: all there and within their
+    /// size, or the error naming those that are not.
+    async fn check_uploads(
+        &self,
+        session: &Session,
+        files: Vec<FileRecord>,
+    ) -> Result<Vec<FileRecord>, AppError> {
+        let mut listed: HashMap<String, UploadInfo> = self
+            .ports
+            .objects
+            .list(&upload_prefix(&session.tenant, &session.id))
+            .await?
+            .into_iter()
             .collect();
-        let heads: Vec<(FileId, Option<UploadInfo>)> = stream::iter(keys)
-            .map(|(id, key)| async move {
-                let head = self.ports.objects.head(&key).await?;
-                Ok::<_, AppError>((id, head))
-            })
-            .buffered(IO_CONCURRENCY)
-            .try_collect()
-            .await?;
-
-        let missing: Vec<String> = heads
+        let missing: Vec<String> = files
             .iter()
-            .filter(|(_, head)| head.is_none())
-            .map(|(id, _)| id.to_string())
+            .filter(|file| !listed.contains_key(&file.object_key))
+            .map(|file| file.id.to_string())
             .collect();
         if !missing.is_empty() {
             return Err(AppError::UploadMissing { files: missing });
         }
         let too_large: Vec<String> = files
             .iter()
-            .zip(&heads)
-            .filter_map(|(file, (_, head))| {
-                let size = head.as_ref()?.size;
+            .filter(|file| {
                 let limit = file
                     .declared_size
                     .unwrap_or(self.settings.max_file_bytes)
                     .min(self.settings.max_file_bytes);
-                (size > limit).then(|| file.id.to_string())
+                listed
+                    .get(&file.object_key)
+                    .is_some_and(|upload| upload.size > limit)
             })
+            .map(|file| file.id.to_string())
             .collect();
         if !too_large.is_empty() {
             return Err(AppError::UploadTooLarge { files: too_large });
         }
-
-        let uploads: Vec<(FileId, UploadInfo)> = heads
+        Ok(files
             .into_iter()
-            .filter_map(|(id, head)| head.map(|head| (id, head)))
-            .collect();
-        self.ports
-            .sessions
-            .confirm_uploads(&tenant.id, &session.id, &uploads)
-            .await?;
-        self.audit(&session, None, None, "session.pending", None)
-            .await;
-        info!(tenant = %tenant.id, session_id = %session.id, "uploads confirmed");
-        let (session, files) = self.load_session(tenant, session.id.as_str()).await?;
-        self.session_view(session, files).await
-    }
-
-    /// Creates the job and enqueues one message per file; parses nothing.
-    pub async fn submit_extraction(
-        &self,
-        tenant: &Tenant,
-        id: &str,
-        request: SubmitExtractionRequest,
-    ) -> Result<JobAccepted, AppError> {
-        let (session, files) = self.load_session(tenant, id).await?;
-        if let Some(url) = &request.webhook_url {
-            self.validate_webhook_url(url)?;
-        }
-        let job = match (&session.job_id, session.status) {
-            (Some(job_id), _) => self.existing_job(tenant, job_id).await?,
-            (None, SessionStatus::AwaitingUpload) => return Err(AppError::SessionNotConfirmed),
-            (None, _) => {
-                let now = Utc::now();
-                let job = Job {
-                    id: JobId::generate(),
-                    tenant: tenant.id.clone(),
-                    session_id: session.id.clone(),
-                    status: JobStatus::Queued,
-                    created_at: now,
-                    updated_at: now,
-                    completed_at: None,
-                    progress: Progress {
-                        total: files.len() as u32,
-                        ..Progress::default()
-                    },
-                    webhook_url: request.webhook_url.or_else(|| session.webhook_url.clone()),
-                    dispatched: false,
-                    result_key: None,
-                    result_size: None,
-                };
-                match self.ports.jobs.create_job(&job).await? {
-                    CreateJob::Created => {
-                        self.audit(&session, Some(&job.id), None, "job.queued", None)
-                            .await;
-                        info!(tenant = %tenant.id, session_id = %session.id, job_id = %job.id, "job created");
-                        job
-                    }
-                    CreateJob::AlreadySubmitted(job_id) => {
-                        self.existing_job(tenant, &job_id).await?
-                    }
-                    CreateJob::NotConfirmed => return Err(AppError::SessionNotConfirmed),
-                }
-            }
-        };
-        if !job.dispatched {
-            self.dispatch(&job, &files).await?;
-        }
-        Ok(JobAccepted {
-            links: JobLinks::for_job(&job.id),
-            job_id: job.id,
-            session_id: session.id,
-            status: JobStatus::Queued.as_str(),
-        })
-    }
-
-    /// A session's job: 409 once it is fully enqueued; otherwise it is
-    /// returned so that the caller finishes the enqueueing a crashed request
-    /// left undone (the worker ignores duplicate messages).
-    async fn existing_job(&self, tenant: &Tenant, job_id: &JobId) -> Result<Job, AppError> {
-        let job = self
-            .ports
-            .jobs
-            .load_job(&tenant.id, job_id)
-            .await?
-            .ok_or(AppError::JobNotFound)?;
-        if job.dispatched {
-            Err(AppError::SessionAlreadyExtracted { job_id: job.id })
-        } else {
-            Ok(job)
-        }
-    }
-
-    async fn dispatch(&self, job: &Job, files: &[FileRecord]) -> Result<(), AppError> {
-        let messages: Vec<WorkMessage> = files
-            .iter()
-            .map(|file| WorkMessage {
-                v: WorkMessage::VERSION,
-                tenant: job.tenant.clone(),
-                session_id: job.session_id.clone(),
-                job_id: job.id.clone(),
-                file_id: file.id.clone(),
-                object_key: file.object_key.clone(),
+            .map(|mut file| {
+                file.upload = listed.remove(&file.object_key);
+                file.status = FileState::Uploaded;
+                file
             })
-            .collect();
-        self.ports.queue.enqueue(&messages).await?;
-        self.ports
-            .jobs
-            .mark_dispatched(&job.tenant, &job.id)
-            .await?;
-        Ok(())
+            .collect())
     }
 
-    pub async fn job_status(&self, tenant: &Tenant, id: &str) -> Result<JobStatusView, AppError> {
-        let job = self.load_job(tenant, id).await?;
-        let (_, files) = self
-            .ports
-            .sessions
-            .load_session(&tenant.id, &job.session_id)
-            .await?
-            .ok_or(AppError::JobNotFound)?;
-        Ok(JobStatusView {
-            job_id: job.id,
-            session_id: job.session_id,
-            status: job.status.as_str(),
-            created_at: job.created_at,
-            updated_at: job.updated_at,
-            completed_at: job.completed_at,
-            progress: ProgressView {
-                total: job.progress.total,
-                queued: job.progress.queued(),
-                processing: job.progress.processing,
-                succeeded: job.progress.succeeded,
-                failed: job.progress.failed,
-            },
-            files: files
-                .into_iter()
-                .map(|file| JobFileView {
-                    file_id: file.id,
-                    name: file.name,
-                    status: file.status.job_view(),
-                    attempts: file.attempts,
-                    error: file.error,
-                })
-                .collect(),
-        })
-    }
-
-    pub async fn job_result(&self, tenant: &Tenant, id: &str) -> Result<JobResult, AppError> {
-        let job = self.load_job(tenant, id).await?;
-        let (Some(key), Some(size)) = (job.result_key.as_deref(), job.result_size) else {
-            return Err(AppError::JobNotFinished);
-        };
-        if size > self.settings.result_inline_limit {
-            let url = self
-                .ports
-                .objects
-                .presign_download(key, self.settings.result_url_ttl)
-                .await?;
-            return Ok(JobResult::Redirect(url));
-        }
-        let body = self.ports.objects.get(key).await?.ok_or_else(|| {
-            AppError::Store(crate::StoreError::new(
-                "job_result",
-                "result object is missing",
-            ))
-        })?;
-        Ok(JobResult::Inline(body.to_vec()))
-    }
-
-    async fn load_session(
+    pub(crate) async fn load_session(
         &self,
         tenant: &Tenant,
         id: &str,
@@ -346,15 +248,6 @@ impl Intake {
             .load_session(&tenant.id, &id)
             .await?
             .ok_or(AppError::SessionNotFound)
-    }
-
-    async fn load_job(&self, tenant: &Tenant, id: &str) -> Result<Job, AppError> {
-        let id = JobId::parse(id).ok_or(AppError::JobNotFound)?;
-        self.ports
-            .jobs
-            .load_job(&tenant.id, &id)
-            .await?
-            .ok_or(AppError::JobNotFound)
     }
 
     async fn session_view(
@@ -380,6 +273,7 @@ impl Intake {
             metadata: session.metadata,
             job_id: session.job_id,
             files,
+            next_cursor: None,
         })
     }
 
@@ -531,8 +425,20 @@ fn validate_metadata(metadata: Option<&serde_json::Value>) -> Result<(), AppErro
     Ok(())
 }
 
+/// The cursor of the page after `files`, when more follow.
+pub(crate) fn next_cursor(owner: &str, files: &[FileRecord], more: bool) -> Option<String> {
+    files
+        .last()
+        .filter(|_| more)
+        .map(|last| cursor_after(owner, &last.id))
+}
+
+pub fn upload_prefix(tenant: &str, session: &SessionId) -> String {
+    format!("uploads/{tenant}/{session}/")
+}
+
 pub fn upload_key(tenant: &str, session: &SessionId, file: &FileId) -> String {
-    format!("uploads/{tenant}/{session}/{file}")
+    format!("{}{file}", upload_prefix(tenant, session))
 }
 
 pub fn file_result_key(tenant: &str, job: &JobId, file: &FileId) -> String {

@@ -23,6 +23,9 @@ pub struct Settings {
     pub allow_loopback_webhooks: bool,
     /// Waits before each webhook attempt, the first normally 0.
     pub webhook_schedule: Vec<Duration>,
+    /// Jobs of at most this many files take the express queue, so that
+    /// they never wait behind a large batch on the work queue.
+    pub express_max_files: usize,
 }
 
 impl Default for Settings {
@@ -38,6 +41,7 @@ impl Default for Settings {
             retry_max_delay: Duration::from_secs(900),
             allow_loopback_webhooks: false,
             webhook_schedule: crate::webhooks::default_schedule(),
+            express_max_files: 10,
         }
     }
 }

@@ -67,6 +67,9 @@ pub struct SessionView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_id: Option<JobId>,
     pub files: Vec<SessionFileView>,
+    /// Present while more files follow (`GET /sessions/{id}?cursor=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -128,7 +131,12 @@ pub struct JobStatusView {
     )]
     pub completed_at: Option<DateTime<Utc>>,
     pub progress: ProgressView,
-    pub files: Vec<JobFileView>,
+    /// Absent in the `job.completed` event of a job of more than 100 files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<JobFileView>>,
+    /// Present while more files follow (`GET /jobs/{id}/status?cursor=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

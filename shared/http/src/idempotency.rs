@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use intake_domain::ports::{IdempotencyClaim, StoredResponse};
-use intake_domain::{AppError, Intake, Tenant};
+use intake_domain::{AppError, Intake, StoreError, Tenant};
 use lambda_http::http::{header, HeaderName, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
@@ -22,6 +22,10 @@ const RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 /// up after 29 s), so the same request may take it over.
 const LEASE: Duration = Duration::from_secs(60);
 const MAX_KEY_LEN: usize = 255;
+/// Bodies above this are kept in the object store, not in the record
+/// (DynamoDB items hold at most 400 KB; a 2000-file session's answer with
+/// its pre-signed URLs is several MB).
+const MAX_BODY_IN_RECORD: usize = 256 * 1024;
 /// Response headers worth replaying.
 const REPLAYED_HEADERS: [HeaderName; 2] = [header::CONTENT_TYPE, header::LOCATION];
 
@@ -52,7 +56,51 @@ fn fingerprint(request: &Request) -> String {
     hex::encode(hash.finalize())
 }
 
-fn stored(response: &Response<Body>) -> StoredResponse {
+/// The response as the record keeps it; a large body goes to the object
+/// store first.
+async fn stored(
+    intake: &Intake,
+    tenant: &Tenant,
+    key: &str,
+    response: &Response<Body>,
+) -> Result<StoredResponse, StoreError> {
+    let mut stored = inline(response);
+    if stored.body.len() > MAX_BODY_IN_RECORD {
+        let body_key = format!(
+            "idempotency/{}/{}.json",
+            tenant.id,
+            hex::encode(Sha256::digest(key.as_bytes()))
+        );
+        intake
+            .ports()
+            .objects
+            .put_json(&body_key, std::mem::take(&mut stored.body).into_bytes())
+            .await?;
+        stored.body_key = Some(body_key);
+    }
+    Ok(stored)
+}
+
+/// The response a record answers with, its body read back if it was kept
+/// in the object store.
+async fn replayed(
+    intake: &Intake,
+    mut stored: StoredResponse,
+) -> Result<Response<Body>, StoreError> {
+    if let Some(body_key) = stored.body_key.take() {
+        let body = intake
+            .ports()
+            .objects
+            .get(&body_key)
+            .await?
+            .ok_or_else(|| StoreError::new("idempotency_replay", "stored response is missing"))?;
+        stored.body = String::from_utf8(body.to_vec())
+            .map_err(|e| StoreError::new("idempotency_replay", e))?;
+    }
+    Ok(replay(stored))
+}
+
+fn inline(response: &Response<Body>) -> StoredResponse {
     StoredResponse {
         status: response.status().as_u16(),
         headers: REPLAYED_HEADERS
@@ -67,6 +115,7 @@ fn stored(response: &Response<Body>) -> StoredResponse {
             Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
             _ => String::new(),
         },
+        body_key: None,
     }
 }
 
@@ -106,7 +155,11 @@ where
         .await;
     match claim {
         Ok(IdempotencyClaim::Claimed) => {}
-        Ok(IdempotencyClaim::Replay(stored)) => return replay(stored),
+        Ok(IdempotencyClaim::Replay(stored)) => {
+            return replayed(intake, stored)
+                .await
+                .unwrap_or_else(|error| problem_response(&AppError::Store(error)))
+        }
         Ok(IdempotencyClaim::InProgress) => {
             return problem_response(&AppError::IdempotencyRequestInProgress)
         }
@@ -119,9 +172,10 @@ where
     let outcome = if response.status().is_server_error() {
         idempotency.release(&tenant.id, &key).await
     } else {
-        idempotency
-            .complete(&tenant.id, &key, &stored(&response))
-            .await
+        match stored(intake, tenant, &key, &response).await {
+            Ok(stored) => idempotency.complete(&tenant.id, &key, &stored).await,
+            Err(error) => Err(error),
+        }
     };
     if let Err(cause) = outcome {
         // The response stands; the key stays claimed until its lease ends.

@@ -22,6 +22,7 @@ fn status_of(error: &AppError) -> StatusCode {
         | AppError::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UploadMissing { .. }
         | AppError::SessionNotConfirmed
+        | AppError::ConfirmInProgress
         | AppError::SessionAlreadyExtracted { .. }
         | AppError::JobNotFinished
         | AppError::WebhookNotConfigured

@@ -1,5 +1,6 @@
 //! One handler per API Gateway route.
 
+use intake_domain::paging::PageRequest;
 use intake_domain::views::{
     CreateSessionRequest, JobResult, ReplayDeadLettersRequest, SubmitExtractionRequest,
 };
@@ -172,10 +173,19 @@ async fn serve(
             })
             .await
         }
-        Route::GetSession => ok(intake.get_session(tenant, id).await),
+        Route::GetSession => match page_of(request, id) {
+            Ok(page) => ok(intake.get_session(tenant, id, page).await),
+            Err(error) => problem_response(&error),
+        },
         Route::ConfirmUpload => ok(intake.confirm_upload(tenant, id).await),
-        Route::GetJob => ok(intake.job_status(tenant, id).await),
-        Route::GetResult => respond(intake.job_result(tenant, id).await, result_response),
+        Route::GetJob => match page_of(request, id) {
+            Ok(page) => ok(intake.job_status(tenant, id, page).await),
+            Err(error) => problem_response(&error),
+        },
+        Route::GetResult => match page_of(request, id) {
+            Ok(page) => respond(intake.job_result(tenant, id, page).await, result_response),
+            Err(error) => problem_response(&error),
+        },
         Route::ListDeadLetters => ok(intake.list_dead_letters().await),
         Route::ListWebhookDeliveries => ok(intake.webhook_deliveries(tenant, id).await),
         Route::ReplayWebhook => {
@@ -197,6 +207,13 @@ async fn serve(
             .await
         }
     }
+}
+
+/// The page a `limit`/`cursor` query asks for, if any.
+fn page_of(request: &Request, owner: &str) -> Result<Option<PageRequest>, AppError> {
+    let query = request.query_string_parameters_ref();
+    let parameter = |name: &str| query.and_then(|query| query.first(name));
+    PageRequest::parse(owner, parameter("limit"), parameter("cursor"))
 }
 
 /// The body as `T`; an empty body is `T::default()` (every POST body is

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
-use intake_domain::model::WorkMessage;
+use intake_domain::model::QueueMessage;
 use intake_domain::ports::{DocumentEngine, Rejection};
 use intake_domain::processing::{Delivery, DeliveryOutcome};
 use intake_domain::webhooks::WebhookMessage;
@@ -44,18 +44,14 @@ enum MessageError {
 
 fn delivery(message: &SqsMessage) -> Result<Delivery, MessageError> {
     let body = message.body.as_deref().unwrap_or_default();
-    let work: WorkMessage =
-        serde_json::from_str(body).map_err(|error| MessageError::Body(error.to_string()))?;
-    if work.v != WorkMessage::VERSION {
-        return Err(MessageError::Body(format!("unknown version {}", work.v)));
-    }
     Ok(Delivery {
-        message: work,
+        message: QueueMessage::parse(body).map_err(MessageError::Body)?,
         receipt_handle: message
             .receipt_handle
             .clone()
             .ok_or(MessageError::NoReceiptHandle)?,
         receive_count: receive_count(&message.attributes),
+        source: message.event_source_arn.clone().unwrap_or_default(),
     })
 }
 
@@ -66,17 +62,34 @@ fn receive_count(attributes: &HashMap<String, String>) -> u32 {
         .unwrap_or(1)
 }
 
-/// Processes a batch of work messages concurrently and reports only the
-/// ones to retry. A message that cannot be read is reported too, so that
-/// redrive moves it to the dead-letter queue instead of losing it.
+/// Processes a batch of work and dispatch messages together and reports
+/// only the ones to retry. A message that cannot be read is reported too,
+/// so that redrive moves it to the dead-letter queue instead of losing it.
 pub async fn process_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
-    answer(&event, |record| async move {
+    let mut deliveries = Vec::with_capacity(event.records.len());
+    let mut ids = Vec::with_capacity(event.records.len());
+    let mut failures = Vec::new();
+    for record in &event.records {
+        let id = record.message_id.clone().unwrap_or_default();
         match delivery(record) {
-            Ok(delivery) => intake.process_delivery(&delivery).await,
-            Err(problem) => unreadable(record, &problem),
+            Ok(delivery) => {
+                deliveries.push(delivery);
+                ids.push(id);
+            }
+            Err(problem) => {
+                unreadable(record, &problem);
+                failures.push(id);
+            }
         }
-    })
-    .await
+    }
+    let outcomes = intake.process_batch(&deliveries).await;
+    failures.extend(
+        ids.into_iter()
+            .zip(outcomes)
+            .filter(|(_, outcome)| *outcome == DeliveryOutcome::Retry)
+            .map(|(id, _)| id),
+    );
+    batch_response(failures)
 }
 
 /// Makes the webhook attempts a batch of webhook messages is due for.
@@ -114,11 +127,20 @@ where
         async move { (record.message_id.clone().unwrap_or_default(), outcome.await) }
     }))
     .await;
+    batch_response(
+        outcomes
+            .into_iter()
+            .filter(|(_, outcome)| *outcome == DeliveryOutcome::Retry)
+            .map(|(id, _)| id),
+    )
+}
+
+/// The answer naming the messages to retry.
+fn batch_response(failed: impl IntoIterator<Item = String>) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = outcomes
+    response.batch_item_failures = failed
         .into_iter()
-        .filter(|(_, outcome)| *outcome == DeliveryOutcome::Retry)
-        .map(|(id, _)| {
+        .map(|id| {
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
             failure
@@ -143,10 +165,26 @@ mod tests {
         assert_eq!(event.records.len(), 2);
         for record in &event.records {
             let delivery = delivery(record).expect("a work message");
-            assert_eq!(delivery.message.tenant, "acme");
+            let QueueMessage::File(message) = &delivery.message else {
+                panic!("a file's work message");
+            };
+            assert_eq!(message.tenant, "acme");
             assert_eq!(delivery.receive_count, 1);
             assert!(!delivery.receipt_handle.is_empty());
+            assert!(delivery.source.ends_with("-work"), "{}", delivery.source);
         }
+    }
+
+    #[test]
+    fn express_samples_hold_a_dispatch_and_a_file_message() {
+        let event = event("process-file-express.json");
+        let messages: Vec<QueueMessage> = event
+            .records
+            .iter()
+            .map(|record| delivery(record).expect("a message").message)
+            .collect();
+        assert!(matches!(messages[0], QueueMessage::Dispatch(_)));
+        assert!(matches!(messages[1], QueueMessage::File(_)));
     }
 
     #[test]

@@ -25,13 +25,25 @@ pub use poller::PollerConfig;
 pub struct RunnerConfig {
     pub listen: SocketAddr,
     pub poller: PollerConfig,
+    /// Concurrent pollers of the work queue, like the event source
+    /// mapping's `MaximumConcurrency` (`WorkerMaxConcurrency` in
+    /// `template.yaml`); 0 polls nothing.
+    pub work_pollers: usize,
+    /// Concurrent pollers of the express queue (`ExpressMaxConcurrency`).
+    pub express_pollers: usize,
+    /// Concurrent pollers of the webhook queue.
+    pub webhook_pollers: usize,
 }
 
 impl Default for RunnerConfig {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             poller: PollerConfig::default(),
+            work_pollers: 4 * cores,
+            express_pollers: 2,
+            webhook_pollers: 4,
         }
     }
 }
@@ -65,7 +77,8 @@ pub enum StartError {
     Queue(String),
 }
 
-/// Starts the API server and the pollers of the work and webhook queues.
+/// Starts the API server and the pollers of the work, express and webhook
+/// queues.
 pub async fn start(
     intake: Intake,
     sqs: aws_sdk_sqs::Client,
@@ -88,14 +101,27 @@ pub async fn start(
         listener,
         stopped.clone(),
     ))];
-    for (consumer, url) in [
-        (Consumer::Files, &deployment.work_queue_url),
-        (Consumer::Webhooks, &deployment.webhook_queue_url),
+    for (consumer, url, pollers) in [
+        (
+            Consumer::Files,
+            &deployment.work_queue_url,
+            config.work_pollers,
+        ),
+        (
+            Consumer::Files,
+            &deployment.express_queue_url,
+            config.express_pollers,
+        ),
+        (
+            Consumer::Webhooks,
+            &deployment.webhook_queue_url,
+            config.webhook_pollers,
+        ),
     ] {
         let queue = poller::Queue::resolve(sqs.clone(), url.clone())
             .await
             .map_err(StartError::Queue)?;
-        for _ in 0..config.poller.concurrency {
+        for _ in 0..pollers {
             tasks.push(tokio::spawn(poller::poll(
                 consumer,
                 intake.clone(),

@@ -19,6 +19,16 @@ fn env_or(name: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
+/// A count from the environment, `default` when unset.
+fn count_or(name: &str, default: usize) -> anyhow::Result<usize> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => value
+            .parse()
+            .with_context(|| format!("{name} must be a whole number, not {value:?}")),
+        _ => Ok(default),
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -79,16 +89,18 @@ async fn main() -> anyhow::Result<()> {
         settings.allow_loopback_webhooks,
     );
     let intake = Intake::new(ports, settings);
-    let running = intake_local::start(
-        intake,
-        clients.sqs.clone(),
-        &deployment,
-        RunnerConfig {
-            listen,
-            ..RunnerConfig::default()
-        },
-    )
-    .await?;
+    let defaults = RunnerConfig::default();
+    let config = RunnerConfig {
+        listen,
+        work_pollers: count_or("INTAKE_WORKER_CONCURRENCY", defaults.work_pollers)?,
+        express_pollers: count_or("INTAKE_EXPRESS_CONCURRENCY", defaults.express_pollers)?,
+        ..defaults
+    };
+    println!(
+        "pollers: {} on the work queue, {} on the express queue, {} on the webhook queue",
+        config.work_pollers, config.express_pollers, config.webhook_pollers
+    );
+    let running = intake_local::start(intake, clients.sqs.clone(), &deployment, config).await?;
     println!(
         "invoice-intake API on http://{} (table {}, bucket {}, queue {})",
         running.address, deployment.table, deployment.bucket, deployment.work_queue_url

@@ -20,8 +20,6 @@ use crate::FUNCTION_TIMEOUT;
 
 #[derive(Clone, Debug)]
 pub struct PollerConfig {
-    /// Concurrent pollers, like concurrent Lambda instances; 0 polls nothing.
-    pub concurrency: usize,
     /// `BatchSize` of the event source mapping (1 to 10).
     pub batch_size: i32,
     /// Long-poll wait; short so that shutdown is quick.
@@ -31,7 +29,6 @@ pub struct PollerConfig {
 impl Default for PollerConfig {
     fn default() -> Self {
         Self {
-            concurrency: 4,
             batch_size: 10,
             wait: Duration::from_secs(1),
         }

@@ -1,0 +1,395 @@
+//! Jobs: the job item, written when the job is created, when its outbox
+//! moves and once when it is decided; and its progress, counted by the
+//! workers in sets of file ids on `COUNTER_SHARDS` counter items beside it.
+//! A set counts a file once however often it is added, so a worker that
+//! died after a file's transition counts it on the redelivery.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use chrono::Utc;
+use intake_domain::ids::{FileId, JobId, SessionId};
+use intake_domain::model::{DispatchState, FileState, Job, JobStatus, Progress, WorkMessage};
+use intake_domain::ports::{
+    AttemptStart, CreateJob, FileCounts, FileOutcome, JobStore, StoreResult,
+};
+use intake_domain::webhooks::WebhookEvent;
+use intake_domain::StoreError;
+use rand::Rng;
+
+use super::sessions::{read_file, read_session};
+use super::{
+    built, file_sk, is_conditional_failure, job_pk, session_pk, store_error, DynamoStore,
+    Transaction, JOB_SK, SESSION_SK,
+};
+use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
+
+/// Counter items per job. A batch's count goes to one picked at random, so
+/// concurrent workers spread their writes; 16 items of at most ~125 file
+/// ids each for a 2000-file job (4 KB apiece).
+const COUNTER_SHARDS: u32 = 16;
+const COUNTER_PREFIX: &str = "COUNT#";
+const SETS: [&str; 3] = ["started", "succeeded", "failed"];
+
+fn job_item(job: &Job) -> Item {
+    let mut item = DynamoStore::key(job_pk(&job.tenant, &job.id), JOB_SK);
+    item.insert("job_id".into(), s(job.id.as_str()));
+    item.insert("tenant".into(), s(&job.tenant));
+    item.insert("session_id".into(), s(job.session_id.as_str()));
+    item.insert("status".into(), s(job.status.as_str()));
+    item.insert("created_at".into(), time(&job.created_at));
+    item.insert("updated_at".into(), time(&job.updated_at));
+    item.insert("total".into(), n(job.progress.total));
+    item.insert("dispatch".into(), s(job.dispatch.as_str()));
+    if let Some(url) = &job.webhook_url {
+        item.insert("webhook_url".into(), s(url));
+    }
+    item
+}
+
+/// The job item, with its progress from the counter items' sets.
+fn read_job(item: &Item, counters: &[Item]) -> StoreResult<Job> {
+    let members = |name: &str| -> HashSet<&str> {
+        counters
+            .iter()
+            .filter_map(|counter| counter.get(name)?.as_ss().ok())
+            .flatten()
+            .map(String::as_str)
+            .collect()
+    };
+    let (started, succeeded, failed) =
+        (members("started"), members("succeeded"), members("failed"));
+    let processing = started
+        .iter()
+        .filter(|id| !succeeded.contains(*id) && !failed.contains(*id))
+        .count();
+    let status = parse(req_s(item, "status")?, "status", JobStatus::parse)?;
+    let mut updated_at = req_time(item, "updated_at")?;
+    // A decided job's time stays put: late duplicates count files again.
+    if !status.is_terminal() {
+        for counter in counters {
+            if let Some(at) = get_time(counter, "updated_at")? {
+                updated_at = updated_at.max(at);
+            }
+        }
+    }
+    Ok(Job {
+        id: parse(req_s(item, "job_id")?, "job_id", JobId::parse)?,
+        tenant: req_s(item, "tenant")?.to_owned(),
+        session_id: parse(req_s(item, "session_id")?, "session_id", SessionId::parse)?,
+        status,
+        created_at: req_time(item, "created_at")?,
+        updated_at,
+        completed_at: get_time(item, "completed_at")?,
+        progress: Progress {
+            total: req_n(item, "total")?,
+            processing: processing as u32,
+            succeeded: succeeded.len() as u32,
+            failed: failed.len() as u32,
+        },
+        webhook_url: get_s(item, "webhook_url").map(str::to_owned),
+        dispatch: parse(req_s(item, "dispatch")?, "dispatch", DispatchState::parse)?,
+        dispatch_cursor: get_s(item, "dispatch_cursor")
+            .map(|raw| parse(raw, "dispatch_cursor", FileId::parse))
+            .transpose()?,
+        result_key: get_s(item, "result_key").map(str::to_owned),
+        result_size: get_n(item, "result_size")?,
+    })
+}
+
+fn string_set(ids: &[FileId]) -> AttributeValue {
+    AttributeValue::Ss(ids.iter().map(|id| id.as_str().to_owned()).collect())
+}
+
+#[async_trait]
+impl JobStore for DynamoStore {
+    async fn create_job(&self, job: &Job) -> StoreResult<CreateJob> {
+        const OP: &str = "create_job";
+        let claim_session = built(
+            self.update(
+                Self::key(session_pk(&job.tenant, &job.session_id), SESSION_SK),
+                "SET #status = :submitted, job_id = :job",
+            )
+            .condition_expression("#status = :pending AND attribute_not_exists(job_id)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":submitted", s("submitted"))
+            .expression_attribute_values(":pending", s("pending"))
+            .expression_attribute_values(":job", s(job.id.as_str()))
+            .build(),
+            OP,
+        )?;
+        let put_job = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(job_item(job)))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+            OP,
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().update(claim_session).build(),
+            TransactWriteItem::builder().put(put_job).build(),
+        ];
+        match self.transact(items, OP).await? {
+            Transaction::Committed => Ok(CreateJob::Created),
+            Transaction::ConditionFailed => {
+                let session = self
+                    .get(session_pk(&job.tenant, &job.session_id), SESSION_SK, OP)
+                    .await?
+                    .map(|item| read_session(&item))
+                    .transpose()?
+                    .ok_or_else(|| StoreError::new(OP, "session vanished"))?;
+                Ok(match session.job_id {
+                    Some(job_id) => CreateJob::AlreadySubmitted(job_id),
+                    None => CreateJob::NotConfirmed,
+                })
+            }
+        }
+    }
+
+    async fn record_dispatch(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        state: DispatchState,
+        cursor: Option<&FileId>,
+    ) -> StoreResult<()> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(job_pk(tenant, job_id), JOB_SK)))
+            .expression_attribute_names("#dispatch", "dispatch")
+            .expression_attribute_values(":state", s(state.as_str()))
+            .expression_attribute_values(":sent", s(DispatchState::Sent.as_str()));
+        request = match cursor {
+            Some(cursor) => request
+                .update_expression("SET #dispatch = :state, dispatch_cursor = :cursor")
+                .expression_attribute_values(":cursor", s(cursor.as_str())),
+            None => request.update_expression("SET #dispatch = :state"),
+        };
+        // The outbox never moves back from `Sent`.
+        request = if state == DispatchState::Sent {
+            request.condition_expression("attribute_exists(pk) AND :state = :sent")
+        } else {
+            request.condition_expression("attribute_exists(pk) AND #dispatch <> :sent")
+        };
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_conditional_failure(&error) && state != DispatchState::Sent => Ok(()),
+            Err(error) => Err(store_error("record_dispatch", error)),
+        }
+    }
+
+    async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>> {
+        const OP: &str = "load_job";
+        // COUNT#… < EVENT < JOB: one range holds the job and its counters.
+        let pages: Vec<_> = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", s(job_pk(tenant, id)))
+            .expression_attribute_values(":from", s(COUNTER_PREFIX))
+            .expression_attribute_values(":to", s(JOB_SK))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect()
+            .await;
+        let items = pages
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| store_error(OP, e))?;
+        let (jobs, counters): (Vec<Item>, Vec<Item>) = items
+            .into_iter()
+            .filter(|item| get_s(item, "sk") != Some("EVENT"))
+            .partition(|item| get_s(item, "sk") == Some(JOB_SK));
+        jobs.first().map(|job| read_job(job, &counters)).transpose()
+    }
+
+    async fn start_attempt(&self, message: &WorkMessage) -> StoreResult<AttemptStart> {
+        const OP: &str = "start_attempt";
+        let file_key = Self::key(
+            session_pk(&message.tenant, &message.session_id),
+            &file_sk(&message.file_id),
+        );
+        // Uploaded → Processing, or another attempt while Processing.
+        let started = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(file_key))
+            .update_expression(
+                "SET #status = :processing, attempts = if_not_exists(attempts, :zero) + :one, updated_at = :now",
+            )
+            .condition_expression("#status IN (:uploaded, :processing)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":processing", s(FileState::Processing.as_str()))
+            .expression_attribute_values(":uploaded", s(FileState::Uploaded.as_str()))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", time(&Utc::now()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match started {
+            Ok(output) => {
+                let attempt = output
+                    .attributes
+                    .as_ref()
+                    .map(|attributes| req_n(attributes, "attempts"))
+                    .transpose()?
+                    .unwrap_or(1);
+                Ok(AttemptStart::Started { attempt })
+            }
+            Err(error) if is_conditional_failure(&error) => {
+                let item = self
+                    .get(
+                        session_pk(&message.tenant, &message.session_id),
+                        &file_sk(&message.file_id),
+                        OP,
+                    )
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::new(OP, "the file of a work message does not exist")
+                    })?;
+                let file = read_file(&item)?;
+                if file.status.is_terminal() {
+                    Ok(AttemptStart::AlreadyFinished { state: file.status })
+                } else {
+                    Err(StoreError::new(
+                        OP,
+                        format!("file is {}, not ready for processing", file.status.as_str()),
+                    ))
+                }
+            }
+            Err(error) => Err(store_error(OP, error)),
+        }
+    }
+
+    async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool> {
+        const OP: &str = "finish_file";
+        let (state, sha256, result_key, error) = match outcome {
+            FileOutcome::Succeeded { sha256, result_key } => {
+                (FileState::Succeeded, Some(sha256), result_key, None)
+            }
+            FileOutcome::Failed {
+                sha256,
+                result_key,
+                error,
+            } => (FileState::Failed, sha256.as_ref(), result_key, Some(error)),
+        };
+        let mut set =
+            String::from("SET #status = :to, result_key = :result_key, updated_at = :now");
+        // A file normally finishes from Processing; a file whose every start
+        // failed is given up on from Uploaded.
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                session_pk(&message.tenant, &message.session_id),
+                &file_sk(&message.file_id),
+            )))
+            .condition_expression("#status IN (:processing, :uploaded)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":to", s(state.as_str()))
+            .expression_attribute_values(":processing", s(FileState::Processing.as_str()))
+            .expression_attribute_values(":uploaded", s(FileState::Uploaded.as_str()))
+            .expression_attribute_values(":result_key", s(result_key))
+            .expression_attribute_values(":now", time(&Utc::now()));
+        if let Some(sha256) = sha256 {
+            set.push_str(", sha256 = :sha256");
+            request = request.expression_attribute_values(":sha256", s(sha256));
+        }
+        if let Some(error) = error {
+            set.push_str(", error_code = :code, error_message = :message");
+            request = request
+                .expression_attribute_values(":code", s(&error.code))
+                .expression_attribute_values(":message", s(&error.message));
+        }
+        match request.update_expression(set).send().await {
+            Ok(_) => Ok(true),
+            Err(error) if is_conditional_failure(&error) => Ok(false),
+            Err(error) => Err(store_error(OP, error)),
+        }
+    }
+
+    async fn count_files(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        counts: &FileCounts,
+    ) -> StoreResult<()> {
+        let shard = rand::rng().random_range(0..COUNTER_SHARDS);
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                job_pk(tenant, job_id),
+                &format!("{COUNTER_PREFIX}{shard:02}"),
+            )))
+            .expression_attribute_values(":now", time(&Utc::now()));
+        // DynamoDB refuses empty sets: add only those with members.
+        let mut added = Vec::new();
+        for (name, ids) in SETS
+            .iter()
+            .zip([&counts.started, &counts.succeeded, &counts.failed])
+        {
+            if !ids.is_empty() {
+                added.push(format!("{name} :{name}"));
+                request = request.expression_attribute_values(format!(":{name}"), string_set(ids));
+            }
+        }
+        if added.is_empty() {
+            return Ok(());
+        }
+        request
+            .update_expression(format!("SET updated_at = :now ADD {}", added.join(", ")))
+            .send()
+            .await
+            .map_err(|e| store_error("count_files", e))?;
+        Ok(())
+    }
+
+    async fn complete_job(
+        &self,
+        tenant: &str,
+        id: &JobId,
+        status: JobStatus,
+        result_key: &str,
+        result_size: u64,
+        event: Option<&WebhookEvent>,
+    ) -> StoreResult<bool> {
+        const OP: &str = "complete_job";
+        let now = time(&Utc::now());
+        let complete = self
+            .update(Self::key(job_pk(tenant, id), JOB_SK), "")
+            .update_expression("SET #status = :terminal, completed_at = :now, updated_at = :now, result_key = :key, result_size = :size")
+            .condition_expression("#status = :queued")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":terminal", s(status.as_str()))
+            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
+            .expression_attribute_values(":now", now)
+            .expression_attribute_values(":key", s(result_key))
+            .expression_attribute_values(":size", n(result_size));
+        let mut items = vec![TransactWriteItem::builder()
+            .update(built(complete.build(), OP)?)
+            .build()];
+        if let Some(event) = event {
+            items.push(
+                TransactWriteItem::builder()
+                    .put(self.put_event(event)?)
+                    .build(),
+            );
+        }
+        match self.transact(items, OP).await? {
+            Transaction::Committed => Ok(true),
+            Transaction::ConditionFailed => Ok(false),
+        }
+    }
+}

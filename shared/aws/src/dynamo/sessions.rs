@@ -1,0 +1,322 @@
+//! Sessions and their files: one partition per session, the session item
+//! and one item per file (in file id order, so pages are key ranges).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use intake_domain::ids::{FileId, JobId, SessionId};
+use intake_domain::model::{FileError, FileRecord, FileState, Session, SessionStatus, UploadInfo};
+use intake_domain::ports::{ConfirmOutcome, FilePage, SessionStore, StoreResult};
+use intake_domain::StoreError;
+use rand::Rng;
+
+use super::{file_sk, is_conditional_failure, session_pk, store_error, DynamoStore, SESSION_SK};
+use crate::item::{get_n, get_s, n, parse, req_n, req_s, req_time, s, time, Item};
+
+const FILE_PREFIX: &str = "FILE#";
+
+fn session_item(session: &Session) -> StoreResult<Item> {
+    let mut item = DynamoStore::key(session_pk(&session.tenant, &session.id), SESSION_SK);
+    item.insert("session_id".into(), s(session.id.as_str()));
+    item.insert("tenant".into(), s(&session.tenant));
+    item.insert("status".into(), s(session_status_name(session.status)));
+    item.insert("created_at".into(), time(&session.created_at));
+    item.insert("expires_at".into(), time(&session.expires_at));
+    item.insert("file_count".into(), n(session.file_count));
+    if let Some(url) = &session.webhook_url {
+        item.insert("webhook_url".into(), s(url));
+    }
+    if let Some(metadata) = &session.metadata {
+        let json =
+            serde_json::to_string(metadata).map_err(|e| StoreError::new("session_item", e))?;
+        item.insert("metadata".into(), s(json));
+    }
+    if let Some(job_id) = &session.job_id {
+        item.insert("job_id".into(), s(job_id.as_str()));
+    }
+    Ok(item)
+}
+
+fn session_status_name(status: SessionStatus) -> &'static str {
+    match status {
+        SessionStatus::AwaitingUpload => "awaiting_upload",
+        SessionStatus::Pending => "pending",
+        SessionStatus::Submitted => "submitted",
+    }
+}
+
+fn parse_session_status(raw: &str) -> Option<SessionStatus> {
+    [
+        SessionStatus::AwaitingUpload,
+        SessionStatus::Pending,
+        SessionStatus::Submitted,
+    ]
+    .into_iter()
+    .find(|status| session_status_name(*status) == raw)
+}
+
+pub(super) fn read_session(item: &Item) -> StoreResult<Session> {
+    Ok(Session {
+        id: parse(req_s(item, "session_id")?, "session_id", SessionId::parse)?,
+        tenant: req_s(item, "tenant")?.to_owned(),
+        status: parse(req_s(item, "status")?, "status", parse_session_status)?,
+        created_at: req_time(item, "created_at")?,
+        expires_at: req_time(item, "expires_at")?,
+        webhook_url: get_s(item, "webhook_url").map(str::to_owned),
+        metadata: get_s(item, "metadata")
+            .map(serde_json::from_str)
+            .transpose()
+            .map_err(|e| StoreError::new("read_session", e))?,
+        job_id: get_s(item, "job_id")
+            .map(|raw| parse(raw, "job_id", JobId::parse))
+            .transpose()?,
+        file_count: req_n(item, "file_count")?,
+    })
+}
+
+fn file_item(tenant: &str, file: &FileRecord) -> Item {
+    let mut item = DynamoStore::key(session_pk(tenant, &file.session_id), &file_sk(&file.id));
+    item.insert("file_id".into(), s(file.id.as_str()));
+    item.insert("session_id".into(), s(file.session_id.as_str()));
+    item.insert("name".into(), s(&file.name));
+    item.insert("content_type".into(), s(&file.content_type));
+    item.insert("object_key".into(), s(&file.object_key));
+    item.insert("status".into(), s(file.status.as_str()));
+    item.insert("attempts".into(), n(file.attempts));
+    if let Some(size) = file.declared_size {
+        item.insert("declared_size".into(), n(size));
+    }
+    if let Some(upload) = &file.upload {
+        item.insert("size".into(), n(upload.size));
+        item.insert("etag".into(), s(&upload.etag));
+        if let Some(checksum) = &upload.checksum_sha256 {
+            item.insert("checksum_sha256".into(), s(checksum));
+        }
+    }
+    item
+}
+
+pub(super) fn read_file(item: &Item) -> StoreResult<FileRecord> {
+    let upload = get_n::<u64>(item, "size")?.map(|size| UploadInfo {
+        size,
+        etag: get_s(item, "etag").unwrap_or_default().to_owned(),
+        checksum_sha256: get_s(item, "checksum_sha256").map(str::to_owned),
+    });
+    let error = match (get_s(item, "error_code"), get_s(item, "error_message")) {
+        (Some(code), message) => Some(FileError {
+            code: code.to_owned(),
+            message: message.unwrap_or_default().to_owned(),
+        }),
+        _ => None,
+    };
+    Ok(FileRecord {
+        id: parse(req_s(item, "file_id")?, "file_id", FileId::parse)?,
+        session_id: parse(req_s(item, "session_id")?, "session_id", SessionId::parse)?,
+        name: req_s(item, "name")?.to_owned(),
+        content_type: req_s(item, "content_type")?.to_owned(),
+        declared_size: get_n(item, "declared_size")?,
+        object_key: req_s(item, "object_key")?.to_owned(),
+        status: parse(req_s(item, "status")?, "status", FileState::parse)?,
+        upload,
+        attempts: get_n(item, "attempts")?.unwrap_or(0),
+        error,
+        sha256: get_s(item, "sha256").map(str::to_owned),
+        result_key: get_s(item, "result_key").map(str::to_owned),
+    })
+}
+
+impl DynamoStore {
+    /// Files of a session after `after` (all of them with `usize::MAX`),
+    /// in file id order, and whether more follow.
+    async fn file_page(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        after: Option<&FileId>,
+        limit: usize,
+    ) -> StoreResult<FilePage> {
+        const OP: &str = "load_files";
+        let pk = session_pk(tenant, id);
+        let mut start = after.map(|file| Self::key(pk.clone(), &file_sk(file)));
+        let mut files = Vec::new();
+        loop {
+            let wanted = limit.saturating_sub(files.len()).saturating_add(1);
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :files)")
+                .expression_attribute_values(":pk", s(&pk))
+                .expression_attribute_values(":files", s(FILE_PREFIX))
+                .consistent_read(true)
+                .set_limit(i32::try_from(wanted).ok())
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| store_error(OP, e))?;
+            for item in output.items() {
+                files.push(read_file(item)?);
+            }
+            if files.len() > limit {
+                files.truncate(limit);
+                return Ok(FilePage { files, more: true });
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(FilePage { files, more: false }),
+            }
+        }
+    }
+
+    /// Takes the session's confirmation lease; `Err` tells why not.
+    async fn claim_confirmation(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        token: &str,
+        lease: Duration,
+    ) -> StoreResult<Result<(), ConfirmOutcome>> {
+        const OP: &str = "confirm_uploads";
+        let now = Utc::now().timestamp();
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(session_pk(tenant, id), SESSION_SK)))
+            .update_expression("SET confirm_token = :token, confirm_until = :until")
+            .condition_expression(
+                "#status = :awaiting AND (attribute_not_exists(confirm_until) OR confirm_until < :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":awaiting", s(session_status_name(SessionStatus::AwaitingUpload)))
+            .expression_attribute_values(":token", s(token))
+            .expression_attribute_values(":until", n(now + lease.as_secs() as i64))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(Ok(())),
+            Err(error) if is_conditional_failure(&error) => {
+                let session = self.find_session(tenant, id).await?;
+                Ok(Err(match session.map(|session| session.status) {
+                    Some(SessionStatus::AwaitingUpload) => ConfirmOutcome::InProgress,
+                    _ => ConfirmOutcome::AlreadyConfirmed,
+                }))
+            }
+            Err(error) => Err(store_error(OP, error)),
+        }
+    }
+
+    /// Ends the lease `token` holds: with `pending`, the session moves on.
+    async fn end_confirmation(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        token: &str,
+        pending: bool,
+    ) -> StoreResult<bool> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(session_pk(tenant, id), SESSION_SK)))
+            .condition_expression("confirm_token = :token")
+            .expression_attribute_values(":token", s(token));
+        request = if pending {
+            request
+                .update_expression("SET #status = :pending REMOVE confirm_token, confirm_until")
+                .expression_attribute_names("#status", "status")
+                .expression_attribute_values(
+                    ":pending",
+                    s(session_status_name(SessionStatus::Pending)),
+                )
+        } else {
+            request.update_expression("REMOVE confirm_token, confirm_until")
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(error) if is_conditional_failure(&error) => Ok(false),
+            Err(error) => Err(store_error("confirm_uploads", error)),
+        }
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoStore {
+    async fn create_session(&self, session: &Session, files: &[FileRecord]) -> StoreResult<()> {
+        // Files first: until the session item exists the session is not
+        // visible, so a crash in between leaves only unreachable file items.
+        let items = files
+            .iter()
+            .map(|file| file_item(&session.tenant, file))
+            .collect();
+        self.batch_put(items, "create_session").await?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(session_item(session)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| store_error("create_session", e))?;
+        Ok(())
+    }
+
+    async fn find_session(&self, tenant: &str, id: &SessionId) -> StoreResult<Option<Session>> {
+        self.get(session_pk(tenant, id), SESSION_SK, "find_session")
+            .await?
+            .map(|item| read_session(&item))
+            .transpose()
+    }
+
+    async fn load_session(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+    ) -> StoreResult<Option<(Session, Vec<FileRecord>)>> {
+        Ok(self
+            .load_session_page(tenant, id, None, usize::MAX)
+            .await?
+            .map(|(session, page)| (session, page.files)))
+    }
+
+    async fn load_session_page(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        after: Option<&FileId>,
+        limit: usize,
+    ) -> StoreResult<Option<(Session, FilePage)>> {
+        let Some(session) = self.find_session(tenant, id).await? else {
+            return Ok(None);
+        };
+        let page = self.file_page(tenant, id, after, limit).await?;
+        Ok(Some((session, page)))
+    }
+
+    async fn confirm_uploads(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        files: &[FileRecord],
+        lease: Duration,
+    ) -> StoreResult<ConfirmOutcome> {
+        let token = format!("{:016x}", rand::rng().random::<u64>());
+        if let Err(outcome) = self.claim_confirmation(tenant, id, &token, lease).await? {
+            return Ok(outcome);
+        }
+        let items = files.iter().map(|file| file_item(tenant, file)).collect();
+        if let Err(error) = self.batch_put(items, "confirm_uploads").await {
+            // Let the client's retry take the session at once.
+            let _ = self.end_confirmation(tenant, id, &token, false).await;
+            return Err(error);
+        }
+        Ok(if self.end_confirmation(tenant, id, &token, true).await? {
+            ConfirmOutcome::Confirmed
+        } else {
+            // The lease ran out and another confirmation took over.
+            ConfirmOutcome::InProgress
+        })
+    }
+}

@@ -1,0 +1,189 @@
+//! The job routes' use cases: submit (the job and its dispatch message, no
+//! fan-out in the request) and status.
+
+use chrono::Utc;
+use tracing::info;
+
+use crate::error::AppError;
+use crate::ids::JobId;
+use crate::model::{
+    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, Progress, SessionStatus, Tenant,
+};
+use crate::paging::PageRequest;
+use crate::ports::{CreateJob, FilePage};
+use crate::service::{next_cursor, Intake};
+use crate::views::{
+    JobAccepted, JobFileView, JobLinks, JobStatusView, ProgressView, SubmitExtractionRequest,
+};
+
+/// `job.completed` events of larger jobs carry no `files` (api.md v1.1).
+pub const MAX_FILES_IN_EVENT: u32 = 100;
+
+impl Intake {
+    /// Creates the job and sends its one dispatch message; the dispatcher
+    /// sends the files' work messages after the answer, so this takes the
+    /// same time for one file or 2000.
+    pub async fn submit_extraction(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        request: SubmitExtractionRequest,
+    ) -> Result<JobAccepted, AppError> {
+        let session_id = crate::ids::SessionId::parse(id).ok_or(AppError::SessionNotFound)?;
+        let session = self
+            .ports
+            .sessions
+            .find_session(&tenant.id, &session_id)
+            .await?
+            .ok_or(AppError::SessionNotFound)?;
+        if let Some(url) = &request.webhook_url {
+            self.validate_webhook_url(url)?;
+        }
+        let job = match (&session.job_id, session.status) {
+            (Some(job_id), _) => self.existing_job(tenant, job_id).await?,
+            (None, SessionStatus::AwaitingUpload) => return Err(AppError::SessionNotConfirmed),
+            (None, _) => {
+                let now = Utc::now();
+                let job = Job {
+                    id: JobId::generate(),
+                    tenant: tenant.id.clone(),
+                    session_id: session.id.clone(),
+                    status: JobStatus::Queued,
+                    created_at: now,
+                    updated_at: now,
+                    completed_at: None,
+                    progress: Progress {
+                        total: session.file_count,
+                        ..Progress::default()
+                    },
+                    webhook_url: request.webhook_url.or_else(|| session.webhook_url.clone()),
+                    dispatch: DispatchState::Accepted,
+                    dispatch_cursor: None,
+                    result_key: None,
+                    result_size: None,
+                };
+                match self.ports.jobs.create_job(&job).await? {
+                    CreateJob::Created => {
+                        self.audit(&session, Some(&job.id), None, "job.queued", None)
+                            .await;
+                        info!(tenant = %tenant.id, session_id = %session.id, job_id = %job.id, files = session.file_count, "job created");
+                        job
+                    }
+                    CreateJob::AlreadySubmitted(job_id) => {
+                        self.existing_job(tenant, &job_id).await?
+                    }
+                    CreateJob::NotConfirmed => return Err(AppError::SessionNotConfirmed),
+                }
+            }
+        };
+        if job.dispatch == DispatchState::Accepted {
+            self.ports
+                .queue
+                .enqueue_dispatch(&DispatchMessage::new(&job.tenant, &job.id))
+                .await?;
+            self.ports
+                .jobs
+                .record_dispatch(&job.tenant, &job.id, DispatchState::Enqueued, None)
+                .await?;
+        }
+        Ok(JobAccepted {
+            links: JobLinks::for_job(&job.id),
+            job_id: job.id,
+            session_id: session.id,
+            status: JobStatus::Queued.as_str(),
+        })
+    }
+
+    /// A session's job: 409 once its dispatch message was sent; otherwise it
+    /// is returned so that the caller sends what a dead request left unsent.
+    async fn existing_job(&self, tenant: &Tenant, job_id: &JobId) -> Result<Job, AppError> {
+        let job = self
+            .ports
+            .jobs
+            .load_job(&tenant.id, job_id)
+            .await?
+            .ok_or(AppError::JobNotFound)?;
+        if job.dispatch == DispatchState::Accepted {
+            Ok(job)
+        } else {
+            Err(AppError::SessionAlreadyExtracted { job_id: job.id })
+        }
+    }
+
+    /// The status object with one page of files.
+    pub async fn job_status(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        page: Option<PageRequest>,
+    ) -> Result<JobStatusView, AppError> {
+        let job = self.load_job(tenant, id).await?;
+        let page = page.unwrap_or_default();
+        let (_, FilePage { files, more }) = self
+            .ports
+            .sessions
+            .load_session_page(&tenant.id, &job.session_id, page.after.as_ref(), page.limit)
+            .await?
+            .ok_or(AppError::JobNotFound)?;
+        let cursor = next_cursor(job.id.as_str(), &files, more);
+        Ok(status_view(job, Some(files), cursor))
+    }
+
+    /// The status object a `job.completed` event carries: with every file
+    /// up to `MAX_FILES_IN_EVENT` files, without files above.
+    pub(crate) async fn event_status(
+        &self,
+        tenant: &Tenant,
+        id: &JobId,
+    ) -> Result<JobStatusView, AppError> {
+        let job = self.load_job(tenant, id.as_str()).await?;
+        if job.progress.total > MAX_FILES_IN_EVENT {
+            return Ok(status_view(job, None, None));
+        }
+        self.job_status(tenant, id.as_str(), None).await
+    }
+
+    pub(crate) async fn load_job(&self, tenant: &Tenant, id: &str) -> Result<Job, AppError> {
+        let id = JobId::parse(id).ok_or(AppError::JobNotFound)?;
+        self.ports
+            .jobs
+            .load_job(&tenant.id, &id)
+            .await?
+            .ok_or(AppError::JobNotFound)
+    }
+}
+
+fn status_view(
+    job: Job,
+    files: Option<Vec<FileRecord>>,
+    next_cursor: Option<String>,
+) -> JobStatusView {
+    JobStatusView {
+        status: job.visible_status().as_str(),
+        job_id: job.id,
+        session_id: job.session_id,
+        created_at: job.created_at,
+        updated_at: job.updated_at,
+        completed_at: job.completed_at,
+        progress: ProgressView {
+            total: job.progress.total,
+            queued: job.progress.queued(),
+            processing: job.progress.processing,
+            succeeded: job.progress.succeeded,
+            failed: job.progress.failed,
+        },
+        files: files.map(|files| {
+            files
+                .into_iter()
+                .map(|file| JobFileView {
+                    file_id: file.id,
+                    name: file.name,
+                    status: file.status.job_view(),
+                    attempts: file.attempts,
+                    error: file.error,
+                })
+                .collect()
+        }),
+        next_cursor,
+    }
+}

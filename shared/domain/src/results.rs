@@ -1,0 +1,204 @@
+//! Job results: each file's result is stored once by the worker; the job's
+//! result document and its pages are those stored bytes put together,
+//! never parsed into a JSON tree, so memory stays flat in the number of
+//! files.
+
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt, TryStreamExt};
+
+use crate::error::{AppError, StoreError};
+use crate::model::{FileRecord, Job, JobStatus, Tenant};
+use crate::paging::PageRequest;
+use crate::ports::FilePage;
+use crate::service::{job_result_key, next_cursor, Intake, IO_CONCURRENCY};
+use crate::views::JobResult;
+
+impl Intake {
+    /// The whole result (inline, or a 303 above the inline limit), or with
+    /// `page` one page of it, always inline.
+    pub async fn job_result(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        page: Option<PageRequest>,
+    ) -> Result<JobResult, AppError> {
+        let job = self.load_job(tenant, id).await?;
+        let (Some(key), Some(size)) = (job.result_key.as_deref(), job.result_size) else {
+            return Err(AppError::JobNotFinished);
+        };
+        if let Some(page) = page {
+            return self.result_page(tenant, &job, page).await;
+        }
+        if size > self.settings.result_inline_limit {
+            let url = self
+                .ports
+                .objects
+                .presign_download(key, self.settings.result_url_ttl)
+                .await?;
+            return Ok(JobResult::Redirect(url));
+        }
+        let body = self
+            .ports
+            .objects
+            .get(key)
+            .await?
+            .ok_or_else(|| StoreError::new("job_result", "result object is missing"))?;
+        Ok(JobResult::Inline(body.to_vec()))
+    }
+
+    async fn result_page(
+        &self,
+        tenant: &Tenant,
+        job: &Job,
+        page: PageRequest,
+    ) -> Result<JobResult, AppError> {
+        let (_, FilePage { files, more }) = self
+            .ports
+            .sessions
+            .load_session_page(&tenant.id, &job.session_id, page.after.as_ref(), page.limit)
+            .await?
+            .ok_or(AppError::JobNotFound)?;
+        let cursor = next_cursor(job.id.as_str(), &files, more);
+        let mut document = document_head(job, job.status)?;
+        let mut entries = self.entries(files);
+        while let Some(entry) = entries.try_next().await? {
+            document.extend_from_slice(&entry);
+        }
+        document.push(b']');
+        if let Some(cursor) = cursor {
+            document.extend_from_slice(b",\"next_cursor\":");
+            document.extend_from_slice(&json_bytes(&cursor)?);
+        }
+        document.push(b'}');
+        Ok(JobResult::Inline(document))
+    }
+
+    /// Writes the job's result document, streamed: head, each file's
+    /// entry as it is read, tail. Returns its key and size.
+    pub(crate) async fn write_job_result(
+        &self,
+        job: &Job,
+        status: JobStatus,
+        files: Vec<FileRecord>,
+    ) -> Result<(String, u64), StoreError> {
+        let key = job_result_key(&job.tenant, &job.id);
+        let chunks: BoxStream<'_, Result<Vec<u8>, StoreError>> =
+            stream::once(async move { document_head(job, status) })
+                .chain(self.entries(files))
+                .chain(stream::once(async { Ok(b"]}".to_vec()) }))
+                .boxed();
+        let size = self.ports.objects.put_json_stream(&key, chunks).await?;
+        Ok((key, size))
+    }
+
+    /// The `results` entries of `files` in order, each preceded by a comma
+    /// but the first; stored results are fetched a few at a time.
+    fn entries(
+        &self,
+        files: Vec<FileRecord>,
+    ) -> impl futures::Stream<Item = Result<Vec<u8>, StoreError>> + '_ {
+        stream::iter(files.into_iter().enumerate())
+            .map(move |(index, file)| async move {
+                let stored = match &file.result_key {
+                    Some(key) => Some(self.ports.objects.get(key).await?.ok_or_else(|| {
+                        StoreError::new("job_result", format!("missing file result {key}"))
+                    })?),
+                    None => None,
+                };
+                let mut entry = if index == 0 { Vec::new() } else { vec![b','] };
+                entry.extend(result_entry(&file, stored.as_deref())?);
+                Ok(entry)
+            })
+            .buffered(IO_CONCURRENCY)
+    }
+}
+
+fn json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|e| StoreError::new("job_result", e))
+}
+
+/// `{"job_id":…,"session_id":…,"status":…,"results":[`
+fn document_head(job: &Job, status: JobStatus) -> Result<Vec<u8>, StoreError> {
+    let mut head = json_bytes(&serde_json::json!({
+        "job_id": job.id,
+        "session_id": job.session_id,
+        "status": status.as_str(),
+    }))?;
+    head.pop(); // the closing brace: `results` follows
+    head.extend_from_slice(b",\"results\":[");
+    Ok(head)
+}
+
+/// One entry: the file's id, name and status, then the members of its
+/// stored result (an object the worker wrote), spliced in as they are.
+fn result_entry(file: &FileRecord, stored: Option<&[u8]>) -> Result<Vec<u8>, StoreError> {
+    let mut entry = json_bytes(&serde_json::json!({
+        "file_id": file.id,
+        "name": file.name,
+        "status": file.status.as_str(),
+    }))?;
+    let members = match stored.map(<[u8]>::trim_ascii) {
+        None | Some(b"{}") => return Ok(entry),
+        Some(object) => object
+            .strip_prefix(b"{")
+            .and_then(|rest| rest.strip_suffix(b"}"))
+            .ok_or_else(|| StoreError::new("job_result", "a file result is not an object"))?,
+    };
+    entry.pop();
+    entry.push(b',');
+    entry.extend_from_slice(members);
+    entry.push(b'}');
+    Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{FileId, SessionId};
+    use crate::model::FileState;
+
+    fn file(name: &str) -> FileRecord {
+        FileRecord {
+            id: FileId::generate(),
+            session_id: SessionId::generate(),
+            name: name.to_owned(),
+            content_type: "application/xml".into(),
+            declared_size: None,
+            object_key: "k".into(),
+            status: FileState::Succeeded,
+            upload: None,
+            attempts: 1,
+            error: None,
+            sha256: None,
+            result_key: Some("r".into()),
+        }
+    }
+
+    #[test]
+    fn an_entry_is_the_file_then_its_stored_members() {
+        let file = file("a \"quoted\" name.xml");
+        let entry = result_entry(
+            &file,
+            Some(br#" {"sha256":"ab","document":{"syntax":"UBL"}} "#),
+        )
+        .expect("entry");
+        let value: serde_json::Value = serde_json::from_slice(&entry).expect("valid JSON");
+        assert_eq!(value["file_id"], file.id.as_str());
+        assert_eq!(value["name"], "a \"quoted\" name.xml");
+        assert_eq!(value["status"], "succeeded");
+        assert_eq!(value["document"]["syntax"], "UBL");
+        assert_eq!(value["sha256"], "ab");
+    }
+
+    #[test]
+    fn empty_or_missing_stored_results_leave_the_file_alone() {
+        let file = file("a.xml");
+        for stored in [None, Some(&b"{}"[..])] {
+            let entry = result_entry(&file, stored).expect("entry");
+            let value: serde_json::Value = serde_json::from_slice(&entry).expect("valid JSON");
+            assert_eq!(value.as_object().map(|o| o.len()), Some(3));
+        }
+        let error = result_entry(&file, Some(b"[1]")).expect_err("not an object");
+        assert_eq!(error.operation, "job_result");
+    }
+}
