@@ -14,7 +14,7 @@ help: ## list the targets
 setup: ## install the local emulators (moto, DynamoDB Local) into .local/
 	@"$(ROOT)/scripts/emulators.sh" install
 
-emulators-up: setup ## start moto (S3+SQS) and DynamoDB Local; writes .local/emulators.env
+emulators-up: setup ## start moto (S3, SQS) and DynamoDB Local; writes .local/emulators.env
 	@"$(ROOT)/scripts/emulators.sh" start
 
 emulators-down: ## stop the emulators

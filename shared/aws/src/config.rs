@@ -115,7 +115,20 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
             "INTAKE_EXPRESS_MAX_FILES",
             defaults.express_max_files as u64,
         )? as usize,
+        dispatch_window: dispatch_window(defaults.dispatch_window)?,
     })
+}
+
+/// `INTAKE_DISPATCH_WINDOW`: at least 1, or no file would ever be sent.
+fn dispatch_window(default: usize) -> Result<usize, ConfigError> {
+    const NAME: &str = "INTAKE_DISPATCH_WINDOW";
+    match number(NAME, default as u64)? {
+        0 => Err(ConfigError::Invalid {
+            name: NAME,
+            value: "0".to_owned(),
+        }),
+        window => Ok(window as usize),
+    }
 }
 
 /// The SDK configuration; endpoints come from `AWS_ENDPOINT_URL_*` where set.

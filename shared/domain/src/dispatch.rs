@@ -1,7 +1,10 @@
 //! The dispatcher: sends a job's work messages after the submit request
-//! answered. Resumable: the job records the last file sent, so a dispatcher
-//! that dies is followed by one (its message's redelivery) that sends the
-//! rest; a run that nears its time budget hands over to a new message.
+//! answered, as a pump that keeps at most `Settings::dispatch_window` of the
+//! job's files in flight (sent and not yet finished). Each run tops the
+//! window up for a short while, then hands over to a new dispatch message,
+//! so it never holds an express worker for long. Resumable: the job records
+//! the last file sent, so a dispatcher that dies is followed by one (its
+//! message's redelivery) that sends the rest.
 
 use std::time::{Duration, Instant};
 
@@ -9,75 +12,98 @@ use tracing::info;
 
 use crate::error::StoreError;
 use crate::model::{DispatchMessage, DispatchState, FileRecord, Job, Lane, WorkMessage};
-use crate::ports::AuditEntry;
+use crate::ports::{AuditEntry, FilePage};
 use crate::service::Intake;
 
-/// Work messages sent between two records of progress.
-const DISPATCH_CHUNK: usize = 500;
-/// A dispatcher past this hands the rest to a new dispatch message, well
-/// before the function's timeout.
-const DISPATCH_BUDGET: Duration = Duration::from_secs(10);
+/// How long one run tops the window up before it hands over.
+const PUMP_BUDGET: Duration = Duration::from_millis(1000);
+/// The smallest top-up worth a round: one SQS batch.
+const TOP_UP_STEP: usize = 10;
+/// The wait between two looks at a full window.
+const PUMP_INTERVAL: Duration = Duration::from_millis(100);
 
 impl Intake {
     pub(crate) async fn dispatch_job(&self, message: &DispatchMessage) -> Result<(), StoreError> {
-        let Some(job) = self
+        let started = Instant::now();
+        loop {
+            let Some(job) = self
+                .ports
+                .jobs
+                .load_job(&message.tenant, &message.job_id)
+                .await?
+            else {
+                return Err(StoreError::new(
+                    "dispatch",
+                    "the job of a dispatch message does not exist",
+                ));
+            };
+            if job.dispatch == DispatchState::Sent {
+                return Ok(());
+            }
+            if self.top_up(&job).await? {
+                return Ok(());
+            }
+            if started.elapsed() > PUMP_BUDGET {
+                return self.ports.queue.enqueue_dispatch(message).await;
+            }
+            tokio::time::sleep(PUMP_INTERVAL).await;
+        }
+    }
+
+    /// Sends the next files that fit in the job's window; `true` once every
+    /// file was sent.
+    pub(crate) async fn top_up(&self, job: &Job) -> Result<bool, StoreError> {
+        let total = job.progress.total as usize;
+        let sent = job.dispatch_sent as usize;
+        let in_flight = sent.saturating_sub(job.progress.done() as usize);
+        let room = self
+            .settings
+            .dispatch_window
+            .saturating_sub(in_flight)
+            .min(total.saturating_sub(sent));
+        // Top up by whole batches (or the whole window, if smaller), or
+        // whatever is left.
+        let step = TOP_UP_STEP.min(self.settings.dispatch_window);
+        if room == 0 || (room < step && sent + room < total) {
+            return Ok(false);
+        }
+        let Some((_, FilePage { files, more })) = self
             .ports
-            .jobs
-            .load_job(&message.tenant, &message.job_id)
+            .sessions
+            .load_session_page(
+                &job.tenant,
+                &job.session_id,
+                job.dispatch_cursor.as_ref(),
+                room,
+            )
             .await?
         else {
             return Err(StoreError::new(
                 "dispatch",
-                "the job of a dispatch message does not exist",
+                "the session of a job does not exist",
             ));
         };
-        if job.dispatch == DispatchState::Sent {
-            return Ok(());
-        }
-        let (_, files) = self
-            .ports
-            .sessions
-            .load_session(&job.tenant, &job.session_id)
-            .await?
-            .ok_or_else(|| StoreError::new("dispatch", "the session of a job does not exist"))?;
-        let lane = if files.len() <= self.settings.express_max_files {
+        let lane = if total <= self.settings.express_max_files {
             Lane::Express
         } else {
             Lane::Bulk
         };
-        let pending: Vec<&FileRecord> = files
-            .iter()
-            .filter(|file| {
-                job.dispatch_cursor
-                    .as_ref()
-                    .is_none_or(|cursor| file.id > *cursor)
-            })
-            .collect();
-        let started = Instant::now();
-        let mut sent = 0;
-        for chunk in pending.chunks(DISPATCH_CHUNK) {
-            let messages: Vec<WorkMessage> =
-                chunk.iter().map(|file| work_message(&job, file)).collect();
-            self.ports.queue.enqueue(&messages, lane).await?;
-            sent += messages.len();
-            let cursor = chunk.last().map(|file| &file.id);
-            if sent == pending.len() {
-                break;
-            }
-            self.ports
-                .jobs
-                .record_dispatch(&job.tenant, &job.id, DispatchState::Enqueued, cursor)
-                .await?;
-            if started.elapsed() > DISPATCH_BUDGET {
-                info!(tenant = %job.tenant, job_id = %job.id, sent, "dispatch continues in a new message");
-                return self.ports.queue.enqueue_dispatch(message).await;
-            }
-        }
-        let last = files.last().map(|file| &file.id);
+        let messages: Vec<WorkMessage> = files.iter().map(|file| work_message(job, file)).collect();
+        self.ports.queue.enqueue(&messages, lane).await?;
+        let sent = sent + files.len();
+        let state = if more {
+            DispatchState::Enqueued
+        } else {
+            DispatchState::Sent
+        };
+        let cursor = files.last().map(|file| (&file.id, sent as u32));
         self.ports
             .jobs
-            .record_dispatch(&job.tenant, &job.id, DispatchState::Sent, last)
+            .record_dispatch(&job.tenant, &job.id, state, cursor)
             .await?;
+        if more {
+            return Ok(false);
+        }
         self.append_audit(AuditEntry {
             at: chrono::Utc::now(),
             tenant: job.tenant.clone(),
@@ -85,12 +111,11 @@ impl Intake {
             job_id: Some(job.id.clone()),
             file_id: None,
             event: "job.dispatched".to_owned(),
-            detail: Some(format!("{} work messages", files.len())),
+            detail: Some(format!("{sent} work messages")),
         })
         .await;
-        info!(tenant = %job.tenant, job_id = %job.id, files = files.len(), sent, ?lane,
-              millis = started.elapsed().as_millis() as u64, "job dispatched");
-        Ok(())
+        info!(tenant = %job.tenant, job_id = %job.id, files = total, ?lane, "job dispatched");
+        Ok(true)
     }
 }
 

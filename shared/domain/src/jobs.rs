@@ -22,7 +22,8 @@ pub const MAX_FILES_IN_EVENT: u32 = 100;
 impl Intake {
     /// Creates the job and sends its one dispatch message; the dispatcher
     /// sends the files' work messages after the answer, so this takes the
-    /// same time for one file or 2000.
+    /// same time for 11 files or 2000 (up to `express_max_files` files are
+    /// sent at once instead).
     pub async fn submit_extraction(
         &self,
         tenant: &Tenant,
@@ -59,6 +60,7 @@ impl Intake {
                     webhook_url: request.webhook_url.or_else(|| session.webhook_url.clone()),
                     dispatch: DispatchState::Accepted,
                     dispatch_cursor: None,
+                    dispatch_sent: 0,
                     result_key: None,
                     result_size: None,
                 };
@@ -77,14 +79,7 @@ impl Intake {
             }
         };
         if job.dispatch == DispatchState::Accepted {
-            self.ports
-                .queue
-                .enqueue_dispatch(&DispatchMessage::new(&job.tenant, &job.id))
-                .await?;
-            self.ports
-                .jobs
-                .record_dispatch(&job.tenant, &job.id, DispatchState::Enqueued, None)
-                .await?;
+            self.start_dispatch(&job).await?;
         }
         Ok(JobAccepted {
             links: JobLinks::for_job(&job.id),
@@ -92,6 +87,25 @@ impl Intake {
             session_id: session.id,
             status: JobStatus::Queued.as_str(),
         })
+    }
+
+    /// A small job's few work messages go out with the answer (one call, no
+    /// dispatcher hop); a larger job gets its dispatch message.
+    async fn start_dispatch(&self, job: &Job) -> Result<(), AppError> {
+        if job.progress.total as usize <= self.settings.express_max_files
+            && self.top_up(job).await?
+        {
+            return Ok(());
+        }
+        self.ports
+            .queue
+            .enqueue_dispatch(&DispatchMessage::new(&job.tenant, &job.id))
+            .await?;
+        self.ports
+            .jobs
+            .record_dispatch(&job.tenant, &job.id, DispatchState::Enqueued, None)
+            .await?;
+        Ok(())
     }
 
     /// A session's job: 409 once its dispatch message was sent; otherwise it

@@ -215,6 +215,8 @@ pub struct Job {
     pub dispatch: DispatchState,
     /// The last file (in file id order) whose work message was sent.
     pub dispatch_cursor: Option<FileId>,
+    /// How many work messages were sent (the files up to the cursor).
+    pub dispatch_sent: u32,
     pub result_key: Option<String>,
     pub result_size: Option<u64>,
 }
@@ -228,6 +230,8 @@ pub struct Job {
 /// A repeated submit of an `Accepted` job (its request died before the
 /// dispatch message was sent) sends the dispatch message again; a dispatcher
 /// resumes after `Job::dispatch_cursor`, and the worker tolerates duplicates.
+/// The dispatcher keeps at most `Settings::dispatch_window` of a job's files
+/// in the queue at once, so a large job never floods it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DispatchState {
@@ -453,6 +457,7 @@ mod tests {
             webhook_url: None,
             dispatch: DispatchState::Sent,
             dispatch_cursor: None,
+            dispatch_sent: 2,
             result_key: None,
             result_size: None,
         };

@@ -175,13 +175,14 @@ pub trait JobStore: Send + Sync {
     /// if the session is `Pending`.
     async fn create_job(&self, job: &Job) -> StoreResult<CreateJob>;
     /// Moves the job's outbox to `state`; `cursor` is the last file whose
-    /// work message was sent. `Enqueued` never replaces `Sent`.
+    /// work message was sent, `sent` how many were. `Enqueued` never
+    /// replaces `Sent`.
     async fn record_dispatch(
         &self,
         tenant: &str,
         job_id: &JobId,
         state: DispatchState,
-        cursor: Option<&FileId>,
+        progress: Option<(&FileId, u32)>,
     ) -> StoreResult<()>;
     /// The job with its progress summed from the counted file ids.
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>>;

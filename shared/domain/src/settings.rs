@@ -26,6 +26,10 @@ pub struct Settings {
     /// Jobs of at most this many files take the express queue, so that
     /// they never wait behind a large batch on the work queue.
     pub express_max_files: usize,
+    /// Most files of one job whose work messages wait in the queue or are
+    /// being worked on at once: the dispatcher tops the window up as files
+    /// finish. At least the workers' concurrency times their batch size.
+    pub dispatch_window: usize,
 }
 
 impl Default for Settings {
@@ -42,6 +46,7 @@ impl Default for Settings {
             allow_loopback_webhooks: false,
             webhook_schedule: crate::webhooks::default_schedule(),
             express_max_files: 10,
+            dispatch_window: 1000,
         }
     }
 }

@@ -12,7 +12,12 @@
 //! the body's `data.job_id`); every job must be delivered exactly once (the
 //! runner must allow loopback webhooks: INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1).
 //! With `--webhook-secret` the Standard Webhooks signature of every delivery
-//! is checked too. Everything is bounded: per-request timeout,
+//! is checked too. Phase D (see `batch.rs`) submits one session of
+//! `--batch-files` real invoices from `--corpus` and measures create,
+//! upload, confirm, extract, extract→terminal (files/s), the latency of
+//! single-file jobs submitted while the batch runs, and the fetch of its
+//! result (whole and paged); with `--runner-pid` the runner's peak RSS
+//! (VmHWM) is reported too. Everything is bounded: per-request timeout,
 //! per-job timeout, and an overall deadline (`--max-secs`) after which no new
 //! work starts.
 //!
@@ -30,6 +35,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod batch;
 mod receiver;
 
 use futures::stream::{self, StreamExt};
@@ -50,6 +56,16 @@ const USAGE: &str =
   --webhook-secret S     phase C: check every delivery's webhook-signature with this whsec_ secret
   --webhook-wait-secs S  phase C: longest wait for all deliveries (default 120)
   --webhook-grace-ms MS  phase C: wait after the last expected delivery, to catch duplicates (default 2000)
+  --batch-files N        phase D: files in the one batch session (default 2000; 0 skips phase D)
+  --corpus DIR           phase D: invoices to send, every *.xml and *.pdf under DIR, cycled to reach N
+                         (default <repo>/../shared/corpus)
+  --upload-concurrency U phase D: parallel PUTs to the pre-signed URLs (default 16)
+  --batch-poll-ms MS     phase D: status polling interval of the batch job (default 200)
+  --batch-timeout-secs S phase D: longest wait from extract to the batch's terminal status (default 300)
+  --batch-probe-jobs P   phase D: single-file jobs submitted while the batch runs (default 40; 0: none)
+  --batch-probe-interval-ms MS  phase D: one new probe job every MS (default 250)
+  --batch-page-limit L   phase D: `limit` of the paged GET /jobs/{id}/result (default 1000)
+  --runner-pid PID       report the runner's peak RSS (VmHWM of /proc/PID/status) before and after phase D
   --max-secs S           overall deadline; no new work starts after it (default 420)
   --json                 one JSON line on stdout (the table goes to stderr)";
 
@@ -71,8 +87,20 @@ struct Args {
     webhook_secret: Option<String>,
     webhook_wait: Duration,
     webhook_grace: Duration,
+    batch_files: usize,
+    corpus: PathBuf,
+    upload_concurrency: usize,
+    batch_poll: Duration,
+    batch_timeout: Duration,
+    batch_probe_jobs: usize,
+    batch_probe_interval: Duration,
+    batch_page_limit: usize,
+    runner_pid: Option<u32>,
     json: bool,
 }
+
+/// `<repo>/../shared/corpus`, the repository being `tools/load/../..`.
+const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 
 fn parse_args() -> Result<Args, String> {
     let mut url = None;
@@ -95,6 +123,15 @@ fn parse_args() -> Result<Args, String> {
         webhook_secret: None,
         webhook_wait: Duration::from_secs(120),
         webhook_grace: Duration::from_millis(2000),
+        batch_files: 2000,
+        corpus: PathBuf::from(DEFAULT_CORPUS),
+        upload_concurrency: 16,
+        batch_poll: Duration::from_millis(200),
+        batch_timeout: Duration::from_secs(300),
+        batch_probe_jobs: 40,
+        batch_probe_interval: Duration::from_millis(250),
+        batch_page_limit: 1000,
+        runner_pid: None,
         json: false,
     };
     let mut it = std::env::args().skip(1);
@@ -129,6 +166,27 @@ fn parse_args() -> Result<Args, String> {
             "--webhook-grace-ms" => {
                 args.webhook_grace = Duration::from_millis(number(&flag, value(&flag)?)?)
             }
+            "--batch-files" => args.batch_files = number(&flag, value(&flag)?)? as usize,
+            "--corpus" => args.corpus = PathBuf::from(value(&flag)?),
+            "--upload-concurrency" => {
+                args.upload_concurrency = number(&flag, value(&flag)?)? as usize
+            }
+            "--batch-poll-ms" => {
+                args.batch_poll = Duration::from_millis(number(&flag, value(&flag)?)?)
+            }
+            "--batch-timeout-secs" => {
+                args.batch_timeout = Duration::from_secs(number(&flag, value(&flag)?)?)
+            }
+            "--batch-probe-jobs" => args.batch_probe_jobs = number(&flag, value(&flag)?)? as usize,
+            "--batch-probe-interval-ms" => {
+                args.batch_probe_interval = Duration::from_millis(number(&flag, value(&flag)?)?)
+            }
+            "--batch-page-limit" => args.batch_page_limit = number(&flag, value(&flag)?)? as usize,
+            "--runner-pid" => {
+                let pid = number(&flag, value(&flag)?)?;
+                args.runner_pid =
+                    Some(u32::try_from(pid).map_err(|_| format!("{flag}: out of range: {pid}"))?);
+            }
             "--json" => args.json = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
@@ -140,11 +198,17 @@ fn parse_args() -> Result<Args, String> {
         .to_owned();
     args.api_key = api_key.ok_or("--api-key is required")?;
     args.invoice = invoice.ok_or("--invoice is required")?;
-    if args.concurrency == 0 || args.job_concurrency == 0 {
+    if args.concurrency == 0 || args.job_concurrency == 0 || args.upload_concurrency == 0 {
         return Err("concurrencies must be at least 1".into());
     }
-    if args.poll.is_zero() {
-        return Err("--poll-ms must be at least 1".into());
+    if args.poll.is_zero() || args.batch_poll.is_zero() {
+        return Err("--poll-ms and --batch-poll-ms must be at least 1".into());
+    }
+    if args.batch_probe_jobs > 0 && args.batch_probe_interval.is_zero() {
+        return Err("--batch-probe-interval-ms must be at least 1".into());
+    }
+    if !(1..=1000).contains(&args.batch_page_limit) {
+        return Err("--batch-page-limit must be 1 to 1000 (the contract's range)".into());
     }
     let parsed = Url::parse(&args.url).map_err(|e| format!("--url: {e}"))?;
     if !is_loopback(&parsed) {
@@ -191,13 +255,46 @@ impl Api {
         path: &str,
         body: Option<&Value>,
     ) -> (Duration, Result<Reply, String>) {
+        self.call_with(method, path, body, &[]).await
+    }
+
+    /// `call` with extra request headers.
+    async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (Duration, Result<Reply, String>) {
         let mut request = self
             .http
             .request(method, format!("{}{path}", self.base))
             .header("x-api-key", &self.key);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.send(request).await
+    }
+
+    /// GET of an absolute loopback URL (e.g. a pre-signed S3 URL), without the API key.
+    async fn get_url(&self, url: &str) -> (Duration, Result<Reply, String>) {
+        let parsed = match Url::parse(url) {
+            Ok(parsed) if is_loopback(&parsed) => parsed,
+            Ok(_) => {
+                return (
+                    Duration::ZERO,
+                    Err(format!("refusing a non-loopback URL: {url}")),
+                )
+            }
+            Err(error) => return (Duration::ZERO, Err(format!("bad URL {url}: {error}"))),
+        };
+        self.send(self.http.get(parsed)).await
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> (Duration, Result<Reply, String>) {
         let started = Instant::now();
         let result = async {
             let response = request.send().await.map_err(|e| describe(&e))?;
@@ -1310,6 +1407,60 @@ fn table(args: &Args, a: Option<&PhaseA>, b: Option<&PhaseB>, c: Option<&PhaseC>
     out
 }
 
+// ----------------------------------------------------------------- runner memory
+
+/// The runner's VmHWM / VmRSS (KiB) before phase D and at the end (`--runner-pid`).
+#[derive(Default)]
+struct RunnerMemory {
+    before_d: Option<(u64, u64)>,
+    end: Option<(u64, u64)>,
+    error: Option<String>,
+}
+
+impl RunnerMemory {
+    fn read(&mut self, pid: Option<u32>) -> Option<(u64, u64)> {
+        match batch::runner_memory(pid?) {
+            Ok(memory) => Some(memory),
+            Err(message) => {
+                self.error.get_or_insert(message);
+                None
+            }
+        }
+    }
+
+    fn to_json(&self, pid: u32) -> Value {
+        json!({
+            "pid": pid,
+            "peak_rss_kib": self.end.map(|m| m.0),
+            "rss_kib": self.end.map(|m| m.1),
+            "peak_rss_kib_before_phase_d": self.before_d.map(|m| m.0),
+            "rss_kib_before_phase_d": self.before_d.map(|m| m.1),
+            "error": self.error,
+        })
+    }
+
+    fn table(&self, pid: u32) -> String {
+        let mib = |kib: u64| format!("{:.1} MiB", kib as f64 / 1024.0);
+        let mut out = format!("\nRunner (pid {pid}) memory: ");
+        match self.end {
+            Some((hwm, rss)) => {
+                out += &format!("peak RSS (VmHWM) {} at the end, RSS {}", mib(hwm), mib(rss));
+                if let Some((hwm_d, rss_d)) = self.before_d {
+                    out += &format!("; before phase D: peak {}, RSS {}", mib(hwm_d), mib(rss_d));
+                }
+                out += "\n";
+            }
+            None => {
+                out += &format!(
+                    "unknown ({})\n",
+                    self.error.as_deref().unwrap_or("not read")
+                )
+            }
+        }
+        out
+    }
+}
+
 // ----------------------------------------------------------------- main
 
 #[tokio::main]
@@ -1339,7 +1490,12 @@ async fn main() -> ExitCode {
         .redirect(reqwest::redirect::Policy::none())
         .timeout(args.request_timeout)
         .connect_timeout(Duration::from_secs(5))
-        .pool_max_idle_per_host(args.concurrency.max(args.job_concurrency) * 2)
+        .pool_max_idle_per_host(
+            args.concurrency
+                .max(args.job_concurrency)
+                .max(args.upload_concurrency)
+                * 2,
+        )
         .build()
     {
         Ok(http) => http,
@@ -1397,12 +1553,30 @@ async fn main() -> ExitCode {
         None
     };
 
-    let text = table(&args, a.as_ref(), b.as_ref(), c.as_ref());
+    let mut runner = RunnerMemory::default();
+    if args.batch_files > 0 {
+        runner.before_d = runner.read(args.runner_pid);
+    }
+    let d = if args.batch_files > 0 {
+        Some(batch::phase_d(&ctx).await)
+    } else {
+        None
+    };
+    runner.end = runner.read(args.runner_pid);
+
+    let mut text = table(&args, a.as_ref(), b.as_ref(), c.as_ref());
+    if let Some(d) = &d {
+        text += &d.table(args.upload_concurrency, args.batch_page_limit);
+    }
+    if let Some(pid) = args.runner_pid {
+        text += &runner.table(pid);
+    }
     let problems = a.as_ref().map_or(0, |a| {
         a.routes.iter().map(|r| r.errors + r.skipped).sum::<usize>()
             + (a.jobs_total - a.jobs_finished)
     }) + b.as_ref().map_or(0, PhaseB::problems)
-        + c.as_ref().map_or(0, PhaseC::problems);
+        + c.as_ref().map_or(0, PhaseC::problems)
+        + d.as_ref().map_or(0, batch::PhaseD::problems);
     if args.json {
         eprint!("{text}");
         let line = json!({
@@ -1416,6 +1590,13 @@ async fn main() -> ExitCode {
                 "webhook_jobs": args.webhook_jobs,
                 "webhook_signatures_checked": args.webhook_secret.is_some(),
                 "invoice_bytes": ctx.invoice.len(),
+                "batch_files": args.batch_files,
+                "corpus": args.corpus.display().to_string(),
+                "upload_concurrency": args.upload_concurrency,
+                "batch_poll_ms": args.batch_poll.as_millis() as u64,
+                "batch_probe_jobs": args.batch_probe_jobs,
+                "batch_probe_interval_ms": args.batch_probe_interval.as_millis() as u64,
+                "batch_page_limit": args.batch_page_limit,
             },
             "phase_a": a.as_ref().map(|a| json!({
                 "routes": a.routes.iter().map(RouteStats::to_json).collect::<Vec<_>>(),
@@ -1426,6 +1607,8 @@ async fn main() -> ExitCode {
             })),
             "phase_b": b.as_ref().map(PhaseB::to_json),
             "phase_c": c.as_ref().map(PhaseC::to_json),
+            "phase_d": d.as_ref().map(batch::PhaseD::to_json),
+            "runner": args.runner_pid.map(|pid| runner.to_json(pid)),
             "total_s": round(started.elapsed().as_secs_f64()),
             "problems": problems,
         });

@@ -42,9 +42,20 @@ impl Default for RunnerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             poller: PollerConfig::default(),
             work_pollers: 4 * cores,
-            express_pollers: 2,
+            express_pollers: 2 * cores,
             webhook_pollers: 4,
         }
+    }
+}
+
+impl RunnerConfig {
+    /// A job's files in flight: half a batch per work poller. Measured on
+    /// moto, whose `ReceiveMessage` costs grow with the messages in the
+    /// queue: a window of 40 (8 pollers) moved 2000 files at 23.8 files/s
+    /// with one-file jobs beside it at p50 6.2 s, one of 160 at 17.7 files/s
+    /// and 17.3 s.
+    pub fn dispatch_window(&self) -> usize {
+        (self.work_pollers * self.poller.batch_size.max(1) as usize / 2).max(1)
     }
 }
 

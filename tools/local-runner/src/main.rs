@@ -41,7 +41,18 @@ async fn main() -> anyhow::Result<()> {
     let listen: SocketAddr = env_or("INTAKE_LISTEN", "127.0.0.1:3000")
         .parse()
         .context("INTAKE_LISTEN must be host:port")?;
-    let settings = intake_aws::settings_from_env()?;
+    let mut settings = intake_aws::settings_from_env()?;
+    let defaults = RunnerConfig::default();
+    let config = RunnerConfig {
+        listen,
+        work_pollers: count_or("INTAKE_WORKER_CONCURRENCY", defaults.work_pollers)?,
+        express_pollers: count_or("INTAKE_EXPRESS_CONCURRENCY", defaults.express_pollers)?,
+        ..defaults
+    };
+    if std::env::var_os("INTAKE_DISPATCH_WINDOW").is_none() {
+        // Sized to the pollers, and small: a deep queue is slow on moto.
+        settings.dispatch_window = config.dispatch_window();
+    }
     let sdk = intake_aws::load_sdk_config().await;
     let clients = Clients::new(&sdk, intake_aws::force_path_style());
 
@@ -89,16 +100,12 @@ async fn main() -> anyhow::Result<()> {
         settings.allow_loopback_webhooks,
     );
     let intake = Intake::new(ports, settings);
-    let defaults = RunnerConfig::default();
-    let config = RunnerConfig {
-        listen,
-        work_pollers: count_or("INTAKE_WORKER_CONCURRENCY", defaults.work_pollers)?,
-        express_pollers: count_or("INTAKE_EXPRESS_CONCURRENCY", defaults.express_pollers)?,
-        ..defaults
-    };
     println!(
-        "pollers: {} on the work queue, {} on the express queue, {} on the webhook queue",
-        config.work_pollers, config.express_pollers, config.webhook_pollers
+        "pollers: {} on the work queue, {} on the express queue, {} on the webhook queue; dispatch window {} files",
+        config.work_pollers,
+        config.express_pollers,
+        config.webhook_pollers,
+        intake.settings().dispatch_window
     );
     let running = intake_local::start(intake, clients.sqs.clone(), &deployment, config).await?;
     println!(

@@ -93,6 +93,7 @@ fn read_job(item: &Item, counters: &[Item]) -> StoreResult<Job> {
         dispatch_cursor: get_s(item, "dispatch_cursor")
             .map(|raw| parse(raw, "dispatch_cursor", FileId::parse))
             .transpose()?,
+        dispatch_sent: get_n(item, "dispatch_sent")?.unwrap_or(0),
         result_key: get_s(item, "result_key").map(str::to_owned),
         result_size: get_n(item, "result_size")?,
     })
@@ -153,7 +154,7 @@ impl JobStore for DynamoStore {
         tenant: &str,
         job_id: &JobId,
         state: DispatchState,
-        cursor: Option<&FileId>,
+        progress: Option<(&FileId, u32)>,
     ) -> StoreResult<()> {
         let mut request = self
             .client
@@ -161,19 +162,23 @@ impl JobStore for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(Self::key(job_pk(tenant, job_id), JOB_SK)))
             .expression_attribute_names("#dispatch", "dispatch")
-            .expression_attribute_values(":state", s(state.as_str()))
-            .expression_attribute_values(":sent", s(DispatchState::Sent.as_str()));
-        request = match cursor {
-            Some(cursor) => request
-                .update_expression("SET #dispatch = :state, dispatch_cursor = :cursor")
-                .expression_attribute_values(":cursor", s(cursor.as_str())),
+            .expression_attribute_values(":state", s(state.as_str()));
+        request = match progress {
+            Some((cursor, sent)) => request
+                .update_expression(
+                    "SET #dispatch = :state, dispatch_cursor = :cursor, dispatch_sent = :count",
+                )
+                .expression_attribute_values(":cursor", s(cursor.as_str()))
+                .expression_attribute_values(":count", n(sent)),
             None => request.update_expression("SET #dispatch = :state"),
         };
         // The outbox never moves back from `Sent`.
         request = if state == DispatchState::Sent {
-            request.condition_expression("attribute_exists(pk) AND :state = :sent")
+            request.condition_expression("attribute_exists(pk)")
         } else {
-            request.condition_expression("attribute_exists(pk) AND #dispatch <> :sent")
+            request
+                .condition_expression("attribute_exists(pk) AND #dispatch <> :sent")
+                .expression_attribute_values(":sent", s(DispatchState::Sent.as_str()))
         };
         match request.send().await {
             Ok(_) => Ok(()),
