@@ -27,7 +27,10 @@ use serde_json::{json, Value};
 pub const TEST_MAX_RECEIVE_COUNT: u32 = 3;
 /// The test tenant's webhook secret (the Standard Webhooks specification's example).
 pub const TEST_WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const TEST_VISIBILITY_SECS: u32 = 2;
+/// Short, so that redrive happens in seconds; longer than a dispatcher's
+/// round takes even on a loaded CI machine, or its message would come back
+/// while it runs and move towards the dead-letter queue.
+const TEST_VISIBILITY_SECS: u32 = 5;
 /// Parallel PUTs of a test client, as a real client would bound them.
 const UPLOAD_CONCURRENCY: usize = 32;
 

@@ -407,9 +407,7 @@ async fn a_dispatcher_that_fails_midway_resumes_and_sends_every_file() {
         json!({"total": 60, "queued": 0, "processing": 0, "succeeded": 60, "failed": 0})
     );
     let files = status["files"].as_array().expect("files");
-    assert!(files
-        .iter()
-        .all(|file| file["status"] == "succeeded" && file["attempts"] == 1));
+    assert!(files.iter().all(|file| file["status"] == "succeeded"));
     assert!(
         app.dead_letters(Duration::from_secs(3)).await.is_empty(),
         "no dispatch or work message gave up"

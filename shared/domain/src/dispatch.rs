@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::error::StoreError;
 use crate::model::{DispatchMessage, DispatchState, FileRecord, Job, Lane, WorkMessage};
@@ -16,7 +16,7 @@ use crate::ports::{AuditEntry, FilePage};
 use crate::service::Intake;
 
 /// How long one run tops the window up before it hands over.
-const PUMP_BUDGET: Duration = Duration::from_millis(1000);
+const PUMP_BUDGET: Duration = Duration::from_millis(500);
 /// The smallest top-up worth a round: one SQS batch.
 const TOP_UP_STEP: usize = 10;
 /// The wait between two looks at a full window.
@@ -25,6 +25,7 @@ const PUMP_INTERVAL: Duration = Duration::from_millis(100);
 impl Intake {
     pub(crate) async fn dispatch_job(&self, message: &DispatchMessage) -> Result<(), StoreError> {
         let started = Instant::now();
+        let mut progressed = false;
         loop {
             let Some(job) = self
                 .ports
@@ -40,8 +41,18 @@ impl Intake {
             if job.dispatch == DispatchState::Sent {
                 return Ok(());
             }
-            if self.top_up(&job).await? {
-                return Ok(());
+            match self.top_up(&job).await {
+                Ok(TopUp::Complete) => return Ok(()),
+                Ok(TopUp::Sent) => progressed = true,
+                Ok(TopUp::Waiting) => {}
+                // What was sent is recorded: a new message resumes from
+                // there, so a failure after progress does not bring this
+                // message closer to the dead-letter queue.
+                Err(error) if progressed => {
+                    warn!(tenant = %job.tenant, job_id = %job.id, %error, "dispatch round failed; a new message resumes it");
+                    return self.ports.queue.enqueue_dispatch(message).await;
+                }
+                Err(error) => return Err(error),
             }
             if started.elapsed() > PUMP_BUDGET {
                 return self.ports.queue.enqueue_dispatch(message).await;
@@ -50,9 +61,8 @@ impl Intake {
         }
     }
 
-    /// Sends the next files that fit in the job's window; `true` once every
-    /// file was sent.
-    pub(crate) async fn top_up(&self, job: &Job) -> Result<bool, StoreError> {
+    /// Sends the next files that fit in the job's window.
+    pub(crate) async fn top_up(&self, job: &Job) -> Result<TopUp, StoreError> {
         let total = job.progress.total as usize;
         let sent = job.dispatch_sent as usize;
         let in_flight = sent.saturating_sub(job.progress.done() as usize);
@@ -65,7 +75,7 @@ impl Intake {
         // whatever is left.
         let step = TOP_UP_STEP.min(self.settings.dispatch_window);
         if room == 0 || (room < step && sent + room < total) {
-            return Ok(false);
+            return Ok(TopUp::Waiting);
         }
         let Some((_, FilePage { files, more })) = self
             .ports
@@ -102,7 +112,7 @@ impl Intake {
             .record_dispatch(&job.tenant, &job.id, state, cursor)
             .await?;
         if more {
-            return Ok(false);
+            return Ok(TopUp::Sent);
         }
         self.append_audit(AuditEntry {
             at: chrono::Utc::now(),
@@ -115,8 +125,19 @@ impl Intake {
         })
         .await;
         info!(tenant = %job.tenant, job_id = %job.id, files = total, ?lane, "job dispatched");
-        Ok(true)
+        Ok(TopUp::Complete)
     }
+}
+
+/// What one top-up of a job's window did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TopUp {
+    /// Every work message of the job was sent.
+    Complete,
+    /// Some were sent; more follow as files finish.
+    Sent,
+    /// The window is full.
+    Waiting,
 }
 
 fn work_message(job: &Job, file: &FileRecord) -> WorkMessage {

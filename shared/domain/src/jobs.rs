@@ -4,6 +4,7 @@
 use chrono::Utc;
 use tracing::info;
 
+use crate::dispatch::TopUp;
 use crate::error::AppError;
 use crate::ids::JobId;
 use crate::model::{
@@ -93,7 +94,7 @@ impl Intake {
     /// dispatcher hop); a larger job gets its dispatch message.
     async fn start_dispatch(&self, job: &Job) -> Result<(), AppError> {
         if job.progress.total as usize <= self.settings.express_max_files
-            && self.top_up(job).await?
+            && self.top_up(job).await? == TopUp::Complete
         {
             return Ok(());
         }
