@@ -200,6 +200,15 @@ pub trait JobStore: Send + Sync {
         job_id: &JobId,
         counts: &FileCounts,
     ) -> StoreResult<()>;
+    /// Takes the job's decision for `lease` (one conditional write), so that
+    /// the last batches, finishing together, do not all put the result
+    /// document together; `false` while another worker holds it.
+    async fn claim_decision(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        lease: Duration,
+    ) -> StoreResult<bool>;
     /// Moves the job to its terminal `status` if it is not terminal yet
     /// (the caller saw every file counted), and records its webhook `event`
     /// in the same transaction. `true` for the one caller that made the move.

@@ -23,6 +23,10 @@ use crate::ports::{AttemptStart, AuditEntry, FileCounts, FileOutcome, Rejection}
 use crate::service::{file_result_key, Intake};
 use crate::webhooks::{EventState, WebhookEvent, WebhookMessage};
 
+/// How long a worker holds a job's decision: a function's timeout, so a
+/// decider that died is replaced by the next delivery after it.
+const DECISION_LEASE: Duration = Duration::from_secs(30);
+
 /// One SQS delivery of a message of either work queue.
 #[derive(Clone, Debug)]
 pub struct Delivery {
@@ -391,6 +395,17 @@ impl Intake {
         let Some(status) = job.progress.terminal_status() else {
             return Ok(());
         };
+        if !self
+            .ports
+            .jobs
+            .claim_decision(tenant, job_id, DECISION_LEASE)
+            .await?
+        {
+            // Another worker is putting the result together. Should it die,
+            // its own deliveries come back after the queue's visibility
+            // timeout (6 × the lease) and decide the job.
+            return Ok(());
+        }
         let Some((session, files)) = self
             .ports
             .sessions

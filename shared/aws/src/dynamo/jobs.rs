@@ -361,6 +361,35 @@ impl JobStore for DynamoStore {
         Ok(())
     }
 
+    async fn claim_decision(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        lease: std::time::Duration,
+    ) -> StoreResult<bool> {
+        let now = Utc::now().timestamp();
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(job_pk(tenant, job_id), JOB_SK)))
+            .update_expression("SET deciding_until = :until")
+            .condition_expression(
+                "#status = :queued AND (attribute_not_exists(deciding_until) OR deciding_until < :now)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
+            .expression_attribute_values(":until", n(now + lease.as_secs() as i64))
+            .expression_attribute_values(":now", n(now))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(error) if is_conditional_failure(&error) => Ok(false),
+            Err(error) => Err(store_error("claim_decision", error)),
+        }
+    }
+
     async fn complete_job(
         &self,
         tenant: &str,
