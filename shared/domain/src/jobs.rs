@@ -133,7 +133,19 @@ impl Intake {
         page: Option<PageRequest>,
     ) -> Result<JobStatusView, AppError> {
         let job = self.load_job(tenant, id).await?;
-        let page = page.unwrap_or_default();
+        let (files, cursor) = self
+            .job_files(tenant, &job, page.unwrap_or_default())
+            .await?;
+        Ok(status_view(job, Some(files), cursor))
+    }
+
+    /// One page of a job's files, and the cursor of the next.
+    pub(crate) async fn job_files(
+        &self,
+        tenant: &Tenant,
+        job: &Job,
+        page: PageRequest,
+    ) -> Result<(Vec<FileRecord>, Option<String>), AppError> {
         let (_, FilePage { files, more }) = self
             .ports
             .sessions
@@ -141,7 +153,7 @@ impl Intake {
             .await?
             .ok_or(AppError::JobNotFound)?;
         let cursor = next_cursor(job.id.as_str(), &files, more);
-        Ok(status_view(job, Some(files), cursor))
+        Ok((files, cursor))
     }
 
     /// The status object a `job.completed` event carries: with every file
@@ -155,7 +167,8 @@ impl Intake {
         if job.progress.total > MAX_FILES_IN_EVENT {
             return Ok(status_view(job, None, None));
         }
-        self.job_status(tenant, id.as_str(), None).await
+        let (files, cursor) = self.job_files(tenant, &job, PageRequest::default()).await?;
+        Ok(status_view(job, Some(files), cursor))
     }
 
     pub(crate) async fn load_job(&self, tenant: &Tenant, id: &str) -> Result<Job, AppError> {

@@ -158,6 +158,7 @@ pub enum FileOutcome {
 /// after a file's transition counts it on the redelivery.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileCounts {
+    /// Files started and not finished (a finished file counts as started).
     pub started: Vec<FileId>,
     pub succeeded: Vec<FileId>,
     pub failed: Vec<FileId>,

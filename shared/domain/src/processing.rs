@@ -338,8 +338,6 @@ impl Intake {
         }
         finished |= !counts.succeeded.is_empty() || !counts.failed.is_empty();
         if !counts.is_empty() {
-            counts.started.extend(counts.succeeded.iter().cloned());
-            counts.started.extend(counts.failed.iter().cloned());
             self.ports.jobs.count_files(tenant, job_id, &counts).await?;
         }
         if finished {

@@ -9,8 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use crate::error::{AppError, StoreError};
 use crate::model::{FileRecord, Job, JobStatus, Tenant};
 use crate::paging::PageRequest;
-use crate::ports::FilePage;
-use crate::service::{job_result_key, next_cursor, Intake, IO_CONCURRENCY};
+use crate::service::{job_result_key, Intake, IO_CONCURRENCY};
 use crate::views::JobResult;
 
 impl Intake {
@@ -52,13 +51,7 @@ impl Intake {
         job: &Job,
         page: PageRequest,
     ) -> Result<JobResult, AppError> {
-        let (_, FilePage { files, more }) = self
-            .ports
-            .sessions
-            .load_session_page(&tenant.id, &job.session_id, page.after.as_ref(), page.limit)
-            .await?
-            .ok_or(AppError::JobNotFound)?;
-        let cursor = next_cursor(job.id.as_str(), &files, more);
+        let (files, cursor) = self.job_files(tenant, job, page).await?;
         let mut document = document_head(job, job.status)?;
         let mut entries = self.entries(files);
         while let Some(entry) = entries.try_next().await? {

@@ -190,24 +190,9 @@ impl JobStore for DynamoStore {
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>> {
         const OP: &str = "load_job";
         // COUNT#… < EVENT < JOB: one range holds the job and its counters.
-        let pages: Vec<_> = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-            .expression_attribute_values(":pk", s(job_pk(tenant, id)))
-            .expression_attribute_values(":from", s(COUNTER_PREFIX))
-            .expression_attribute_values(":to", s(JOB_SK))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
-        let items = pages
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| store_error(OP, e))?;
+        let items = self
+            .query_all(job_pk(tenant, id), Some((COUNTER_PREFIX, JOB_SK)), OP)
+            .await?;
         let (jobs, counters): (Vec<Item>, Vec<Item>) = items
             .into_iter()
             .filter(|item| get_s(item, "sk") != Some("EVENT"))

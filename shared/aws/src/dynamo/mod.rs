@@ -195,13 +195,27 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    async fn query_all(&self, pk: String, operation: &'static str) -> StoreResult<Vec<Item>> {
-        let pages: Vec<_> = self
+    /// Every item of partition `pk`, or with `sk_range` those whose sort key
+    /// lies between its bounds (inclusive).
+    async fn query_all(
+        &self,
+        pk: String,
+        sk_range: Option<(&str, &str)>,
+        operation: &'static str,
+    ) -> StoreResult<Vec<Item>> {
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(pk))
+            .expression_attribute_values(":pk", s(pk));
+        query = match sk_range {
+            Some((from, to)) => query
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to)),
+            None => query.key_condition_expression("pk = :pk"),
+        };
+        let pages: Vec<_> = query
             .consistent_read(true)
             .into_paginator()
             .items()
@@ -492,7 +506,7 @@ impl AuditLog for DynamoStore {
 
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>> {
         let items = self
-            .query_all(audit_pk(tenant, session_id), "audit_trail")
+            .query_all(audit_pk(tenant, session_id), None, "audit_trail")
             .await?;
         items
             .iter()

@@ -209,14 +209,15 @@ impl WebhookStore for DynamoStore {
     }
 
     async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>> {
+        // Only the attempts: the job's partition also holds its counters.
         let items = self
-            .query_all(job_pk(tenant, job_id), "webhook_attempts")
+            .query_all(
+                job_pk(tenant, job_id),
+                Some(("ATTEMPT#", "ATTEMPT#~")),
+                "webhook_attempts",
+            )
             .await?;
-        items
-            .iter()
-            .filter(|item| get_s(item, "sk").is_some_and(|sk| sk.starts_with("ATTEMPT#")))
-            .map(read_attempt)
-            .collect()
+        items.iter().map(read_attempt).collect()
     }
 
     async fn restart(&self, tenant: &str, job_id: &JobId) -> StoreResult<()> {
