@@ -216,6 +216,65 @@ async fn a_result_above_the_inline_limit_is_a_redirect_to_the_same_json() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_results_are_kept_on_their_item_or_in_s3_by_size_and_read_back_alike() {
+    // Arrange: an invoice's result is over 200 bytes, a rejection's is not.
+    let mut options = AppOptions::default();
+    options.settings.file_result_inline_limit = 200;
+    let app = spawn_app_with(options).await;
+    let session = app
+        .confirmed_session(&[
+            ("big.xml", "application/xml", sample_invoice()),
+            (
+                "small.bin",
+                "application/octet-stream",
+                b"not an invoice".to_vec(),
+            ),
+        ])
+        .await;
+
+    // Act
+    let job_id = &app.submit(session["id"].as_str().expect("id")).await;
+    app.wait_for_job(job_id, Duration::from_secs(30)).await;
+    let whole = app.get(&format!("/jobs/{job_id}/result")).await;
+    let first = app.get(&format!("/jobs/{job_id}/result?limit=1")).await;
+    let cursor = first.body["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(&format!("/jobs/{job_id}/result?limit=1&cursor={cursor}"))
+        .await;
+
+    // Assert: only the large result is an object of its own in S3...
+    let listed = app
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(&app.deployment.bucket)
+        .prefix(format!("results/{}/{job_id}/", app.tenant))
+        .send()
+        .await
+        .expect("list results");
+    assert_eq!(listed.key_count(), Some(1), "{listed:?}");
+    // ...and both read back the same, whole and paged.
+    let paged: Vec<serde_json::Value> = [&first, &second]
+        .iter()
+        .flat_map(|page| page.body["results"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(whole.body["results"].as_array(), Some(&paged));
+    let by_name = |name: &str| {
+        paged
+            .iter()
+            .find(|entry| entry["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {paged:?}"))
+            .clone()
+    };
+    assert_eq!(by_name("big.xml")["document"]["syntax"], "UBL");
+    assert_eq!(
+        by_name("small.bin")["error"]["code"],
+        "unsupported_document"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn confirming_twice_is_harmless_and_upload_urls_can_be_fetched_again() {
     // Arrange
     let app = spawn_app().await;

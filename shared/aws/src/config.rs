@@ -100,6 +100,8 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
         max_files_per_session: max_files_per_session(defaults.max_files_per_session)?,
         result_inline_limit: number("INTAKE_RESULT_INLINE_LIMIT", defaults.result_inline_limit)?,
         result_url_ttl: defaults.result_url_ttl,
+        // Fixed: bounded by DynamoDB's item size, not a deployment's choice.
+        file_result_inline_limit: defaults.file_result_inline_limit,
         max_receive_count: number(
             "INTAKE_MAX_RECEIVE_COUNT",
             u64::from(defaults.max_receive_count),

@@ -1,16 +1,21 @@
 //! Sends webhooks over HTTPS, refusing what could reach the service's own
-//! network: the host is resolved here, every address is checked, and the
-//! connection is pinned to a checked address so that DNS cannot change
-//! between the check and the connect. No redirects are followed and only a
-//! little of the answer is read.
+//! network. The URL is parsed once, checked, and that very `Url` is what
+//! reqwest connects to; every DNS answer goes through [`CheckedResolver`],
+//! which drops the addresses that may not receive webhooks, so a host name
+//! cannot lead the connection inside. No redirects are followed, no proxy
+//! from the environment is used (it would resolve the name itself), and
+//! only a little of the answer is read.
 
 use std::collections::HashMap;
+use std::error::Error as _;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use intake_domain::ports::{SendOutcome, WebhookRequest, WebhookSender};
-use intake_domain::webhooks::{forbidden_address, parse_target};
+use intake_domain::webhooks::{may_receive, parse_target, refused_range, REFUSED_ADDRESS};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 /// Receivers' answers are not used; this much is read before hanging up.
@@ -18,40 +23,103 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 #[derive(Clone, Debug, Default)]
 pub struct HttpWebhookSender {
-    allow_loopback: bool,
-    /// Fixed answers for host names, like `/etc/hosts`; for tests.
-    hosts: HashMap<String, Vec<IpAddr>>,
+    resolver: Arc<CheckedResolver>,
 }
 
 impl HttpWebhookSender {
     pub fn new(allow_loopback: bool) -> Self {
         Self {
-            allow_loopback,
-            hosts: HashMap::new(),
+            resolver: Arc::new(CheckedResolver {
+                allow_loopback,
+                hosts: HashMap::new(),
+            }),
         }
     }
 
-    /// Resolves `host` to `addresses` instead of asking DNS.
+    /// Resolves `host` to `addresses` instead of asking DNS; the answer is
+    /// filtered like any other.
     pub fn with_host(mut self, host: &str, addresses: Vec<IpAddr>) -> Self {
-        self.hosts.insert(host.to_ascii_lowercase(), addresses);
+        Arc::make_mut(&mut self.resolver)
+            .hosts
+            .insert(host.to_ascii_lowercase(), addresses);
         self
     }
+}
 
-    async fn resolve(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            return Ok(vec![SocketAddr::new(ip, port)]);
-        }
-        if let Some(addresses) = self.hosts.get(host) {
-            return Ok(addresses
-                .iter()
-                .map(|ip| SocketAddr::new(*ip, port))
-                .collect());
-        }
-        tokio::net::lookup_host((host, port))
-            .await
-            .map(Iterator::collect)
-            .map_err(|error| format!("cannot resolve {host}: {error}"))
+/// The resolver of every webhook connection: it keeps only the answers
+/// that may receive webhooks, and fails when none is left, so the check
+/// holds for the address actually connected to (not one looked up earlier,
+/// which DNS could change in between). IP literals never reach a resolver;
+/// `parse_target` checks them.
+#[derive(Clone, Debug, Default)]
+struct CheckedResolver {
+    allow_loopback: bool,
+    /// Fixed answers for host names, like `/etc/hosts`; for tests.
+    hosts: HashMap<String, Vec<IpAddr>>,
+}
+
+/// Every address of the host was dropped. The text names no address; the
+/// log does.
+#[derive(Debug, thiserror::Error)]
+#[error("the host resolves only to addresses that may not receive webhooks")]
+struct AddressRefused;
+
+/// The addresses of `answers` that may receive webhooks; an error when
+/// none may.
+fn keep_allowed(
+    host: &str,
+    answers: Vec<IpAddr>,
+    allow_loopback: bool,
+) -> Result<Vec<IpAddr>, AddressRefused> {
+    let (kept, dropped): (Vec<IpAddr>, Vec<IpAddr>) = answers
+        .into_iter()
+        .partition(|address| may_receive(*address, allow_loopback));
+    for address in &dropped {
+        tracing::warn!(
+            host,
+            %address,
+            range = refused_range(*address).unwrap_or_default(),
+            "dropped a webhook host's address"
+        );
     }
+    if kept.is_empty() {
+        return Err(AddressRefused);
+    }
+    Ok(kept)
+}
+
+impl Resolve for CheckedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let fixed = self.hosts.get(name.as_str()).cloned();
+        let allow_loopback = self.allow_loopback;
+        Box::pin(async move {
+            let host = name.as_str();
+            let answers = match fixed {
+                Some(addresses) => addresses,
+                // Port 0: reqwest puts in the URL's port.
+                None => tokio::net::lookup_host((host, 0))
+                    .await?
+                    .map(|address| address.ip())
+                    .collect(),
+            };
+            let kept = keep_allowed(host, answers, allow_loopback)?;
+            let addresses: Addrs =
+                Box::new(kept.into_iter().map(|address| SocketAddr::new(address, 0)));
+            Ok(addresses)
+        })
+    }
+}
+
+/// Whether the request failed because [`CheckedResolver`] left no address.
+fn refused_by_resolver(error: &reqwest::Error) -> bool {
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        if error.is::<AddressRefused>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {
@@ -78,41 +146,29 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 #[async_trait]
 impl WebhookSender for HttpWebhookSender {
     async fn send(&self, request: &WebhookRequest) -> SendOutcome {
-        let target = match parse_target(&request.url, self.allow_loopback) {
-            Ok(target) => target,
+        let url = match parse_target(&request.url, self.resolver.allow_loopback) {
+            Ok(target) => target.into_url(),
             Err(why) => return SendOutcome::Refused(format!("the URL {why}")),
         };
-        let addresses = match self.resolve(&target.host, target.port).await {
-            Ok(addresses) if !addresses.is_empty() => addresses,
-            Ok(_) => return SendOutcome::Unreachable(format!("{} has no address", target.host)),
-            Err(error) => return SendOutcome::Unreachable(error),
-        };
-        // Every address must be allowed: any one of them could be used.
-        if let Some((address, reason)) = addresses.iter().find_map(|address| {
-            forbidden_address(address.ip(), self.allow_loopback).map(|reason| (address, reason))
-        }) {
-            return SendOutcome::Refused(format!(
-                "{} resolves to {} ({reason})",
-                target.host,
-                address.ip()
-            ));
-        }
         let client = match reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
-            .resolve_to_addrs(&target.host, &addresses)
+            .dns_resolver(Arc::clone(&self.resolver))
             .no_proxy()
             .build()
         {
             Ok(client) => client,
             Err(error) => return SendOutcome::Unreachable(format!("HTTP client: {error}")),
         };
-        let mut builder = client.post(&request.url).body(request.body.clone());
+        let mut builder = client.post(url).body(request.body.clone());
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
         let mut response = match builder.send().await {
             Ok(response) => response,
+            Err(error) if refused_by_resolver(&error) => {
+                return SendOutcome::Refused(format!("the URL {REFUSED_ADDRESS}"))
+            }
             Err(error) if error.is_timeout() => {
                 return SendOutcome::Unreachable(format!(
                     "no answer within {} s",
@@ -165,30 +221,93 @@ mod tests {
 
     #[tokio::test]
     async fn internal_targets_are_refused_before_any_connection() {
+        // Arrange
         let sender = HttpWebhookSender::new(false)
-            .with_host("internal.example", vec!["10.0.0.5".parse().expect("ip")])
-            .with_host(
-                "mixed.example",
-                vec![
-                    "93.184.216.34".parse().expect("ip"),
-                    "127.0.0.1".parse().expect("ip"),
-                ],
-            );
+            .with_host("internal.example", vec!["10.0.0.5".parse().expect("ip")]);
+
         for url in [
             "http://127.0.0.1:9/hook",
             "https://127.0.0.1/hook",
             "https://10.0.0.1/hook",
             "https://169.254.169.254/latest/meta-data/",
             "https://[::1]/hook",
+            "https://2130706433/hook",
+            "https://[::ffff:127.0.0.1]/hook",
+            "https://[64:ff9b::a00:1]/hook",
             "https://internal.example/hook",
-            "https://mixed.example/hook",
         ] {
+            // Act
             let outcome = sender.send(&request(url)).await;
-            assert!(
-                matches!(outcome, SendOutcome::Refused(_)),
-                "{url}: {outcome:?}"
+
+            // Assert
+            assert_eq!(
+                outcome,
+                SendOutcome::Refused(format!("the URL {REFUSED_ADDRESS}")),
+                "{url}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn the_resolver_keeps_only_the_allowed_addresses_of_a_mixed_answer() {
+        // Arrange
+        let answer: Vec<IpAddr> = [
+            "10.0.0.5",
+            "93.184.216.34",
+            "127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "2606:4700::6810:84e5",
+        ]
+        .into_iter()
+        .map(|address| address.parse().expect("ip"))
+        .collect();
+        let sender = HttpWebhookSender::new(false).with_host("mixed.example", answer);
+
+        // Act
+        let kept: Vec<SocketAddr> = sender
+            .resolver
+            .resolve("mixed.example".parse().expect("name"))
+            .await
+            .expect("some addresses are public")
+            .collect();
+
+        // Assert
+        let public: Vec<SocketAddr> = ["93.184.216.34:0", "[2606:4700::6810:84e5]:0"]
+            .into_iter()
+            .map(|address| address.parse().expect("socket address"))
+            .collect();
+        assert_eq!(kept, public);
+    }
+
+    #[tokio::test]
+    async fn a_host_with_only_refused_addresses_fails_without_connecting() {
+        // Arrange: a listener stands at the refused loopback address.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("listener");
+        let port = listener.local_addr().expect("port").port();
+        let sender = HttpWebhookSender::new(false).with_host(
+            "inside.example",
+            vec![
+                "10.0.0.5".parse().expect("ip"),
+                "127.0.0.1".parse().expect("ip"),
+            ],
+        );
+
+        // Act
+        let outcome = sender
+            .send(&request(&format!("https://inside.example:{port}/hook")))
+            .await;
+
+        // Assert: refused, the reason naming no address, nothing connected.
+        assert_eq!(
+            outcome,
+            SendOutcome::Refused(format!("the URL {REFUSED_ADDRESS}"))
+        );
+        let connection = tokio::time::timeout(Duration::from_millis(200), listener.accept()).await;
+        assert!(connection.is_err(), "a connection was made");
     }
 
     #[tokio::test]

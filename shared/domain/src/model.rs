@@ -119,7 +119,18 @@ pub struct FileRecord {
     pub attempts: u32,
     pub error: Option<FileError>,
     pub sha256: Option<String>,
-    pub result_key: Option<String>,
+    pub result: Option<StoredResult>,
+}
+
+/// Where a finished file's result (a JSON object) is kept: on the file's
+/// own item when it is small, so that most files cost no S3 call to write
+/// it and a page of results is one query; in S3 when it is not
+/// (`Settings::file_result_inline_limit`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredResult {
+    Inline(Vec<u8>),
+    /// The S3 key of the result object.
+    Object(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@ use crate::error::StoreError;
 use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{
     DispatchMessage, DispatchState, FileError, FileRecord, FileState, Job, JobStatus, Lane,
-    Session, Tenant, UploadInfo, WorkMessage,
+    Session, StoredResult, Tenant, UploadInfo, WorkMessage,
 };
 use crate::webhooks::{DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
 
@@ -144,11 +144,11 @@ pub enum AttemptStart {
 pub enum FileOutcome {
     Succeeded {
         sha256: String,
-        result_key: String,
+        result: StoredResult,
     },
     Failed {
         sha256: Option<String>,
-        result_key: String,
+        result: StoredResult,
         error: FileError,
     },
 }

@@ -1,7 +1,8 @@
 //! The worker's use case: one SQS batch of work and dispatch messages.
 //!
 //! Per file: one conditional write to start it, one S3 GET, the engine (on a
-//! blocking thread), one result PUT, one conditional write to finish it.
+//! blocking thread), one conditional write to finish it that carries the
+//! result (a result above `file_result_inline_limit` is one S3 PUT more).
 //! Per batch and job: one write of the counted file ids, then the check
 //! whether the job is done. Nothing is written to the job item until it is
 //! decided, so a 2000-file job has no hot item.
@@ -18,7 +19,7 @@ use crate::error::StoreError;
 use std::time::Duration;
 
 use crate::ids::{EventId, JobId};
-use crate::model::{FileError, FileState, Job, QueueMessage, WorkMessage};
+use crate::model::{FileError, FileState, Job, QueueMessage, StoredResult, WorkMessage};
 use crate::ports::{AttemptStart, AuditEntry, FileCounts, FileOutcome, Rejection};
 use crate::service::{file_result_key, Intake};
 use crate::webhooks::{EventState, WebhookEvent, WebhookMessage};
@@ -218,20 +219,20 @@ impl Intake {
         Ok(Settled::Finished(state))
     }
 
-    /// Reads the upload, runs the engine off the async executor and stores
+    /// Reads the upload, runs the engine off the async executor and keeps
     /// the file's result.
     async fn extract_file(&self, message: &WorkMessage) -> Result<FileOutcome, StoreError> {
-        let result_key = file_result_key(&message.tenant, &message.job_id, &message.file_id);
         let Some(bytes) = self.ports.objects.get(&message.object_key).await? else {
             let error = FileError {
                 code: "upload_missing".to_owned(),
                 message: "the uploaded object no longer exists".to_owned(),
             };
-            self.store_file_result(&result_key, None, None, Default::default(), Some(&error))
+            let result = self
+                .keep_file_result(message, None, None, Default::default(), Some(&error))
                 .await?;
             return Ok(FileOutcome::Failed {
                 sha256: None,
-                result_key,
+                result,
                 error,
             });
         };
@@ -251,37 +252,47 @@ impl Intake {
         };
         match extraction {
             Ok(extraction) => {
-                self.store_file_result(&result_key, Some(&sha256), size, extraction, None)
+                let result = self
+                    .keep_file_result(message, Some(&sha256), size, extraction, None)
                     .await?;
-                Ok(FileOutcome::Succeeded { sha256, result_key })
+                Ok(FileOutcome::Succeeded { sha256, result })
             }
-            Err(Rejection { code, message }) => {
-                let error = FileError { code, message };
-                self.store_file_result(
-                    &result_key,
-                    Some(&sha256),
-                    size,
-                    Default::default(),
-                    Some(&error),
-                )
-                .await?;
+            Err(Rejection {
+                code,
+                message: text,
+            }) => {
+                let error = FileError {
+                    code,
+                    message: text,
+                };
+                let result = self
+                    .keep_file_result(
+                        message,
+                        Some(&sha256),
+                        size,
+                        Default::default(),
+                        Some(&error),
+                    )
+                    .await?;
                 Ok(FileOutcome::Failed {
                     sha256: Some(sha256),
-                    result_key,
+                    result,
                     error,
                 })
             }
         }
     }
 
-    async fn store_file_result(
+    /// The file's result, inline when it is small enough for its item
+    /// (written with its terminal state), otherwise put in S3 first.
+    async fn keep_file_result(
         &self,
-        key: &str,
+        message: &WorkMessage,
         sha256: Option<&str>,
         size: Option<u64>,
         extraction: serde_json::Map<String, serde_json::Value>,
         error: Option<&FileError>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<StoredResult, StoreError> {
         let body = FileResultBody {
             sha256: sha256.map(str::to_owned),
             size,
@@ -289,8 +300,13 @@ impl Intake {
             error: error.cloned(),
         };
         let bytes =
-            serde_json::to_vec(&body).map_err(|e| StoreError::new("store_file_result", e))?;
-        self.ports.objects.put_json(key, bytes).await
+            serde_json::to_vec(&body).map_err(|e| StoreError::new("keep_file_result", e))?;
+        if bytes.len() <= self.settings.file_result_inline_limit {
+            return Ok(StoredResult::Inline(bytes));
+        }
+        let key = file_result_key(&message.tenant, &message.job_id, &message.file_id);
+        self.ports.objects.put_json(&key, bytes).await?;
+        Ok(StoredResult::Object(key))
     }
 
     /// Marks the file failed after the last allowed attempt.
@@ -300,12 +316,12 @@ impl Intake {
         error: FileError,
         audit: &mut Vec<AuditEntry>,
     ) -> Result<Settled, StoreError> {
-        let result_key = file_result_key(&message.tenant, &message.job_id, &message.file_id);
-        self.store_file_result(&result_key, None, None, Default::default(), Some(&error))
+        let result = self
+            .keep_file_result(message, None, None, Default::default(), Some(&error))
             .await?;
         let outcome = FileOutcome::Failed {
             sha256: None,
-            result_key,
+            result,
             error,
         };
         self.finish(message, outcome, audit).await
@@ -404,10 +420,10 @@ impl Intake {
             // timeout (6 × the lease) and decide the job.
             return Ok(());
         }
-        let Some((session, files)) = self
+        let Some(session) = self
             .ports
             .sessions
-            .load_session(tenant, &job.session_id)
+            .find_session(tenant, &job.session_id)
             .await?
         else {
             return Err(StoreError::new(
@@ -415,7 +431,7 @@ impl Intake {
                 "the session of a job does not exist",
             ));
         };
-        let (key, size) = self.write_job_result(&job, status, files).await?;
+        let (key, size) = self.write_job_result(&job, status).await?;
         let event = job.webhook_url.as_ref().map(|url| WebhookEvent {
             id: EventId::generate(),
             tenant: tenant.to_owned(),

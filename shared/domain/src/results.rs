@@ -4,13 +4,18 @@
 //! files.
 
 use futures::stream::{self, BoxStream};
-use futures::{StreamExt, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::error::{AppError, StoreError};
-use crate::model::{FileRecord, Job, JobStatus, Tenant};
+use crate::ids::FileId;
+use crate::model::{FileRecord, Job, JobStatus, StoredResult, Tenant};
 use crate::paging::PageRequest;
 use crate::service::{job_result_key, Intake, IO_CONCURRENCY};
 use crate::views::JobResult;
+
+/// Files read per query while the whole result is put together: memory
+/// holds one page, whatever the job's size.
+const ASSEMBLY_PAGE: usize = 500;
 
 impl Intake {
     /// The whole result (inline, or a 303 above the inline limit), or with
@@ -53,7 +58,7 @@ impl Intake {
     ) -> Result<JobResult, AppError> {
         let (files, cursor) = self.job_files(tenant, job, page).await?;
         let mut document = document_head(job, job.status)?;
-        let mut entries = self.entries(files);
+        let mut entries = self.entries(stream::iter(files.into_iter().map(Ok)));
         while let Some(entry) = entries.try_next().await? {
             document.extend_from_slice(&entry);
         }
@@ -67,39 +72,74 @@ impl Intake {
     }
 
     /// Writes the job's result document, streamed: head, each file's
-    /// entry as it is read, tail. Returns its key and size.
+    /// entry as its page is read, tail. Returns its key and size.
     pub(crate) async fn write_job_result(
         &self,
         job: &Job,
         status: JobStatus,
-        files: Vec<FileRecord>,
     ) -> Result<(String, u64), StoreError> {
         let key = job_result_key(&job.tenant, &job.id);
         let chunks: BoxStream<'_, Result<Vec<u8>, StoreError>> =
             stream::once(async move { document_head(job, status) })
-                .chain(self.entries(files))
+                .chain(self.entries(self.session_files(job)))
                 .chain(stream::once(async { Ok(b"]}".to_vec()) }))
                 .boxed();
         let size = self.ports.objects.put_json_stream(&key, chunks).await?;
         Ok((key, size))
     }
 
+    /// Every file of the job's session, read a page at a time.
+    fn session_files<'a>(
+        &'a self,
+        job: &'a Job,
+    ) -> impl Stream<Item = Result<FileRecord, StoreError>> + Send + 'a {
+        // The state: the file to read after, or `None` once the last page
+        // was read.
+        let first: Option<Option<FileId>> = Some(None);
+        stream::try_unfold(first, move |after| async move {
+            let Some(after) = after else {
+                return Ok(None);
+            };
+            let (_, page) = self
+                .ports
+                .sessions
+                .load_session_page(&job.tenant, &job.session_id, after.as_ref(), ASSEMBLY_PAGE)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::new("job_result", "the session of a job does not exist")
+                })?;
+            let next = match (page.more, page.files.last()) {
+                (true, Some(last)) => Some(Some(last.id.clone())),
+                _ => None,
+            };
+            Ok(Some((stream::iter(page.files.into_iter().map(Ok)), next)))
+        })
+        .try_flatten()
+    }
+
     /// The `results` entries of `files` in order, each preceded by a comma
-    /// but the first; stored results are fetched a few at a time.
-    fn entries(
-        &self,
-        files: Vec<FileRecord>,
-    ) -> impl futures::Stream<Item = Result<Vec<u8>, StoreError>> + '_ {
-        stream::iter(files.into_iter().enumerate())
+    /// but the first; results kept in S3 are fetched a few at a time.
+    fn entries<'a>(
+        &'a self,
+        files: impl Stream<Item = Result<FileRecord, StoreError>> + Send + 'a,
+    ) -> impl Stream<Item = Result<Vec<u8>, StoreError>> + Send + 'a {
+        files
+            .enumerate()
             .map(move |(index, file)| async move {
-                let stored = match &file.result_key {
-                    Some(key) => Some(self.ports.objects.get(key).await?.ok_or_else(|| {
-                        StoreError::new("job_result", format!("missing file result {key}"))
-                    })?),
+                let file = file?;
+                let fetched;
+                let stored = match &file.result {
+                    Some(StoredResult::Inline(bytes)) => Some(bytes.as_slice()),
+                    Some(StoredResult::Object(key)) => {
+                        fetched = self.ports.objects.get(key).await?.ok_or_else(|| {
+                            StoreError::new("job_result", format!("missing file result {key}"))
+                        })?;
+                        Some(&fetched[..])
+                    }
                     None => None,
                 };
                 let mut entry = if index == 0 { Vec::new() } else { vec![b','] };
-                entry.extend(result_entry(&file, stored.as_deref())?);
+                entry.extend(result_entry(&file, stored)?);
                 Ok(entry)
             })
             .buffered(IO_CONCURRENCY)
@@ -147,7 +187,7 @@ fn result_entry(file: &FileRecord, stored: Option<&[u8]>) -> Result<Vec<u8>, Sto
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{FileId, SessionId};
+    use crate::ids::SessionId;
     use crate::model::FileState;
 
     fn file(name: &str) -> FileRecord {
@@ -163,7 +203,7 @@ mod tests {
             attempts: 1,
             error: None,
             sha256: None,
-            result_key: Some("r".into()),
+            result: Some(StoredResult::Object("r".into())),
         }
     }
 

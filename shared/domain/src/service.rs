@@ -124,7 +124,7 @@ impl Intake {
                     attempts: 0,
                     error: None,
                     sha256: None,
-                    result_key: None,
+                    result: None,
                 }
             })
             .collect();

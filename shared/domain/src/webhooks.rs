@@ -2,7 +2,7 @@
 //! v1: one event per job, decided with the job's terminal state, delivered
 //! at least once with backoff, every attempt recorded, replayable.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -11,6 +11,7 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use url::{Host, Url};
 
 use crate::ids::{EventId, JobId};
 
@@ -157,115 +158,202 @@ pub fn signature_header(
     Ok(signatures.join(" "))
 }
 
-/// Why an address may not receive webhooks, if it may not: the service
-/// must not be turned into a probe of its own network (SSRF).
-pub fn forbidden_address(address: IpAddr, allow_loopback: bool) -> Option<&'static str> {
-    let address = match address {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
-        v4 => v4,
-    };
-    match address {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            if v4.is_loopback() {
-                (!allow_loopback).then_some("loopback address")
-            } else if v4.is_private() || (a == 100 && (64..128).contains(&b)) {
-                Some("private address")
-            } else if v4.is_link_local() {
-                Some("link-local address (cloud metadata)")
-            } else if v4.is_multicast() || v4.is_broadcast() {
-                Some("multicast or broadcast address")
-            } else if v4.is_unspecified() || a == 0 || a >= 240 || v4.is_documentation() {
-                Some("reserved address")
-            } else {
-                None
-            }
+/// The one answer to a URL or an address that may not receive webhooks,
+/// whatever the address: naming it (or its range) would tell a prober what
+/// the service's own network holds. Logs carry the detail.
+pub const REFUSED_ADDRESS: &str = "must not point to a private, loopback or reserved address";
+
+const NOT_ABSOLUTE: &str = "must be an absolute http(s) URL with a host";
+
+/// A range of addresses, as a network and a prefix length.
+struct Range {
+    network: IpAddr,
+    prefix: u8,
+    /// For logs only; refusals never name the range.
+    name: &'static str,
+}
+
+impl Range {
+    const fn v4(octets: [u8; 4], prefix: u8, name: &'static str) -> Self {
+        let [a, b, c, d] = octets;
+        Self {
+            network: IpAddr::V4(Ipv4Addr::new(a, b, c, d)),
+            prefix,
+            name,
         }
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            if v6.is_loopback() {
-                (!allow_loopback).then_some("loopback address")
-            } else if first & 0xfe00 == 0xfc00 {
-                Some("unique-local address")
-            } else if first & 0xffc0 == 0xfe80 {
-                Some("link-local address")
-            } else if v6.is_multicast() {
-                Some("multicast address")
-            } else if v6.is_unspecified() {
-                Some("reserved address")
-            } else {
-                None
+    }
+
+    const fn v6(segments: [u16; 8], prefix: u8, name: &'static str) -> Self {
+        let [a, b, c, d, e, f, g, h] = segments;
+        Self {
+            network: IpAddr::V6(Ipv6Addr::new(a, b, c, d, e, f, g, h)),
+            prefix,
+            name,
+        }
+    }
+
+    fn contains(&self, address: IpAddr) -> bool {
+        // The bits after the prefix are shifted out; what is left must match.
+        match (self.network, address) {
+            (IpAddr::V4(network), IpAddr::V4(address)) => {
+                (u32::from(network) ^ u32::from(address))
+                    .checked_shr(32 - u32::from(self.prefix))
+                    .unwrap_or(0)
+                    == 0
             }
+            (IpAddr::V6(network), IpAddr::V6(address)) => {
+                (u128::from(network) ^ u128::from(address))
+                    .checked_shr(128 - u32::from(self.prefix))
+                    .unwrap_or(0)
+                    == 0
+            }
+            _ => false,
         }
     }
 }
 
-/// The parts of a webhook URL that delivery needs.
+/// Every range that may not receive webhooks: the IANA special-purpose
+/// registries (RFC 6890 and successors), multicast and reserved space. A
+/// webhook there would let a tenant probe the service's own network, the
+/// cloud metadata endpoint, or reach them through a translator (NAT64,
+/// 6to4, Teredo). IPv4-mapped IPv6 addresses (`::ffff:0:0/96`) are judged
+/// by their IPv4 address before this table is read.
+const REFUSED: [Range; 28] = [
+    Range::v4([0, 0, 0, 0], 8, "this network"),
+    Range::v4([10, 0, 0, 0], 8, "private"),
+    Range::v4(
+        [100, 64, 0, 0],
+        10,
+        "shared address space (carrier-grade NAT)",
+    ),
+    Range::v4([127, 0, 0, 0], 8, "loopback"),
+    Range::v4([169, 254, 0, 0], 16, "link-local (cloud metadata)"),
+    Range::v4([172, 16, 0, 0], 12, "private"),
+    Range::v4([192, 0, 0, 0], 24, "IETF protocol assignments"),
+    Range::v4([192, 0, 2, 0], 24, "documentation (TEST-NET-1)"),
+    Range::v4([192, 88, 99, 0], 24, "6to4 relay anycast"),
+    Range::v4([192, 168, 0, 0], 16, "private"),
+    Range::v4([198, 18, 0, 0], 15, "benchmarking"),
+    Range::v4([198, 51, 100, 0], 24, "documentation (TEST-NET-2)"),
+    Range::v4([203, 0, 113, 0], 24, "documentation (TEST-NET-3)"),
+    Range::v4([224, 0, 0, 0], 4, "multicast"),
+    Range::v4([240, 0, 0, 0], 4, "reserved, limited broadcast"),
+    Range::v6([0, 0, 0, 0, 0, 0, 0, 0], 128, "unspecified"),
+    Range::v6([0, 0, 0, 0, 0, 0, 0, 1], 128, "loopback"),
+    Range::v6([0, 0, 0, 0, 0, 0, 0, 0], 96, "IPv4-compatible (deprecated)"),
+    Range::v6([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96, "NAT64"),
+    Range::v6([0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, "local-use NAT64"),
+    Range::v6([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "discard-only"),
+    Range::v6(
+        [0x2001, 0, 0, 0, 0, 0, 0, 0],
+        23,
+        "IETF protocol assignments, Teredo",
+    ),
+    Range::v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32, "documentation"),
+    Range::v6([0x2002, 0, 0, 0, 0, 0, 0, 0], 16, "6to4"),
+    Range::v6([0xfc00, 0, 0, 0, 0, 0, 0, 0], 7, "unique-local"),
+    Range::v6([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, "link-local"),
+    Range::v6([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, "site-local (deprecated)"),
+    Range::v6([0xff00, 0, 0, 0, 0, 0, 0, 0], 8, "multicast"),
+];
+
+/// All global unicast IPv6 is allocated from `2000::/3`; an IPv6 address
+/// outside it that the table does not name (unassigned space, the
+/// IPv4-translated `::ffff:0:0:0/96`) is not a public receiver either.
+const GLOBAL_UNICAST_V6: Range = Range::v6([0x2000, 0, 0, 0, 0, 0, 0, 0], 3, "");
+
+/// The name of the range that keeps `address` from receiving webhooks, if
+/// one does; for logs.
+pub fn refused_range(address: IpAddr) -> Option<&'static str> {
+    // `::ffff:10.0.0.1` reaches 10.0.0.1: judge the IPv4 address.
+    let address = address.to_canonical();
+    if let Some(range) = REFUSED.iter().find(|range| range.contains(address)) {
+        return Some(range.name);
+    }
+    (address.is_ipv6() && !GLOBAL_UNICAST_V6.contains(address)).then_some("not global unicast")
+}
+
+/// Whether `address` is an ordinary public address: the one test that both
+/// the URL check (IP literals) and the resolver (every DNS answer) apply.
+pub fn is_public(address: IpAddr) -> bool {
+    refused_range(address).is_none()
+}
+
+/// Whether `address` may receive webhooks: public, or loopback when the
+/// local stack's receivers run on the same machine (`allow_loopback`).
+pub fn may_receive(address: IpAddr, allow_loopback: bool) -> bool {
+    is_public(address) || (allow_loopback && address.to_canonical().is_loopback())
+}
+
+/// `localhost` and its subdomains, which resolvers answer with loopback
+/// addresses (RFC 6761).
+fn is_loopback_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// A webhook URL that passed [`parse_target`]. The sender connects to this
+/// very value, so the check and the connection cannot read the URL
+/// differently (the `url` crate is the one reqwest uses).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhookTarget {
-    pub https: bool,
-    /// Host name or IP literal, without brackets.
-    pub host: String,
-    pub port: u16,
+    url: Url,
+}
+
+impl WebhookTarget {
+    pub fn into_url(self) -> Url {
+        self.url
+    }
 }
 
 /// Parses a webhook URL: `https`, or `http` only to loopback where the
-/// local stack allows it; no credentials; a host; and, for IP literals,
-/// an address that may receive webhooks.
-pub fn parse_target(url: &str, allow_loopback: bool) -> Result<WebhookTarget, String> {
+/// local stack allows it; no credentials; a host; and, for IP literals
+/// (in whatever form `url` reads as one, e.g. `2130706433` or `0x7f.1`),
+/// an address that may receive webhooks. Host names are checked again,
+/// address by address, when they are resolved for each delivery.
+pub fn parse_target(raw: &str, allow_loopback: bool) -> Result<WebhookTarget, String> {
     const MAX_URL_CHARS: usize = 2048;
-    if url.len() > MAX_URL_CHARS || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if raw.len() > MAX_URL_CHARS || raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("is too long or contains white space".to_owned());
     }
-    let (scheme, rest) = url.split_once("://").ok_or("must be an absolute URL")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.is_empty() || authority.contains('@') {
-        return Err("must name a host and carry no credentials".to_owned());
-    }
-    let (host, port) = match authority.strip_prefix('[') {
-        Some(bracketed) => {
-            let (host, after) = bracketed
-                .split_once(']')
-                .ok_or("has an unclosed IPv6 literal")?;
-            (host, after.strip_prefix(':'))
-        }
-        None => match authority.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        },
-    };
-    let https = match scheme.to_ascii_lowercase().as_str() {
+    // `url` forgives `https:host` and `https:///host`; the URL must be
+    // written the way it is read.
+    let written_with_authority = raw.split_once(':').is_some_and(|(_, rest)| {
+        rest.strip_prefix("//")
+            .is_some_and(|authority| !authority.starts_with(['/', '\\']))
+    });
+    let url = Url::parse(raw)
+        .ok()
+        .filter(|_| written_with_authority)
+        .ok_or(NOT_ABSOLUTE)?;
+    let https = match url.scheme() {
         "https" => true,
         "http" => false,
         _ => return Err("must use https".to_owned()),
     };
-    let port = match port {
-        Some(port) => port
-            .parse::<u16>()
-            .map_err(|_| "has an invalid port".to_owned())?,
-        None if https => 443,
-        None => 80,
-    };
-    if host.is_empty() {
-        return Err("must name a host".to_owned());
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".to_owned());
     }
-    let host = host.to_ascii_lowercase();
-    let literal: Option<IpAddr> = host.parse().ok();
-    let loopback_name = host == "localhost" || literal.is_some_and(|ip| ip.is_loopback());
-    let plain_http_allowed = allow_loopback && loopback_name;
-    if !(https || plain_http_allowed) {
+    let literal = match url.host() {
+        Some(Host::Domain(_)) => None,
+        Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+        Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+        None => return Err(NOT_ABSOLUTE.to_owned()),
+    };
+    let loopback = match literal {
+        Some(address) if !may_receive(address, allow_loopback) => {
+            return Err(REFUSED_ADDRESS.to_owned())
+        }
+        Some(address) => address.to_canonical().is_loopback(),
+        None => url.host_str().is_some_and(is_loopback_name),
+    };
+    if loopback && !allow_loopback {
+        return Err(REFUSED_ADDRESS.to_owned());
+    }
+    if !(https || loopback) {
         return Err("must use https".to_owned());
     }
-    if let Some(reason) = literal.and_then(|ip| forbidden_address(ip, allow_loopback)) {
-        return Err(format!("points to a {reason}"));
-    }
-    if host == "localhost" && !allow_loopback {
-        return Err("points to a loopback address".to_owned());
-    }
-    Ok(WebhookTarget { https, host, port })
+    Ok(WebhookTarget { url })
 }
 
 #[cfg(test)]
@@ -291,68 +379,273 @@ mod tests {
         assert!(signature("nope", "evt_1", 1, b"{}").is_err());
     }
 
-    #[test]
-    fn internal_addresses_are_refused() {
-        for (address, refused) in [
-            ("127.0.0.1", true),
-            ("10.0.0.1", true),
-            ("172.16.5.4", true),
-            ("192.168.1.1", true),
-            ("100.64.0.1", true),
-            ("169.254.169.254", true),
-            ("224.0.0.1", true),
-            ("0.0.0.0", true),
-            ("::1", true),
-            ("fd00::1", true),
-            ("fe80::1", true),
-            ("ff02::1", true),
-            ("::ffff:10.0.0.1", true),
-            ("93.184.216.34", false),
-            ("2606:4700::6810:84e5", false),
-        ] {
-            let ip: IpAddr = address.parse().expect("ip");
-            assert_eq!(forbidden_address(ip, false).is_some(), refused, "{address}");
-        }
-        assert_eq!(
-            forbidden_address("127.0.0.1".parse().expect("ip"), true),
-            None
-        );
-        assert!(forbidden_address("10.0.0.1".parse().expect("ip"), true).is_some());
+    fn ip(address: &str) -> IpAddr {
+        address.parse().expect("ip")
     }
 
     #[test]
-    fn webhook_urls_are_checked_when_given() {
-        let target = parse_target("https://hooks.example.com/in?x=1", false).expect("valid");
+    fn every_refused_range_is_refused_from_its_first_to_its_last_address() {
+        // Arrange: the first and last address of each range of the table.
+        let cases = [
+            ("0.0.0.0", "0.255.255.255"),
+            ("10.0.0.0", "10.255.255.255"),
+            ("100.64.0.0", "100.127.255.255"),
+            ("127.0.0.0", "127.255.255.255"),
+            ("169.254.0.0", "169.254.255.255"),
+            ("172.16.0.0", "172.31.255.255"),
+            ("192.0.0.0", "192.0.0.255"),
+            ("192.0.2.0", "192.0.2.255"),
+            ("192.88.99.0", "192.88.99.255"),
+            ("192.168.0.0", "192.168.255.255"),
+            ("198.18.0.0", "198.19.255.255"),
+            ("198.51.100.0", "198.51.100.255"),
+            ("203.0.113.0", "203.0.113.255"),
+            ("224.0.0.0", "239.255.255.255"),
+            ("240.0.0.0", "255.255.255.255"),
+            ("::", "::"),
+            ("::1", "::1"),
+            ("::0.0.0.2", "::255.255.255.255"),
+            ("::ffff:0.0.0.0", "::ffff:0.255.255.255"),
+            ("64:ff9b::", "64:ff9b::ffff:ffff"),
+            ("64:ff9b:1::", "64:ff9b:1:ffff:ffff:ffff:ffff:ffff"),
+            ("100::", "100::ffff:ffff:ffff:ffff"),
+            ("2001::", "2001:1ff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("2001:db8::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("2002::", "2002:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("fec0::", "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+            ("ff00::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+        ];
+
+        for (first, last) in cases {
+            // Act
+            let verdicts = (is_public(ip(first)), is_public(ip(last)));
+
+            // Assert
+            assert_eq!(verdicts, (false, false), "{first} .. {last}");
+        }
+    }
+
+    #[test]
+    fn addresses_next_to_the_refused_ranges_are_public() {
+        // Arrange: just outside a range's edges, so a prefix one bit too
+        // short would be caught.
+        let neighbours = [
+            "1.0.0.0",
+            "9.255.255.255",
+            "11.0.0.0",
+            "100.63.255.255",
+            "100.128.0.0",
+            "126.255.255.255",
+            "128.0.0.0",
+            "169.253.255.255",
+            "169.255.0.0",
+            "172.15.255.255",
+            "172.32.0.0",
+            "191.255.255.255",
+            "192.0.1.0",
+            "192.0.3.0",
+            "192.88.98.255",
+            "192.88.100.0",
+            "192.167.255.255",
+            "192.169.0.0",
+            "198.17.255.255",
+            "198.20.0.0",
+            "198.51.99.255",
+            "198.51.101.0",
+            "203.0.112.255",
+            "203.0.114.0",
+            "223.255.255.255",
+            "93.184.216.34",
+            "::ffff:93.184.216.34",
+            "2001:200::1",
+            "2001:db7:ffff::1",
+            "2001:db9::1",
+            "2003::1",
+            "2606:4700::6810:84e5",
+            "3fff:ffff::1",
+        ];
+
+        for address in neighbours {
+            // Act
+            let public = is_public(ip(address));
+
+            // Assert
+            assert!(public, "{address}");
+        }
+    }
+
+    #[test]
+    fn ipv6_outside_global_unicast_is_refused() {
+        // Arrange: not in the table, but not in 2000::/3 either.
+        for address in ["::ffff:0:a00:1", "1::1", "4000::1", "64:ff9b:0:1::1"] {
+            // Act
+            let range = refused_range(ip(address));
+
+            // Assert
+            assert_eq!(range, Some("not global unicast"), "{address}");
+        }
+    }
+
+    #[test]
+    fn mapped_ipv6_is_judged_by_its_ipv4_address() {
+        for (address, public) in [
+            ("::ffff:127.0.0.1", false),
+            ("::ffff:10.0.0.1", false),
+            ("::ffff:169.254.169.254", false),
+            ("::ffff:198.18.0.1", false),
+            ("::ffff:93.184.216.34", true),
+        ] {
+            // Act
+            let verdict = is_public(ip(address));
+
+            // Assert
+            assert_eq!(verdict, public, "{address}");
+        }
+    }
+
+    #[test]
+    fn loopback_may_receive_only_when_the_local_stack_allows_it() {
+        for (address, allow_loopback, allowed) in [
+            ("127.0.0.1", false, false),
+            ("::1", false, false),
+            ("127.0.0.1", true, true),
+            ("127.8.9.10", true, true),
+            ("::1", true, true),
+            ("::ffff:127.0.0.1", true, true),
+            ("10.0.0.1", true, false),
+            ("169.254.169.254", true, false),
+            ("93.184.216.34", false, true),
+        ] {
+            // Act
+            let verdict = may_receive(ip(address), allow_loopback);
+
+            // Assert
+            assert_eq!(verdict, allowed, "{address} with loopback {allow_loopback}");
+        }
+    }
+
+    #[test]
+    fn a_checked_url_keeps_its_parsed_form_for_the_connection() {
+        // Act
+        let url = parse_target("https://Hooks.Example.com:443/a/../in?x=1", false)
+            .expect("valid")
+            .into_url();
+        let v6 = parse_target("https://[2606:4700::1]:8443/", false)
+            .expect("v6")
+            .into_url();
+
+        // Assert
+        assert_eq!(url.as_str(), "https://hooks.example.com/in?x=1");
         assert_eq!(
-            (target.host.as_str(), target.port, target.https),
-            ("hooks.example.com", 443, true)
+            (v6.host(), v6.port()),
+            (
+                Some(Host::Ipv6("2606:4700::1".parse().expect("ip"))),
+                Some(8443)
+            )
         );
-        assert_eq!(
-            parse_target("https://[2606:4700::1]:8443/", false)
-                .expect("v6")
-                .port,
-            8443
-        );
-        for bad in [
-            "http://hooks.example.com/",
-            "ftp://hooks.example.com/",
-            "https://user:pw@hooks.example.com/",
-            "https:///path",
+    }
+
+    #[test]
+    fn internal_ip_literals_are_refused_whatever_their_form() {
+        // Arrange: `url` reads all of these as IP literals.
+        let urls = [
             "https://10.0.0.1/hook",
             "https://169.254.169.254/latest/meta-data",
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://0177.0.0.1/",
+            "https://127.1/",
+            "https://0x0a.0.0.1/",
+            "https://3232235777/",
             "https://[::1]/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://[::ffff:a9fe:a9fe]/",
+            "https://[::127.0.0.1]/",
+            "https://[64:ff9b::a00:1]/",
+            "https://[2002:a00:1::1]/",
+            "https://[2001:0:a00:1::1]/",
+            "https://198.18.0.1/",
+            "https://192.0.0.170/",
             "http://127.0.0.1:8080/",
             "https://localhost/",
-            "not a url",
-            "https://example.com:99999/",
-        ] {
-            assert!(parse_target(bad, false).is_err(), "{bad}");
+            "https://api.localhost./",
+        ];
+
+        for url in urls {
+            // Act
+            let refusal = parse_target(url, false);
+
+            // Assert: one fixed reason, naming no address.
+            assert_eq!(refusal, Err(REFUSED_ADDRESS.to_owned()), "{url}");
         }
-        assert!(parse_target("http://127.0.0.1:8080/hook", true).is_ok());
-        assert!(
-            parse_target("http://example.com/", true).is_err(),
-            "http only to loopback"
-        );
+    }
+
+    #[test]
+    fn odd_ipv4_forms_are_read_as_the_address_they_mean() {
+        // Act: allowed on the local stack, so the normalised form shows.
+        let url = parse_target("http://0x7f.1:8080/hook", true)
+            .expect("loopback on the local stack")
+            .into_url();
+
+        // Assert
+        assert_eq!(url.as_str(), "http://127.0.0.1:8080/hook");
+    }
+
+    #[test]
+    fn credentials_in_the_url_are_refused() {
+        for url in [
+            "https://user:pw@hooks.example.com/",
+            "https://user@hooks.example.com/",
+            "https://:pw@hooks.example.com/",
+        ] {
+            // Act
+            let refusal = parse_target(url, false);
+
+            // Assert
+            assert_eq!(
+                refusal,
+                Err("must not carry credentials".to_owned()),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_https_urls_with_a_host_are_accepted() {
+        for (url, reason) in [
+            ("http://hooks.example.com/", "must use https"),
+            ("ftp://hooks.example.com/", "must use https"),
+            ("gopher://hooks.example.com/", "must use https"),
+            ("file:///etc/passwd", NOT_ABSOLUTE),
+            ("javascript:alert(1)", NOT_ABSOLUTE),
+            ("https:///path", NOT_ABSOLUTE),
+            ("https:hooks.example.com/", NOT_ABSOLUTE),
+            ("https:\\\\hooks.example.com/", NOT_ABSOLUTE),
+            ("not a url", "is too long or contains white space"),
+            ("/relative/hook", NOT_ABSOLUTE),
+            ("https://example.com:99999/", NOT_ABSOLUTE),
+        ] {
+            // Act
+            let refusal = parse_target(url, false);
+
+            // Assert
+            assert_eq!(refusal, Err(reason.to_owned()), "{url}");
+        }
+    }
+
+    #[test]
+    fn plain_http_is_allowed_only_to_loopback_on_the_local_stack() {
+        // Act
+        let loopback = parse_target("http://127.0.0.1:8080/hook", true);
+        let named = parse_target("http://localhost:8080/hook", true);
+        let elsewhere = parse_target("http://example.com/", true);
+
+        // Assert
+        assert!(loopback.is_ok(), "{loopback:?}");
+        assert!(named.is_ok(), "{named:?}");
+        assert_eq!(elsewhere, Err("must use https".to_owned()));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use intake_domain::webhooks::WebhookEvent;
 use intake_domain::StoreError;
 use rand::Rng;
 
-use super::sessions::{read_file, read_session};
+use super::sessions::{read_file, read_session, result_attribute};
 use super::{
     built, file_sk, is_conditional_failure, job_pk, session_pk, store_error, DynamoStore,
     Transaction, JOB_SK, SESSION_SK,
@@ -262,18 +262,18 @@ impl JobStore for DynamoStore {
 
     async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool> {
         const OP: &str = "finish_file";
-        let (state, sha256, result_key, error) = match outcome {
-            FileOutcome::Succeeded { sha256, result_key } => {
-                (FileState::Succeeded, Some(sha256), result_key, None)
+        let (state, sha256, result, error) = match outcome {
+            FileOutcome::Succeeded { sha256, result } => {
+                (FileState::Succeeded, Some(sha256), result, None)
             }
             FileOutcome::Failed {
                 sha256,
-                result_key,
+                result,
                 error,
-            } => (FileState::Failed, sha256.as_ref(), result_key, Some(error)),
+            } => (FileState::Failed, sha256.as_ref(), result, Some(error)),
         };
-        let mut set =
-            String::from("SET #status = :to, result_key = :result_key, updated_at = :now");
+        let (result_attribute, result_value) = result_attribute(result, OP)?;
+        let mut set = format!("SET #status = :to, {result_attribute} = :result, updated_at = :now");
         // A file normally finishes from Processing; a file whose every start
         // failed is given up on from Uploaded.
         let mut request = self
@@ -289,7 +289,7 @@ impl JobStore for DynamoStore {
             .expression_attribute_values(":to", s(state.as_str()))
             .expression_attribute_values(":processing", s(FileState::Processing.as_str()))
             .expression_attribute_values(":uploaded", s(FileState::Uploaded.as_str()))
-            .expression_attribute_values(":result_key", s(result_key))
+            .expression_attribute_values(":result", result_value)
             .expression_attribute_values(":now", time(&Utc::now()));
         if let Some(sha256) = sha256 {
             set.push_str(", sha256 = :sha256");

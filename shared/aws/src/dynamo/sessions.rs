@@ -4,9 +4,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use intake_domain::ids::{FileId, JobId, SessionId};
-use intake_domain::model::{FileError, FileRecord, FileState, Session, SessionStatus, UploadInfo};
+use intake_domain::model::{
+    FileError, FileRecord, FileState, Session, SessionStatus, StoredResult, UploadInfo,
+};
 use intake_domain::ports::{ConfirmOutcome, FilePage, SessionStore, StoreResult};
 use intake_domain::StoreError;
 use rand::Rng;
@@ -122,7 +125,35 @@ pub(super) fn read_file(item: &Item) -> StoreResult<FileRecord> {
         attempts: get_n(item, "attempts")?.unwrap_or(0),
         error,
         sha256: get_s(item, "sha256").map(str::to_owned),
-        result_key: get_s(item, "result_key").map(str::to_owned),
+        result: read_result(item),
+    })
+}
+
+/// Attributes of a file's result: the JSON text itself, or the S3 key of
+/// the object holding it.
+const RESULT_INLINE: &str = "result_json";
+const RESULT_OBJECT: &str = "result_key";
+
+fn read_result(item: &Item) -> Option<StoredResult> {
+    match (get_s(item, RESULT_INLINE), get_s(item, RESULT_OBJECT)) {
+        (Some(json), _) => Some(StoredResult::Inline(json.as_bytes().to_vec())),
+        (None, Some(key)) => Some(StoredResult::Object(key.to_owned())),
+        (None, None) => None,
+    }
+}
+
+/// The attribute name and value that keep `result` on a file's item.
+pub(super) fn result_attribute(
+    result: &StoredResult,
+    operation: &'static str,
+) -> StoreResult<(&'static str, AttributeValue)> {
+    Ok(match result {
+        StoredResult::Inline(json) => {
+            let text = std::str::from_utf8(json)
+                .map_err(|_| StoreError::new(operation, "a file result is not UTF-8"))?;
+            (RESULT_INLINE, s(text))
+        }
+        StoredResult::Object(key) => (RESULT_OBJECT, s(key)),
     })
 }
 
