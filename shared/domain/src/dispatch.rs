@@ -77,22 +77,16 @@ impl Intake {
         if room == 0 || (room < step && sent + room < total) {
             return Ok(TopUp::Waiting);
         }
-        let Some((_, FilePage { files, more })) = self
+        let FilePage { files, more } = self
             .ports
             .sessions
-            .load_session_page(
+            .load_file_page(
                 &job.tenant,
                 &job.session_id,
                 job.dispatch_cursor.as_ref(),
                 room,
             )
-            .await?
-        else {
-            return Err(StoreError::new(
-                "dispatch",
-                "the session of a job does not exist",
-            ));
-        };
+            .await?;
         let lane = if total <= self.settings.express_max_files {
             Lane::Express
         } else {

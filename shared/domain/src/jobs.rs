@@ -146,12 +146,11 @@ impl Intake {
         job: &Job,
         page: PageRequest,
     ) -> Result<(Vec<FileRecord>, Option<String>), AppError> {
-        let (_, FilePage { files, more }) = self
+        let FilePage { files, more } = self
             .ports
             .sessions
-            .load_session_page(&tenant.id, &job.session_id, page.after.as_ref(), page.limit)
-            .await?
-            .ok_or(AppError::JobNotFound)?;
+            .load_file_page(&tenant.id, &job.session_id, page.after.as_ref(), page.limit)
+            .await?;
         let cursor = next_cursor(job.id.as_str(), &files, more);
         Ok((files, cursor))
     }

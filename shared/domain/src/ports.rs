@@ -79,15 +79,15 @@ pub trait SessionStore: Send + Sync {
     ) -> StoreResult<Option<(Session, Vec<FileRecord>)>>;
     /// The session alone.
     async fn find_session(&self, tenant: &str, id: &SessionId) -> StoreResult<Option<Session>>;
-    /// The session and one page of its files in file id order: those after
+    /// One page of a session's files in file id order: those after
     /// `after`, at most `limit`; `more` tells whether files follow.
-    async fn load_session_page(
+    async fn load_file_page(
         &self,
         tenant: &str,
         id: &SessionId,
         after: Option<&FileId>,
         limit: usize,
-    ) -> StoreResult<Option<(Session, FilePage)>>;
+    ) -> StoreResult<FilePage>;
     /// Writes `files` (now `Uploaded`, with what S3 listed) and moves the
     /// session from `AwaitingUpload` to `Pending`. The writes are grouped
     /// (no per-file condition), so the adapter first takes a lease on the

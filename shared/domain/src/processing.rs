@@ -409,28 +409,22 @@ impl Intake {
         let Some(status) = job.progress.terminal_status() else {
             return Ok(());
         };
-        if !self
-            .ports
-            .jobs
-            .claim_decision(tenant, job_id, DECISION_LEASE)
-            .await?
+        // A large job's last batches often finish together, and its result
+        // is thousands of entries: one worker claims the decision. A small
+        // job's racing deciders cost little, and the claim would be one
+        // more write before its client sees the result.
+        if job.progress.total as usize > self.settings.express_max_files
+            && !self
+                .ports
+                .jobs
+                .claim_decision(tenant, job_id, DECISION_LEASE)
+                .await?
         {
             // Another worker is putting the result together. Should it die,
             // its own deliveries come back after the queue's visibility
             // timeout (6 × the lease) and decide the job.
             return Ok(());
         }
-        let Some(session) = self
-            .ports
-            .sessions
-            .find_session(tenant, &job.session_id)
-            .await?
-        else {
-            return Err(StoreError::new(
-                "complete_job",
-                "the session of a job does not exist",
-            ));
-        };
         let (key, size) = self.write_job_result(&job, status).await?;
         let event = job.webhook_url.as_ref().map(|url| WebhookEvent {
             id: EventId::generate(),
@@ -444,21 +438,23 @@ impl Intake {
             next_attempt_at: Some(Utc::now()),
             enqueued: false,
         });
-        if self
+        let decided = self
             .ports
             .jobs
             .complete_job(tenant, job_id, status, &key, size, event.as_ref())
-            .await?
-        {
-            self.audit(
-                &session,
-                Some(job_id),
-                None,
-                "job.completed",
-                Some(status.as_str().to_owned()),
-            )
-            .await;
+            .await?;
+        if decided {
             info!(tenant, job_id = %job_id, status = status.as_str(), files = job.progress.total, "job completed");
+            self.append_audit(AuditEntry {
+                at: Utc::now(),
+                tenant: tenant.to_owned(),
+                session_id: job.session_id.clone(),
+                job_id: Some(job_id.clone()),
+                file_id: None,
+                event: "job.completed".to_owned(),
+                detail: Some(status.as_str().to_owned()),
+            })
+            .await;
         }
         // Won or lost, the job now has its one event (the winner's), which
         // must reach the webhook queue.

@@ -100,14 +100,11 @@ impl Intake {
             let Some(after) = after else {
                 return Ok(None);
             };
-            let (_, page) = self
+            let page = self
                 .ports
                 .sessions
-                .load_session_page(&job.tenant, &job.session_id, after.as_ref(), ASSEMBLY_PAGE)
-                .await?
-                .ok_or_else(|| {
-                    StoreError::new("job_result", "the session of a job does not exist")
-                })?;
+                .load_file_page(&job.tenant, &job.session_id, after.as_ref(), ASSEMBLY_PAGE)
+                .await?;
             let next = match (page.more, page.files.last()) {
                 (true, Some(last)) => Some(Some(last.id.clone())),
                 _ => None,

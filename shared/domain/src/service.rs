@@ -143,12 +143,16 @@ impl Intake {
     ) -> Result<SessionView, AppError> {
         let page = page.unwrap_or_default();
         let session_id = SessionId::parse(id).ok_or(AppError::SessionNotFound)?;
-        let (session, FilePage { files, more }) = self
-            .ports
-            .sessions
-            .load_session_page(&tenant.id, &session_id, page.after.as_ref(), page.limit)
-            .await?
-            .ok_or(AppError::SessionNotFound)?;
+        let (session, FilePage { files, more }) = futures::try_join!(
+            self.ports.sessions.find_session(&tenant.id, &session_id),
+            self.ports.sessions.load_file_page(
+                &tenant.id,
+                &session_id,
+                page.after.as_ref(),
+                page.limit
+            ),
+        )?;
+        let session = session.ok_or(AppError::SessionNotFound)?;
         let next_cursor = next_cursor(session.id.as_str(), &files, more);
         let mut view = self.session_view(session, files).await?;
         view.next_cursor = next_cursor;

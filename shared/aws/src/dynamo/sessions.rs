@@ -306,24 +306,21 @@ impl SessionStore for DynamoStore {
         tenant: &str,
         id: &SessionId,
     ) -> StoreResult<Option<(Session, Vec<FileRecord>)>> {
-        Ok(self
-            .load_session_page(tenant, id, None, usize::MAX)
-            .await?
-            .map(|(session, page)| (session, page.files)))
+        let Some(session) = self.find_session(tenant, id).await? else {
+            return Ok(None);
+        };
+        let page = self.file_page(tenant, id, None, usize::MAX).await?;
+        Ok(Some((session, page.files)))
     }
 
-    async fn load_session_page(
+    async fn load_file_page(
         &self,
         tenant: &str,
         id: &SessionId,
         after: Option<&FileId>,
         limit: usize,
-    ) -> StoreResult<Option<(Session, FilePage)>> {
-        let Some(session) = self.find_session(tenant, id).await? else {
-            return Ok(None);
-        };
-        let page = self.file_page(tenant, id, after, limit).await?;
-        Ok(Some((session, page)))
+    ) -> StoreResult<FilePage> {
+        self.file_page(tenant, id, after, limit).await
     }
 
     async fn confirm_uploads(
