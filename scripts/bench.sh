@@ -10,8 +10,11 @@
 #   *.xml and *.pdf under BENCH_CORPUS): create, upload (--upload-concurrency parallel PUTs),
 #   confirm and extract latencies, extract -> terminal wall time and files/s, submit -> terminal
 #   p50/p99 of single-file probe jobs submitted while the batch runs (--batch-probe-jobs, one every
-#   --batch-probe-interval-ms), the result fetched whole and paged (--batch-page-limit), and the
-#   runner's peak RSS (VmHWM) read by the load tool through --runner-pid)
+#   --batch-probe-interval-ms), the result fetched whole and paged (--batch-page-limit), the
+#   runner's peak RSS (VmHWM) read by the load tool through --runner-pid, and where the batch's CPU
+#   goes: CPU seconds over its extract -> terminal window of the runner, of each emulator whose
+#   .local/run/{moto-s3,moto-sqs,dynamodb}.pid holds a live pid, and of the load tool itself,
+#   passed as --cpu-pid NAME=PID, with how busy they kept the machine)
 #   -> runner stopped -> emulator baseline: scripts/emulator-baseline.py measures ops/s of moto S3/SQS
 #   and DynamoDB Local alone for the pipeline's operations (16 threads, 5 s each) and moto SQS's cost per
 #   call at queue depths 10/100/400, to tell whether the emulators are the ceiling
@@ -30,7 +33,8 @@
 # Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50 --webhook-jobs 20`
 # or, for phase D alone, `scripts/bench.sh --requests 0 --jobs 0 --webhook-jobs 0 --batch-files 200`;
 # `--batch-files 0` skips phase D (see `intake-load --help`). The load tool's JSON line is saved as
-# .local/bench/bench-<time>.json (with "runner": {"peak_rss_kib", …}), the baseline's as baseline-<time>.json.
+# .local/bench/bench-<time>.json (with "runner": {"peak_rss_kib", …} and "phase_d": {"cpu": {"processes", …}}),
+# the baseline's as baseline-<time>.json.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -194,10 +198,23 @@ stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 results="$RESULTS_DIR/bench-$stamp.json"
 load_started=$SECONDS
 load_rc=0
+# --cpu-pid: the CPU time of the runner and of each live emulator over phase D's extract ->
+# terminal window (the load tool adds its own); an emulator without a live pid is left out.
+cpu_pids=(--cpu-pid "runner=$runner_pid")
+for name in moto-s3 moto-sqs dynamodb; do
+  pid_file="$ROOT/.local/run/$name.pid"
+  [[ -f "$pid_file" ]] || continue
+  pid="$(tr -dc '0-9' <"$pid_file")"
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    cpu_pids+=(--cpu-pid "$name=$pid")
+  else
+    say "WARNING: ${pid_file#"$ROOT"/} holds no live pid; $name's CPU is not reported"
+  fi
+done
 # --runner-pid: the load tool reads the runner's VmHWM (peak RSS) before and after phase D.
 timeout "${BENCH_TIMEOUT_SECS:-900}" "$LOAD_BIN" \
   --url "$base_url" --api-key "$api_key" --invoice "$INVOICE" --webhook-secret "$secret" \
-  --corpus "$CORPUS" --runner-pid "$runner_pid" \
+  --corpus "$CORPUS" --runner-pid "$runner_pid" "${cpu_pids[@]}" \
   --json "$@" >"$results" || load_rc=$?
 
 say "load tool finished in $((SECONDS - load_started)) s (exit $load_rc); JSON: ${results#"$ROOT"/}"
