@@ -2,7 +2,7 @@
 //! against the emulators, with resources of its own for each test.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,8 +15,11 @@ use intake_aws::{
     build_ports, ensure_resources, Clients, Deployment, DynamoStore, HttpWebhookSender,
     QueueSettings, ResourceNames,
 };
+use intake_domain::ids::JobId;
 use intake_domain::model::{DispatchMessage, Lane, UploadInfo, WorkMessage};
-use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult, WorkQueue};
+use intake_domain::ports::WebhookStore;
+use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult, UploadRead, WorkQueue};
+use intake_domain::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent};
 use intake_domain::{Intake, Settings, StoreError, Tenant};
 use intake_local::{PollerConfig, RunnerConfig, Running};
 use rand::RngCore;
@@ -45,6 +48,9 @@ pub struct TestApp {
     pub deployment: Deployment,
     pub intake: Intake,
     pub tenant: String,
+    /// While set, every webhook lease fails as a DynamoDB outage would
+    /// (`AppOptions::webhook_outage` sets it at start).
+    pub webhook_outage: Arc<AtomicBool>,
     running: Option<Running>,
 }
 
@@ -61,6 +67,16 @@ pub struct AppOptions {
     pub webhook_secrets: Vec<String>,
     /// Host names the webhook sender resolves without DNS.
     pub webhook_hosts: Vec<(String, IpAddr)>,
+    /// Pollers feeding `deliver-webhook` from the webhook queue; 0 leaves
+    /// it alone.
+    pub webhook_pollers: usize,
+    /// Webhook leases fail from the start, until the test clears
+    /// `TestApp::webhook_outage`.
+    pub webhook_outage: bool,
+    /// Every webhook lease but the first is asked for only after this wait,
+    /// so that workers that read the event together lease one after the
+    /// other.
+    pub delayed_leases: Option<Duration>,
 }
 
 impl Default for AppOptions {
@@ -80,6 +96,9 @@ impl Default for AppOptions {
             failing_enqueue_every: None,
             webhook_secrets: vec![TEST_WEBHOOK_SECRET.to_owned()],
             webhook_hosts: Vec::new(),
+            webhook_pollers: 4,
+            webhook_outage: false,
+            delayed_leases: None,
         }
     }
 }
@@ -104,6 +123,12 @@ fn require_emulators() {
              `scripts/emulators.sh start` and export the variables of .local/emulators.env"
         );
     }
+}
+
+/// The deadline of a worker invocation that a test makes itself: the
+/// local runner's function timeout from now.
+pub fn function_deadline() -> tokio::time::Instant {
+    tokio::time::Instant::now() + intake_local::FUNCTION_TIMEOUT
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -179,6 +204,13 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             calls: AtomicU32::new(0),
         });
     }
+    let webhook_outage = Arc::new(AtomicBool::new(options.webhook_outage));
+    ports.webhooks = Arc::new(FaultyWebhookStore {
+        inner: ports.webhooks,
+        outage: webhook_outage.clone(),
+        lease_delay: options.delayed_leases,
+        leases: AtomicU32::new(0),
+    });
     let intake = Intake::new(ports, options.settings);
     let running = intake_local::start(
         intake.clone(),
@@ -192,7 +224,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             },
             work_pollers: options.pollers,
             express_pollers: options.pollers,
-            webhook_pollers: 4,
+            webhook_pollers: options.webhook_pollers,
         },
     )
     .await
@@ -207,6 +239,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         deployment,
         intake,
         tenant,
+        webhook_outage,
         running: Some(running),
     }
 }
@@ -235,17 +268,19 @@ impl ObjectStore for FailingReads {
         self.inner.list(prefix).await
     }
     async fn get(&self, key: &str) -> StoreResult<Option<Bytes>> {
-        let failing = key.starts_with("uploads/")
-            && self
-                .failures_left
-                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
-                    left.checked_sub(1)
-                })
-                .is_ok();
+        self.inner.get(key).await
+    }
+    async fn read_upload(&self, key: &str, confirmed: &UploadInfo) -> StoreResult<UploadRead> {
+        let failing = self
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
         if failing {
             return Err(StoreError::new("get_object", "injected S3 outage"));
         }
-        self.inner.get(key).await
+        self.inner.read_upload(key, confirmed).await
     }
     async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()> {
         self.inner.put_json(key, body).await
@@ -289,6 +324,67 @@ impl WorkQueue for FlakyQueue {
         delay: Duration,
     ) -> StoreResult<()> {
         self.inner.retry_after(source, receipt_handle, delay).await
+    }
+}
+
+/// Fault injection around the real webhook store: leases fail while
+/// `outage` is set, and every lease but the first waits `lease_delay`.
+struct FaultyWebhookStore {
+    inner: Arc<dyn WebhookStore>,
+    outage: Arc<AtomicBool>,
+    lease_delay: Option<Duration>,
+    leases: AtomicU32,
+}
+
+#[async_trait]
+impl WebhookStore for FaultyWebhookStore {
+    async fn load_event(&self, tenant: &str, job_id: &JobId) -> StoreResult<Option<WebhookEvent>> {
+        self.inner.load_event(tenant, job_id).await
+    }
+    async fn mark_enqueued(&self, tenant: &str, job_id: &JobId) -> StoreResult<()> {
+        self.inner.mark_enqueued(tenant, job_id).await
+    }
+    async fn record_attempt(
+        &self,
+        event: &WebhookEvent,
+        attempt: &DeliveryAttempt,
+        state: EventState,
+    ) -> StoreResult<bool> {
+        self.inner.record_attempt(event, attempt, state).await
+    }
+    async fn lease_attempt(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        lease: &AttemptLease,
+    ) -> StoreResult<bool> {
+        if self.outage.load(Ordering::SeqCst) {
+            return Err(StoreError::new("lease_attempt", "injected DynamoDB outage"));
+        }
+        let earlier = self.leases.fetch_add(1, Ordering::SeqCst);
+        if let Some(delay) = self.lease_delay.filter(|_| earlier > 0) {
+            tokio::time::sleep(delay).await;
+        }
+        self.inner.lease_attempt(tenant, job_id, lease).await
+    }
+    async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>> {
+        self.inner.attempts(tenant, job_id).await
+    }
+    async fn restart(&self, tenant: &str, job_id: &JobId) -> StoreResult<()> {
+        self.inner.restart(tenant, job_id).await
+    }
+    async fn is_endpoint_disabled(&self, tenant: &str, url: &str) -> StoreResult<bool> {
+        self.inner.is_endpoint_disabled(tenant, url).await
+    }
+    async fn set_endpoint_disabled(
+        &self,
+        tenant: &str,
+        url: &str,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        self.inner
+            .set_endpoint_disabled(tenant, url, disabled)
+            .await
     }
 }
 
@@ -464,13 +560,26 @@ impl TestApp {
 
     /// Messages now in the work queue's dead-letter queue.
     pub async fn dead_letters(&self, wait: Duration) -> Vec<String> {
+        self.dead_letters_in(&self.deployment.work_dlq_url, wait)
+            .await
+    }
+
+    /// Messages now in the webhook queue's dead-letter queue.
+    pub async fn webhook_dead_letters(&self, wait: Duration) -> Vec<String> {
+        self.dead_letters_in(&self.deployment.webhook_dlq_url, wait)
+            .await
+    }
+
+    /// Messages now in the dead-letter queue at `url`, waiting up to `wait`
+    /// for the first; each is hidden for a second after.
+    async fn dead_letters_in(&self, url: &str, wait: Duration) -> Vec<String> {
         let deadline = Instant::now() + wait;
         loop {
             let output = self
                 .clients
                 .sqs
                 .receive_message()
-                .queue_url(&self.deployment.work_dlq_url)
+                .queue_url(url)
                 .max_number_of_messages(10)
                 .wait_time_seconds(1)
                 .visibility_timeout(1)

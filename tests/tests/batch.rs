@@ -11,7 +11,8 @@ use intake_domain::model::{QueueMessage, WorkMessage};
 use intake_domain::processing::{Delivery, DeliveryOutcome};
 use intake_domain::service::upload_key;
 use intake_tests::{
-    sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver, TestApp, TEST_WEBHOOK_SECRET,
+    function_deadline, sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver, TestApp,
+    TEST_WEBHOOK_SECRET,
 };
 use serde_json::{json, Value};
 
@@ -225,7 +226,7 @@ async fn sixty_four_workers_on_one_2000_file_job_decide_it_once() {
 
     // Act: batches of 10, 64 workers at once.
     let outcomes: Vec<DeliveryOutcome> = futures::stream::iter(deliveries.chunks(10))
-        .map(|batch| app.intake.process_batch(batch))
+        .map(|batch| app.intake.process_batch(batch, function_deadline()))
         .buffer_unordered(64)
         .collect::<Vec<_>>()
         .await

@@ -7,8 +7,29 @@ use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::{QueueMessage, WorkMessage};
 use intake_domain::processing::{Delivery, DeliveryOutcome};
 use intake_domain::service::upload_key;
-use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp};
+use intake_tests::{
+    function_deadline, sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp,
+};
 use serde_json::{json, Value};
+
+/// Fails if `text` (an answer or record a client can see) carries
+/// infrastructure detail: AWS names, SDK error types, the injected fault.
+fn assert_public(text: &str) {
+    for leak in [
+        "arn:",
+        "amazonaws",
+        "SdkError",
+        "ServiceError",
+        "DispatchFailure",
+        "dynamodb",
+        "injected",
+    ] {
+        assert!(
+            !text.to_lowercase().contains(&leak.to_lowercase()),
+            "{leak:?} in {text}"
+        );
+    }
+}
 
 async fn trail_events(app: &TestApp, session_id: &str) -> Vec<(String, Option<String>)> {
     let session_id = SessionId::parse(session_id).expect("session id");
@@ -81,6 +102,34 @@ async fn an_upload_larger_than_declared_is_rejected_at_confirm() {
     );
     let session = app.get(&format!("/sessions/{session_id}")).await;
     assert_eq!(session.body["status"], "awaiting_upload");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_replaced_after_confirm_fails_its_file_as_changed() {
+    // Arrange: confirmed, then overwritten through the still valid URL
+    // with other bytes of the same length.
+    let app = spawn_app().await;
+    let invoice = sample_invoice();
+    let created = app
+        .create_session(json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": invoice.len()}]}))
+        .await;
+    let session_id = created.body["id"].as_str().expect("id").to_owned();
+    let file = created.body["files"][0].clone();
+    app.upload(&file, invoice.clone()).await;
+    assert_eq!(app.confirm(&session_id).await.status, 200);
+    let mut replaced = invoice.clone();
+    replaced.reverse();
+    app.upload(&file, replaced).await;
+
+    // Act
+    let job_id = app.submit(&session_id).await;
+    let status = app.wait_for_job(&job_id, Duration::from_secs(30)).await;
+
+    // Assert
+    assert_eq!(status["status"], "failed", "{status}");
+    assert_eq!(status["files"][0]["error"]["code"], "upload_changed");
+    assert_eq!(status["files"][0]["attempts"], 1, "not retried");
     app.stop().await;
 }
 
@@ -171,7 +220,7 @@ async fn after_the_last_attempt_the_file_fails_and_the_message_is_dead_lettered(
     assert!(
         file["error"]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("gave up after 3 attempts")),
+            .is_some_and(|m| m.contains("in 3 attempts")),
         "{file}"
     );
     assert_eq!(dead.len(), 1, "the message is kept in the DLQ");
@@ -182,6 +231,11 @@ async fn after_the_last_attempt_the_file_fails_and_the_message_is_dead_lettered(
         result.body["results"][0]["error"]["code"],
         "processing_failed"
     );
+    // The fault's own text stays in the logs.
+    assert_public(&status.to_string());
+    assert_public(&result.text);
+    let trail = trail_events(&app, session_id).await;
+    assert_public(&format!("{trail:?}"));
     app.stop().await;
 }
 
@@ -280,12 +334,13 @@ async fn racing_workers_decide_the_job_exactly_once() {
         .collect();
 
     // Act: the batch of both files delivered to four workers at once.
-    let outcomes: Vec<DeliveryOutcome> =
-        futures::future::join_all((0..4).map(|_| app.intake.process_batch(&deliveries)))
-            .await
-            .into_iter()
-            .flatten()
-            .collect();
+    let outcomes: Vec<DeliveryOutcome> = futures::future::join_all(
+        (0..4).map(|_| app.intake.process_batch(&deliveries, function_deadline())),
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .collect();
 
     // Assert
     assert!(
@@ -301,6 +356,46 @@ async fn racing_workers_decide_the_job_exactly_once() {
     let events = trail_events(&app, session_id).await;
     assert_eq!(count(&events, "job.completed"), 1, "{events:?}");
     assert_eq!(count(&events, "file.succeeded"), 2, "{events:?}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_near_the_function_deadline_is_handed_back_and_succeeds_later() {
+    // Arrange: no pollers; the test is the worker.
+    let app = spawn_app_with(AppOptions {
+        pollers: 0,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id");
+    let job_id = app.submit(session_id).await;
+    let file_id = session["files"][0]["id"].as_str().expect("file id");
+    let delivery = |receive_count| Delivery {
+        message: QueueMessage::File(work_message(&app, session_id, &job_id, file_id)),
+        receipt_handle: "unused".to_owned(),
+        receive_count,
+        source: app.deployment.work_queue_url.clone(),
+    };
+
+    // Act: an invocation with one second left, then one with time.
+    let short = tokio::time::Instant::now() + Duration::from_secs(1);
+    let handed_back = app.intake.process_batch(&[delivery(1)], short).await;
+    let between = app.get(&format!("/jobs/{job_id}/status")).await.body;
+    let finished = app
+        .intake
+        .process_batch(&[delivery(2)], function_deadline())
+        .await;
+
+    // Assert
+    assert_eq!(handed_back, vec![DeliveryOutcome::Retry]);
+    assert_eq!(between["files"][0]["status"], "processing", "{between}");
+    assert_eq!(finished, vec![DeliveryOutcome::Done]);
+    let status = app.get(&format!("/jobs/{job_id}/status")).await.body;
+    assert_eq!(status["status"], "succeeded", "{status}");
+    assert_eq!(status["files"][0]["attempts"], 2);
     app.stop().await;
 }
 

@@ -4,12 +4,14 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use intake_domain::webhooks::REFUSED_ADDRESS;
+use intake_domain::ids::{EventId, JobId};
+use intake_domain::processing::DeliveryOutcome;
+use intake_domain::webhooks::{DeliveryAttempt, EventState, WebhookMessage, REFUSED_ADDRESS};
 use intake_tests::{
     closed_port, sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver,
     TEST_WEBHOOK_SECRET,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -304,5 +306,135 @@ async fn a_job_without_a_webhook_has_no_event_to_replay() {
     assert_eq!(listed.body["deliveries"], json!([]));
     assert!(listed.body.get("event").is_none());
     replay.assert_problem(409, "webhook_not_configured");
+    app.stop().await;
+}
+
+/// The job's event as `GET /jobs/{id}/webhook-deliveries` shows it, and the
+/// webhook message that names it.
+async fn event_and_message(app: &intake_tests::TestApp, job_id: &str) -> (Value, WebhookMessage) {
+    let record = app.wait_for_event(job_id, "pending", WAIT).await;
+    let message = WebhookMessage {
+        v: WebhookMessage::VERSION,
+        tenant: app.tenant.clone(),
+        job_id: JobId::parse(job_id).expect("job id"),
+        event_id: EventId::parse(record["event"]["id"].as_str().expect("event id"))
+            .expect("event id"),
+    };
+    (record, message)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn workers_that_read_the_event_together_send_its_attempt_once() {
+    // Arrange: no webhook pollers, the test is the workers. The receiver
+    // fails and the schedule's second wait is 0, so the event stays pending
+    // and is due again at once; every lease but the first is asked for 2 s
+    // later, when the first lease is gone: only the attempt number read
+    // tells the late workers that attempt 1 was made.
+    let mut options = AppOptions {
+        webhook_pollers: 0,
+        delayed_leases: Some(Duration::from_secs(2)),
+        ..AppOptions::default()
+    };
+    options.settings.webhook_schedule = [0, 0, 4].map(Duration::from_secs).to_vec();
+    let app = spawn_app_with(options).await;
+    let receiver = Receiver::start(TEST_WEBHOOK_SECRET, "500").await;
+    let job_id = app.submit_with_webhook(&receiver.url).await;
+    app.wait_for_job(&job_id, WAIT).await;
+    let (before, message) = event_and_message(&app, &job_id).await;
+
+    // Act: four deliveries of the same message at once.
+    let outcomes =
+        futures::future::join_all((0..4).map(|_| app.intake.deliver_webhook(&message))).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Assert
+    assert_eq!(before["event"]["attempts"], 0, "{before}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| *outcome == DeliveryOutcome::Done),
+        "{outcomes:?}"
+    );
+    let after = app
+        .get(&format!("/jobs/{job_id}/webhook-deliveries"))
+        .await
+        .body;
+    let deliveries = after["deliveries"].as_array().expect("deliveries");
+    let numbers: Vec<u64> = deliveries
+        .iter()
+        .map(|delivery| delivery["attempt"].as_u64().expect("attempt"))
+        .collect();
+    // A worker that read the event only after attempt 1 was recorded may
+    // rightly make attempt 2 (due at once): each attempt once, in order.
+    assert_eq!(numbers[0], 1, "{after}");
+    assert!(
+        numbers
+            .iter()
+            .zip(1..)
+            .all(|(number, expected)| *number == expected),
+        "one record per attempt: {after}"
+    );
+    assert_eq!(deliveries[0]["status_code"], 500);
+    assert_eq!(after["event"]["attempts"], deliveries.len(), "{after}");
+    let sent = receiver.deliveries();
+    assert_eq!(
+        sent.len(),
+        deliveries.len(),
+        "each attempt sent once: {sent:?}\n{after}"
+    );
+    receiver.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attempt_record_is_never_overwritten() {
+    // Arrange: a job's pending event, no webhook pollers.
+    let app = spawn_app_with(AppOptions {
+        webhook_pollers: 0,
+        ..AppOptions::default()
+    })
+    .await;
+    let job_id = app
+        .submit_with_webhook(&format!("http://127.0.0.1:{}/hook", closed_port()))
+        .await;
+    app.wait_for_job(&job_id, WAIT).await;
+    let (_, message) = event_and_message(&app, &job_id).await;
+    let webhooks = &app.intake.ports().webhooks;
+    let event = webhooks
+        .load_event(&message.tenant, &message.job_id)
+        .await
+        .expect("load")
+        .expect("the job's event");
+    let attempt = |status_code: u16| DeliveryAttempt {
+        attempt: 1,
+        at: chrono::Utc::now(),
+        url: event.url.clone(),
+        status_code: Some(status_code),
+        latency_ms: 5,
+        error: Some(format!("receiver answered {status_code}")),
+        next_attempt_at: Some(chrono::Utc::now() + chrono::Duration::seconds(60)),
+    };
+
+    // Act: two workers record attempt 1, one after the other.
+    let first = webhooks
+        .record_attempt(&event, &attempt(503), EventState::Pending)
+        .await
+        .expect("first record");
+    let second = webhooks
+        .record_attempt(&event, &attempt(500), EventState::Pending)
+        .await
+        .expect("second record");
+
+    // Assert
+    assert!(first, "the first record is written");
+    assert!(!second, "the second is refused");
+    let after = app
+        .get(&format!("/jobs/{job_id}/webhook-deliveries"))
+        .await
+        .body;
+    let deliveries = after["deliveries"].as_array().expect("deliveries");
+    assert_eq!(deliveries.len(), 1, "{after}");
+    assert_eq!(deliveries[0]["status_code"], 503, "the first record stands");
+    assert_eq!(after["event"]["attempts"], 1, "counted once: {after}");
     app.stop().await;
 }

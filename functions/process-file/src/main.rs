@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::SqsEvent;
-use intake_worker::{process_batch, Engine};
+use intake_worker::{lambda_deadline, process_batch, Engine};
 use lambda_runtime::{run, service_fn, tracing, Error, LambdaEvent};
 
 #[tokio::main]
@@ -13,7 +13,8 @@ async fn main() -> Result<(), Error> {
     let intake = intake_aws::intake_from_env(Arc::new(Engine)).await?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let intake = &intake;
-        async move { Ok::<_, Error>(process_batch(intake, event.payload).await) }
+        let deadline = lambda_deadline(event.context.deadline);
+        async move { Ok::<_, Error>(process_batch(intake, event.payload, deadline).await) }
     }))
     .await
 }

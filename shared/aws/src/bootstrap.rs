@@ -81,7 +81,7 @@ pub async fn ensure_resources(
     // The express queue shares the work queue's dead-letter queue.
     let express_queue_url =
         redriven_queue(&clients.sqs, &names.express_queue, &work_dlq_url, queue).await?;
-    let (webhook_queue_url, _) = queue_with_dead_letters(
+    let (webhook_queue_url, webhook_dlq_url) = queue_with_dead_letters(
         &clients.sqs,
         &names.webhook_queue,
         &names.webhook_dlq,
@@ -95,6 +95,7 @@ pub async fn ensure_resources(
         express_queue_url,
         work_dlq_url,
         webhook_queue_url,
+        webhook_dlq_url,
     })
 }
 

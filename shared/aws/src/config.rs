@@ -24,6 +24,8 @@ pub struct Deployment {
     /// The dead-letter queue of both work queues.
     pub work_dlq_url: String,
     pub webhook_queue_url: String,
+    /// The webhook queue's dead-letter queue (operators' routes).
+    pub webhook_dlq_url: String,
 }
 
 impl Deployment {
@@ -35,6 +37,7 @@ impl Deployment {
             express_queue_url: required("INTAKE_EXPRESS_QUEUE_URL")?,
             work_dlq_url: required("INTAKE_WORK_DLQ_URL")?,
             webhook_queue_url: required("INTAKE_WEBHOOK_QUEUE_URL")?,
+            webhook_dlq_url: required("INTAKE_WEBHOOK_DLQ_URL")?,
         })
     }
 }
@@ -102,6 +105,7 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
         result_url_ttl: defaults.result_url_ttl,
         // Fixed: bounded by DynamoDB's item size, not a deployment's choice.
         file_result_inline_limit: defaults.file_result_inline_limit,
+        read_budget_bytes: number("INTAKE_READ_BUDGET_BYTES", defaults.read_budget_bytes)?,
         max_receive_count: number(
             "INTAKE_MAX_RECEIVE_COUNT",
             u64::from(defaults.max_receive_count),

@@ -63,6 +63,7 @@ pub fn build_ports(
         jobs: store.clone(),
         idempotency: store.clone(),
         audit: store.clone(),
+        files: store.clone(),
         webhooks: store,
         webhook_queue: Arc::new(SqsWebhookQueue::new(
             clients.sqs.clone(),
@@ -79,6 +80,11 @@ pub fn build_ports(
             clients.sqs.clone(),
             &deployment.work_dlq_url,
             &deployment.work_queue_url,
+        )),
+        webhook_dead_letters: Arc::new(SqsDeadLetters::new(
+            clients.sqs.clone(),
+            &deployment.webhook_dlq_url,
+            &deployment.webhook_queue_url,
         )),
         engine,
     }

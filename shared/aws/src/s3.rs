@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use intake_domain::model::UploadInfo;
-use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult};
+use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult, UploadRead};
 use intake_domain::StoreError;
 
 #[derive(Clone, Debug)]
@@ -244,6 +244,44 @@ impl ObjectStore for S3Objects {
             Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
             Err(error) => Err(store_error("get_object", error)),
         }
+    }
+
+    async fn read_upload(&self, key: &str, confirmed: &UploadInfo) -> StoreResult<UploadRead> {
+        let result = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_match(&confirmed.etag)
+            .send()
+            .await;
+        let object = match result {
+            Ok(object) => object,
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Ok(UploadRead::Missing)
+            }
+            // 412: another object was put under the key since confirm.
+            Err(error)
+                if error
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 412) =>
+            {
+                return Ok(UploadRead::Changed)
+            }
+            Err(error) => return Err(store_error("get_object", error)),
+        };
+        // Same ETag with another length cannot happen on S3; checked before
+        // a byte is read all the same, so that no answer makes the worker
+        // hold more than was confirmed.
+        if object.content_length().and_then(|n| u64::try_from(n).ok()) != Some(confirmed.size) {
+            return Ok(UploadRead::Changed);
+        }
+        let body = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| StoreError::new("get_object", e))?;
+        Ok(UploadRead::Read(body.into_bytes()))
     }
 
     async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()> {

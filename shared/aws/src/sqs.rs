@@ -144,23 +144,25 @@ impl WorkQueue for SqsWorkQueue {
     }
 }
 
-/// The work queue's dead-letter queue, and the way back from it.
+/// A dead-letter queue, and the way back from it to the queue it serves
+/// (the work queue for the work queues' DLQ, the webhook queue for the
+/// webhook queue's).
 #[derive(Clone, Debug)]
 pub struct SqsDeadLetters {
     client: Client,
     dlq_url: String,
-    work_queue_url: String,
+    target_url: String,
 }
 
 /// How long a listed or moving dead letter stays hidden from others.
 const HOLD: Duration = Duration::from_secs(30);
 
 impl SqsDeadLetters {
-    pub fn new(client: Client, dlq_url: &str, work_queue_url: &str) -> Self {
+    pub fn new(client: Client, dlq_url: &str, target_url: &str) -> Self {
         Self {
             client,
             dlq_url: dlq_url.to_owned(),
-            work_queue_url: work_queue_url.to_owned(),
+            target_url: target_url.to_owned(),
         }
     }
 
@@ -265,7 +267,7 @@ impl DeadLetterQueue for SqsDeadLetters {
                 // message, which the worker tolerates, instead of losing it.
                 self.client
                     .send_message()
-                    .queue_url(&self.work_queue_url)
+                    .queue_url(&self.target_url)
                     .message_body(message.body().unwrap_or_default())
                     .send()
                     .await

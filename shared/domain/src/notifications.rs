@@ -14,7 +14,8 @@ use crate::processing::DeliveryOutcome;
 use crate::service::Intake;
 use crate::views::rfc3339;
 use crate::webhooks::{
-    next_delay, signature_header, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage,
+    decide_attempt, next_delay, signature_header, AttemptDecision, DeliveryAttempt, EventState,
+    WebhookEvent, WebhookMessage,
 };
 
 /// Longer than one attempt can take (10 s timeout plus bookkeeping); a
@@ -124,24 +125,24 @@ impl Intake {
             warn!(job_id = %message.job_id, "webhook message for a job without an event");
             return Ok(());
         };
-        if event.id != message.event_id || event.state != EventState::Pending {
-            return Ok(());
-        }
         let now = Utc::now();
-        // The queue delays a message at most 15 minutes, so a longer wait
-        // arrives early and goes back until the attempt is due.
-        if let Some(due) = event.next_attempt_at {
-            let wait = (due - now).to_std().unwrap_or_default();
-            if wait > DUE_SLACK {
-                return self.ports.webhook_queue.enqueue(message, wait).await;
+        let lease = match decide_attempt(&event, message, now, ATTEMPT_LEASE, DUE_SLACK) {
+            AttemptDecision::Drop => return Ok(()),
+            // The queue delays a message at most 15 minutes, so a longer
+            // wait arrives early and goes back until the attempt is due.
+            AttemptDecision::NotDue(wait) => {
+                return self.ports.webhook_queue.enqueue(message, wait).await
             }
-        }
-        if !self
-            .ports
-            .webhooks
-            .lease_attempt(&event.tenant, &event.job_id, ATTEMPT_LEASE)
+            AttemptDecision::Lease(lease) => lease,
+        };
+        if !webhooks
+            .lease_attempt(&event.tenant, &event.job_id, &lease)
             .await?
         {
+            // Another worker holds this attempt or made it since we read
+            // the event; it carries the schedule on.
+            info!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id,
+                  attempt = lease.attempt(), "webhook attempt taken by another worker");
             return Ok(());
         }
         let (outcome, latency) = self.attempt(&event).await?;
@@ -163,7 +164,7 @@ impl Intake {
             other => (other, None),
         };
         let attempt = DeliveryAttempt {
-            attempt: event.total_attempts + 1,
+            attempt: lease.attempt(),
             at: now,
             url: event.url.clone(),
             status_code,
@@ -173,7 +174,13 @@ impl Intake {
                 .and_then(|delay| chrono::Duration::from_std(delay).ok())
                 .map(|delay| now + delay),
         };
-        webhooks.record_attempt(&event, &attempt, state).await?;
+        if !webhooks.record_attempt(&event, &attempt, state).await? {
+            // Our lease ran out mid-attempt and another worker recorded this
+            // attempt: its record stands, and its schedule goes on.
+            warn!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id,
+                  attempt = attempt.attempt, "webhook attempt already recorded by another worker");
+            return Ok(());
+        }
         info!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id, attempt = attempt.attempt,
               status_code, latency_ms = attempt.latency_ms, state = state.as_str(), "webhook attempt");
         if status_code == Some(410) {

@@ -18,7 +18,7 @@ use crate::model::{
     DispatchMessage, DispatchState, FileError, FileRecord, FileState, Job, JobStatus, Lane,
     Session, StoredResult, Tenant, UploadInfo, WorkMessage,
 };
-use crate::webhooks::{DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
+use crate::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -56,6 +56,10 @@ pub trait ObjectStore: Send + Sync {
     async fn list(&self, prefix: &str) -> StoreResult<Vec<(String, UploadInfo)>>;
     /// `None` when there is no such object.
     async fn get(&self, key: &str) -> StoreResult<Option<Bytes>>;
+    /// Reads an upload only if it is still the object that was confirmed
+    /// (same ETag, `If-Match`, and size), its size checked before its bytes
+    /// are read.
+    async fn read_upload(&self, key: &str, confirmed: &UploadInfo) -> StoreResult<UploadRead>;
     async fn put_json(&self, key: &str, body: Vec<u8>) -> StoreResult<()>;
     /// Writes a JSON object from a stream of chunks without holding it
     /// whole (a multipart upload once it outgrows one part); returns its
@@ -129,11 +133,24 @@ pub enum CreateJob {
     NotConfirmed,
 }
 
+/// What reading an upload found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadRead {
+    Read(Bytes),
+    Missing,
+    /// Overwritten since it was confirmed: another ETag or size.
+    Changed,
+}
+
 /// What happened when a worker picked up a file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AttemptStart {
-    /// The file is `Processing`; `attempt` counts from 1.
-    Started { attempt: u32 },
+    /// The file is `Processing`; `attempt` counts from 1; `upload` is what
+    /// confirm recorded of its object.
+    Started {
+        attempt: u32,
+        upload: Option<UploadInfo>,
+    },
     /// The file is already terminal (`state`): a duplicate delivery, or a
     /// worker that died before it counted the file.
     AlreadyFinished { state: FileState },
@@ -305,21 +322,27 @@ pub trait AuditLog: Send + Sync {
 pub trait WebhookStore: Send + Sync {
     async fn load_event(&self, tenant: &str, job_id: &JobId) -> StoreResult<Option<WebhookEvent>>;
     async fn mark_enqueued(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
-    /// Records an attempt and the event's state after it.
+    /// Records an attempt and the event's state after it, together: the
+    /// attempt's record only if it does not exist yet (never overwritten)
+    /// and the event only if it still has `attempt.attempt - 1` attempts.
+    /// `false`, with nothing written, when another worker recorded that
+    /// attempt first.
     async fn record_attempt(
         &self,
         event: &WebhookEvent,
         attempt: &DeliveryAttempt,
         state: EventState,
-    ) -> StoreResult<()>;
-    /// Takes the event's next attempt for `lease`, so that duplicate
-    /// messages of one event make one attempt; `false` when another worker
-    /// holds it or the event is no longer pending.
+    ) -> StoreResult<bool>;
+    /// Takes `lease` on the event's next attempt with one conditional
+    /// write: only while the event is pending, its attempt is due by
+    /// `lease.due_by`, it still has `lease.attempts_before` attempts and no
+    /// other worker's lease runs past `lease.now`. `false` otherwise, so
+    /// that of duplicate messages of one event one makes each attempt.
     async fn lease_attempt(
         &self,
         tenant: &str,
         job_id: &JobId,
-        lease: Duration,
+        lease: &AttemptLease,
     ) -> StoreResult<bool>;
     /// The attempts, oldest first.
     async fn attempts(&self, tenant: &str, job_id: &JobId) -> StoreResult<Vec<DeliveryAttempt>>;
@@ -369,7 +392,8 @@ pub trait WebhookSender: Send + Sync {
     async fn send(&self, request: &WebhookRequest) -> SendOutcome;
 }
 
-/// A message of the work queue's dead-letter queue.
+/// A message of a dead-letter queue (the work queues' or the webhook
+/// queue's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetter {
     pub message_id: String,
@@ -384,12 +408,24 @@ pub trait DeadLetterQueue: Send + Sync {
     /// Up to `limit` dead letters, left in the queue.
     async fn peek(&self, limit: usize) -> StoreResult<Vec<DeadLetter>>;
     /// Moves up to `limit` dead letters (only those of `message_ids`, if
-    /// given) back to the work queue; returns the ids moved.
+    /// given) back to the queue they came from (the work queue for both
+    /// work queues); returns the ids moved.
     async fn redrive(
         &self,
         message_ids: Option<&[String]>,
         limit: usize,
     ) -> StoreResult<Vec<String>>;
+}
+
+/// One file's record, read on its own (operators looking at a dead letter).
+#[async_trait]
+pub trait FileLookup: Send + Sync {
+    async fn load_file(
+        &self,
+        tenant: &str,
+        session_id: &SessionId,
+        file_id: &FileId,
+    ) -> StoreResult<Option<FileRecord>>;
 }
 
 /// A document the engine could not read: a result, not a retryable failure.
@@ -417,6 +453,9 @@ pub struct Ports {
     pub objects: Arc<dyn ObjectStore>,
     pub queue: Arc<dyn WorkQueue>,
     pub dead_letters: Arc<dyn DeadLetterQueue>,
+    /// The webhook queue's dead-letter queue.
+    pub webhook_dead_letters: Arc<dyn DeadLetterQueue>,
+    pub files: Arc<dyn FileLookup>,
     pub webhooks: Arc<dyn WebhookStore>,
     pub webhook_queue: Arc<dyn WebhookQueue>,
     pub webhook_sender: Arc<dyn WebhookSender>,

@@ -18,15 +18,24 @@ use tracing::{error, info, warn};
 use crate::error::StoreError;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::ids::{EventId, JobId};
-use crate::model::{FileError, FileState, Job, QueueMessage, StoredResult, WorkMessage};
-use crate::ports::{AttemptStart, AuditEntry, FileCounts, FileOutcome, Rejection};
-use crate::service::{file_result_key, Intake};
+use crate::model::{
+    FileError, FileState, Job, QueueMessage, StoredResult, UploadInfo, WorkMessage,
+};
+use crate::ports::{AttemptStart, AuditEntry, FileCounts, FileOutcome, Rejection, UploadRead};
+use crate::service::{file_result_key, kib, Intake};
 use crate::webhooks::{EventState, WebhookEvent, WebhookMessage};
 
 /// How long a worker holds a job's decision: a function's timeout, so a
 /// decider that died is replaced by the next delivery after it.
 const DECISION_LEASE: Duration = Duration::from_secs(30);
+
+/// What a batch keeps of its function's time for what follows its files'
+/// attempts: counting, deciding the job (its result document), backoffs
+/// and the audit write.
+const BOOKKEEPING_TIME: Duration = Duration::from_secs(8);
 
 /// One SQS delivery of a message of either work queue.
 #[derive(Clone, Debug)]
@@ -81,20 +90,30 @@ enum Settled {
 }
 
 impl Intake {
-    /// Processes one batch. Never panics on bad input: documents the engine
-    /// rejects make the file `failed`; only infrastructure errors are
-    /// retried, with exponential backoff, and the last allowed attempt marks
-    /// the file `failed` before the message goes to the dead-letter queue.
-    pub async fn process_batch(&self, deliveries: &[Delivery]) -> Vec<DeliveryOutcome> {
+    /// Processes one batch before `deadline` (the function's). Never panics
+    /// on bad input: documents the engine rejects make the file `failed`;
+    /// only infrastructure errors are retried, with exponential backoff,
+    /// and the last allowed attempt marks the file `failed` before the
+    /// message goes to the dead-letter queue. A file still being read or
+    /// extracted `BOOKKEEPING_TIME` before the deadline is handed back.
+    pub async fn process_batch(
+        &self,
+        deliveries: &[Delivery],
+        deadline: Instant,
+    ) -> Vec<DeliveryOutcome> {
+        let attempts_end = deadline
+            .checked_sub(BOOKKEEPING_TIME)
+            .unwrap_or_else(Instant::now);
         let mut audit = Vec::new();
-        let settled: Vec<Settled> = join_all(deliveries.iter().map(|d| self.settle(d)))
-            .await
-            .into_iter()
-            .map(|(settled, entries)| {
-                audit.extend(entries);
-                settled
-            })
-            .collect();
+        let settled: Vec<Settled> =
+            join_all(deliveries.iter().map(|d| self.settle(d, attempts_end)))
+                .await
+                .into_iter()
+                .map(|(settled, entries)| {
+                    audit.extend(entries);
+                    settled
+                })
+                .collect();
 
         let mut outcomes: Vec<DeliveryOutcome> = settled
             .iter()
@@ -131,7 +150,7 @@ impl Intake {
 
     /// Runs one delivery up to its file's terminal state; returns the audit
     /// entries it produced.
-    async fn settle(&self, delivery: &Delivery) -> (Settled, Vec<AuditEntry>) {
+    async fn settle(&self, delivery: &Delivery, deadline: Instant) -> (Settled, Vec<AuditEntry>) {
         let message = match &delivery.message {
             QueueMessage::Dispatch(dispatch) => {
                 return match self.dispatch_job(dispatch).await {
@@ -148,7 +167,7 @@ impl Intake {
             QueueMessage::File(message) => message,
         };
         let mut audit = Vec::new();
-        let (error, started) = match self.run_file(message, &mut audit).await {
+        let (error, started) = match self.run_file(message, deadline, &mut audit).await {
             Ok(settled) => return (settled, audit),
             Err(failure) => failure,
         };
@@ -157,9 +176,13 @@ impl Intake {
         }
         error!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
                attempt = delivery.receive_count, %error, "giving up on file");
+        // The cause stays in the logs: clients see only our own words.
         let give_up = FileError {
             code: "processing_failed".to_owned(),
-            message: format!("gave up after {} attempts: {error}", delivery.receive_count),
+            message: format!(
+                "the file could not be processed in {} attempts because of a fault on our side",
+                delivery.receive_count
+            ),
         };
         match self.fail_file(message, give_up, &mut audit).await {
             Ok(Settled::Finished(state)) => (Settled::GaveUp(Some(state)), audit),
@@ -175,14 +198,15 @@ impl Intake {
     async fn run_file(
         &self,
         message: &WorkMessage,
+        deadline: Instant,
         audit: &mut Vec<AuditEntry>,
     ) -> Result<Settled, (StoreError, bool)> {
-        let attempt = match self.ports.jobs.start_attempt(message).await {
+        let (attempt, upload) = match self.ports.jobs.start_attempt(message).await {
             Ok(AttemptStart::AlreadyFinished { state }) => {
                 info!(job_id = %message.job_id, file_id = %message.file_id, "delivery of a finished file");
                 return Ok(Settled::Finished(state));
             }
-            Ok(AttemptStart::Started { attempt }) => attempt,
+            Ok(AttemptStart::Started { attempt, upload }) => (attempt, upload),
             Err(error) => return Err((error, false)),
         };
         audit.push(file_entry(
@@ -190,7 +214,17 @@ impl Intake {
             "file.processing",
             Some(format!("attempt {attempt}")),
         ));
-        let outcome = self.extract_file(message).await.map_err(|e| (e, true))?;
+        // Given up before the function's deadline, the message is handed
+        // back (and retried) instead of dying with the function.
+        let outcome = tokio::time::timeout_at(deadline, self.extract_file(message, upload))
+            .await
+            .map_err(|_| {
+                (
+                    StoreError::new("extract_file", "the attempt ran out of time"),
+                    true,
+                )
+            })?
+            .map_err(|e| (e, true))?;
         self.finish(message, outcome, audit)
             .await
             .map_err(|e| (e, true))
@@ -219,22 +253,50 @@ impl Intake {
         Ok(Settled::Finished(state))
     }
 
-    /// Reads the upload, runs the engine off the async executor and keeps
-    /// the file's result.
-    async fn extract_file(&self, message: &WorkMessage) -> Result<FileOutcome, StoreError> {
-        let Some(bytes) = self.ports.objects.get(&message.object_key).await? else {
-            let error = FileError {
-                code: "upload_missing".to_owned(),
-                message: "the uploaded object no longer exists".to_owned(),
-            };
-            let result = self
-                .keep_file_result(message, None, None, Default::default(), Some(&error))
-                .await?;
-            return Ok(FileOutcome::Failed {
-                sha256: None,
-                result,
-                error,
-            });
+    /// Reads the upload (exactly the confirmed object, within the process's
+    /// read budget), runs the engine off the async executor and keeps the
+    /// file's result.
+    async fn extract_file(
+        &self,
+        message: &WorkMessage,
+        upload: Option<UploadInfo>,
+    ) -> Result<FileOutcome, StoreError> {
+        let Some(confirmed) = upload else {
+            return self
+                .reject(
+                    message,
+                    "upload_missing",
+                    "the file has no confirmed upload",
+                )
+                .await;
+        };
+        let budget = kib(confirmed.size).min(kib(self.settings.read_budget_bytes).max(1));
+        let _held = self
+            .read_budget
+            .acquire_many(budget)
+            .await
+            .map_err(|e| StoreError::new("read_budget", e))?;
+        let bytes = match self
+            .ports
+            .objects
+            .read_upload(&message.object_key, &confirmed)
+            .await?
+        {
+            UploadRead::Read(bytes) => bytes,
+            UploadRead::Missing => {
+                return self
+                    .reject(message, "upload_missing", "the uploaded object no longer exists")
+                    .await
+            }
+            UploadRead::Changed => {
+                return self
+                    .reject(
+                        message,
+                        "upload_changed",
+                        "the uploaded object was replaced after it was confirmed; upload it in a new session",
+                    )
+                    .await
+            }
         };
         let size = Some(bytes.len() as u64);
         let (sha256, extraction) = {
@@ -281,6 +343,28 @@ impl Intake {
                 })
             }
         }
+    }
+
+    /// A file that fails for what was uploaded (or not), not for a fault
+    /// of ours: not retried.
+    async fn reject(
+        &self,
+        message: &WorkMessage,
+        code: &str,
+        text: &str,
+    ) -> Result<FileOutcome, StoreError> {
+        let error = FileError {
+            code: code.to_owned(),
+            message: text.to_owned(),
+        };
+        let result = self
+            .keep_file_result(message, None, None, Default::default(), Some(&error))
+            .await?;
+        Ok(FileOutcome::Failed {
+            sha256: None,
+            result,
+            error,
+        })
     }
 
     /// The file's result, inline when it is small enough for its item
@@ -385,8 +469,9 @@ impl Intake {
             message,
             "file.retry",
             Some(format!(
-                "attempt {} failed: {error}; next in {} s",
+                "attempt {} failed in {}; next in {} s",
                 delivery.receive_count,
+                error.operation,
                 delay.as_secs()
             )),
         ))

@@ -46,15 +46,20 @@ pub struct Intake {
     /// Documents the engine reads at once, one per core: the engine runs on
     /// blocking threads, off the async executor.
     pub(crate) engine_slots: Arc<Semaphore>,
+    /// The upload bytes this process's workers hold at once, in KiB
+    /// permits (`Settings::read_budget_bytes`).
+    pub(crate) read_budget: Arc<Semaphore>,
 }
 
 impl Intake {
     pub fn new(ports: Ports, settings: Settings) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        let read_budget = kib(settings.read_budget_bytes).max(1) as usize;
         Self {
             ports,
             settings,
             engine_slots: Arc::new(Semaphore::new(cores)),
+            read_budget: Arc::new(Semaphore::new(read_budget)),
         }
     }
 
@@ -451,4 +456,9 @@ pub fn file_result_key(tenant: &str, job: &JobId, file: &FileId) -> String {
 
 pub fn job_result_key(tenant: &str, job: &JobId) -> String {
     format!("results/{tenant}/{job}.json")
+}
+
+/// `bytes` in KiB, rounded up, as semaphore permits.
+pub(crate) fn kib(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
 }

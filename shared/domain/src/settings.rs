@@ -13,6 +13,9 @@ pub struct Settings {
     /// 303 to a pre-signed GET.
     pub result_inline_limit: u64,
     pub result_url_ttl: Duration,
+    /// Upload bytes one worker process holds at once, across its batch's
+    /// files (a file larger than this is read alone).
+    pub read_budget_bytes: u64,
     /// A file's result up to this many bytes is kept on its DynamoDB item
     /// (well under the 400 KB item limit), larger ones in S3.
     pub file_result_inline_limit: usize,
@@ -44,6 +47,7 @@ impl Default for Settings {
             result_inline_limit: 1024 * 1024,
             result_url_ttl: Duration::from_secs(300),
             file_result_inline_limit: 32 * 1024,
+            read_budget_bytes: 256 * 1024 * 1024,
             max_receive_count: 5,
             retry_base_delay: Duration::from_secs(15),
             retry_max_delay: Duration::from_secs(900),

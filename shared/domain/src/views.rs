@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::ids::{FileId, JobId, SessionId};
+use crate::ids::{EventId, FileId, JobId, SessionId};
 use crate::model::{FileError, SessionStatus};
 
 /// RFC 3339 in UTC with millisecond precision, as every timestamp of the API.
@@ -169,6 +169,8 @@ pub enum JobResult {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct DeadLetterList {
+    /// The dead-letter queue listed: `work` or `webhooks`.
+    pub queue: &'static str,
     pub dead_letters: Vec<DeadLetterView>,
 }
 
@@ -183,11 +185,34 @@ pub struct DeadLetterView {
     pub sent_at: Option<DateTime<Utc>>,
     /// The message as JSON when it is JSON, else the raw text.
     pub body: serde_json::Value,
+    /// The rest is read from the message and the store; absent when the
+    /// message is not one of ours or the item is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<JobId>,
+    /// A file's work message (queue `work`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<FileId>,
+    /// A job's webhook message (queue `webhooks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<EventId>,
+    /// The file's status now (`queued`, `processing`, `succeeded`,
+    /// `failed`) or the event's state (`pending`, `delivered`, `failed`,
+    /// `exhausted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'static str>,
+    /// The file's error or the event's last attempt's error: the same
+    /// public text the tenant sees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayDeadLettersRequest {
+    /// `work` (default) or `webhooks`.
+    pub queue: Option<String>,
     /// Only these messages; all (up to `limit`) when absent.
     pub message_ids: Option<Vec<String>>,
     pub limit: Option<usize>,

@@ -103,6 +103,70 @@ impl WebhookMessage {
     pub const VERSION: u8 = 1;
 }
 
+/// The lease on one attempt of an event, as the domain decides it; the
+/// store grants it with one conditional write only while every condition
+/// still holds, so that of several workers (or message chains) that read
+/// the same event, exactly one makes attempt `attempts_before + 1`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptLease {
+    /// The event's attempts the worker read (`total_attempts`): the lease
+    /// is refused once another worker recorded an attempt since.
+    pub attempts_before: u32,
+    /// The attempt must be due by then (`next_attempt_at <= due_by`).
+    pub due_by: DateTime<Utc>,
+    /// A lease of another worker that ends after `now` is respected.
+    pub now: DateTime<Utc>,
+    /// The end of this lease.
+    pub until: DateTime<Utc>,
+}
+
+impl AttemptLease {
+    /// The number of the attempt the lease is for (from 1).
+    pub fn attempt(&self) -> u32 {
+        self.attempts_before + 1
+    }
+}
+
+/// What a worker does with a webhook message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptDecision {
+    /// Nothing: the message is for another event of the job, or the event
+    /// is no longer pending (delivered, failed or exhausted).
+    Drop,
+    /// The attempt is not due yet: send the message back for this long
+    /// (SQS delays a message at most 15 minutes).
+    NotDue(Duration),
+    /// Take this lease, then make the attempt.
+    Lease(AttemptLease),
+}
+
+/// Decides what a webhook message leads to, from the event as read at
+/// `now`. An attempt due within `slack` is made now (clock skew between
+/// workers); the lease lasts `lease`.
+pub fn decide_attempt(
+    event: &WebhookEvent,
+    message: &WebhookMessage,
+    now: DateTime<Utc>,
+    lease: Duration,
+    slack: Duration,
+) -> AttemptDecision {
+    if event.id != message.event_id || event.state != EventState::Pending {
+        return AttemptDecision::Drop;
+    }
+    let slack = chrono::Duration::from_std(slack).unwrap_or_default();
+    // An event without a due time is due: it was never scheduled later.
+    let due = event.next_attempt_at.unwrap_or(now);
+    if due > now + slack {
+        return AttemptDecision::NotDue((due - now).to_std().unwrap_or_default());
+    }
+    AttemptDecision::Lease(AttemptLease {
+        attempts_before: event.total_attempts,
+        due_by: now + slack,
+        now,
+        until: now + chrono::Duration::from_std(lease).unwrap_or_default(),
+    })
+}
+
 /// The default schedule: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h,
 /// 10 h and 10 h after each failure.
 pub fn default_schedule() -> Vec<Duration> {
@@ -655,5 +719,105 @@ mod tests {
         let delay = next_delay(&schedule, 2).expect("third attempt");
         assert!((270..=330).contains(&delay.as_secs()), "{delay:?}");
         assert_eq!(next_delay(&schedule, 8), None);
+    }
+
+    fn pending_event(total_attempts: u32, next_attempt_at: Option<DateTime<Utc>>) -> WebhookEvent {
+        WebhookEvent {
+            id: EventId::generate(),
+            tenant: "acme".into(),
+            job_id: JobId::generate(),
+            url: "https://hooks.example.com/in".into(),
+            created_at: Utc::now(),
+            state: EventState::Pending,
+            round_attempts: total_attempts,
+            total_attempts,
+            next_attempt_at,
+            enqueued: true,
+        }
+    }
+
+    fn message_for(event: &WebhookEvent) -> WebhookMessage {
+        WebhookMessage {
+            v: WebhookMessage::VERSION,
+            tenant: event.tenant.clone(),
+            job_id: event.job_id.clone(),
+            event_id: event.id.clone(),
+        }
+    }
+
+    const LEASE: Duration = Duration::from_secs(60);
+    const SLACK: Duration = Duration::from_millis(100);
+
+    #[test]
+    fn a_due_attempt_is_leased_for_the_attempt_number_read() {
+        // Arrange: attempt 3 was due a second ago.
+        let now = Utc::now();
+        let event = pending_event(2, Some(now - chrono::Duration::seconds(1)));
+
+        // Act
+        let decision = decide_attempt(&event, &message_for(&event), now, LEASE, SLACK);
+
+        // Assert
+        let AttemptDecision::Lease(lease) = decision else {
+            panic!("a lease, not {decision:?}");
+        };
+        assert_eq!(lease.attempts_before, 2, "conditional on the attempts read");
+        assert_eq!(lease.attempt(), 3);
+        assert_eq!(lease.now, now);
+        assert_eq!(lease.due_by, now + chrono::Duration::milliseconds(100));
+        assert_eq!(lease.until, now + chrono::Duration::seconds(60));
+    }
+
+    #[test]
+    fn an_attempt_due_within_the_slack_is_leased_and_one_due_later_waits() {
+        let now = Utc::now();
+        let almost = pending_event(1, Some(now + chrono::Duration::milliseconds(50)));
+        let later = pending_event(1, Some(now + chrono::Duration::seconds(30)));
+
+        let almost = decide_attempt(&almost, &message_for(&almost), now, LEASE, SLACK);
+        let later = decide_attempt(&later, &message_for(&later), now, LEASE, SLACK);
+
+        assert!(matches!(almost, AttemptDecision::Lease(_)), "{almost:?}");
+        assert_eq!(later, AttemptDecision::NotDue(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn an_event_without_a_due_time_is_due() {
+        let now = Utc::now();
+        let event = pending_event(0, None);
+
+        let decision = decide_attempt(&event, &message_for(&event), now, LEASE, SLACK);
+
+        assert!(
+            matches!(&decision, AttemptDecision::Lease(lease) if lease.attempts_before == 0),
+            "{decision:?}"
+        );
+    }
+
+    #[test]
+    fn messages_of_finished_events_or_of_another_event_are_dropped() {
+        let now = Utc::now();
+        let event = pending_event(1, Some(now));
+        let mut stale = message_for(&event);
+        stale.event_id = EventId::generate();
+        assert_eq!(
+            decide_attempt(&event, &stale, now, LEASE, SLACK),
+            AttemptDecision::Drop
+        );
+        for state in [
+            EventState::Delivered,
+            EventState::Failed,
+            EventState::Exhausted,
+        ] {
+            let finished = WebhookEvent {
+                state,
+                ..event.clone()
+            };
+            assert_eq!(
+                decide_attempt(&finished, &message_for(&finished), now, LEASE, SLACK),
+                AttemptDecision::Drop,
+                "{state:?}"
+            );
+        }
     }
 }

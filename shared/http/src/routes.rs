@@ -186,7 +186,12 @@ async fn serve(
             Ok(page) => respond(intake.job_result(tenant, id, page).await, result_response),
             Err(error) => problem_response(&error),
         },
-        Route::ListDeadLetters => ok(intake.list_dead_letters().await),
+        Route::ListDeadLetters => {
+            let queue = request
+                .query_string_parameters_ref()
+                .and_then(|query| query.first("queue"));
+            ok(intake.list_dead_letters(queue).await)
+        }
         Route::ListWebhookDeliveries => ok(intake.webhook_deliveries(tenant, id).await),
         Route::ReplayWebhook => {
             idempotent(intake, tenant, request, || async {

@@ -62,10 +62,15 @@ fn receive_count(attributes: &HashMap<String, String>) -> u32 {
         .unwrap_or(1)
 }
 
-/// Processes a batch of work and dispatch messages together and reports
-/// only the ones to retry. A message that cannot be read is reported too,
-/// so that redrive moves it to the dead-letter queue instead of losing it.
-pub async fn process_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
+/// Processes a batch of work and dispatch messages together, before the
+/// invocation's `deadline`, and reports only the ones to retry. A message
+/// that cannot be read is reported too, so that redrive moves it to the
+/// dead-letter queue instead of losing it.
+pub async fn process_batch(
+    intake: &Intake,
+    event: SqsEvent,
+    deadline: tokio::time::Instant,
+) -> SqsBatchResponse {
     let mut deliveries = Vec::with_capacity(event.records.len());
     let mut ids = Vec::with_capacity(event.records.len());
     let mut failures = Vec::new();
@@ -82,7 +87,7 @@ pub async fn process_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse
             }
         }
     }
-    let outcomes = intake.process_batch(&deliveries).await;
+    let outcomes = intake.process_batch(&deliveries, deadline).await;
     failures.extend(
         ids.into_iter()
             .zip(outcomes)
@@ -90,6 +95,16 @@ pub async fn process_batch(intake: &Intake, event: SqsEvent) -> SqsBatchResponse
             .map(|(id, _)| id),
     );
     batch_response(failures)
+}
+
+/// The instant of a Lambda invocation's deadline (`Context::deadline`,
+/// milliseconds since the epoch).
+pub fn lambda_deadline(deadline_epoch_ms: u64) -> tokio::time::Instant {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as u64);
+    tokio::time::Instant::now()
+        + std::time::Duration::from_millis(deadline_epoch_ms.saturating_sub(now_ms))
 }
 
 /// Makes the webhook attempts a batch of webhook messages is due for.

@@ -149,7 +149,10 @@ pub(crate) enum Consumer {
 impl Consumer {
     async fn invoke(self, intake: &Intake, event: SqsEvent) -> SqsBatchResponse {
         match self {
-            Consumer::Files => intake_worker::process_batch(intake, event).await,
+            Consumer::Files => {
+                let deadline = tokio::time::Instant::now() + FUNCTION_TIMEOUT;
+                intake_worker::process_batch(intake, event, deadline).await
+            }
             Consumer::Webhooks => intake_worker::deliver_batch(intake, event).await,
         }
     }

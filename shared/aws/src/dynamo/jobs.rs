@@ -222,18 +222,18 @@ impl JobStore for DynamoStore {
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", time(&Utc::now()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await;
         match started {
             Ok(output) => {
-                let attempt = output
-                    .attributes
-                    .as_ref()
-                    .map(|attributes| req_n(attributes, "attempts"))
-                    .transpose()?
-                    .unwrap_or(1);
-                Ok(AttemptStart::Started { attempt })
+                let file = read_file(output.attributes().ok_or_else(|| {
+                    StoreError::new(OP, "the started file's item was not returned")
+                })?)?;
+                Ok(AttemptStart::Started {
+                    attempt: file.attempts.max(1),
+                    upload: file.upload,
+                })
             }
             Err(error) if is_conditional_failure(&error) => {
                 let item = self

@@ -16,7 +16,7 @@
 //! | idempotency record | `T#<tenant>#I#<sha256(key)>` | `IDEM` |
 //! | audit entry | `T#<tenant>#A#<session>` | `<time>#<random>` |
 //! | webhook event | `T#<tenant>#J#<job>` | `EVENT` |
-//! | webhook attempt | `T#<tenant>#J#<job>` | `ATTEMPT#<time>#<n>` |
+//! | webhook attempt (never overwritten) | `T#<tenant>#J#<job>` | `ATTEMPT#<nnnnnn>` (attempt number) |
 //! | disabled endpoint (410) | `T#<tenant>#E#<sha256(url)>` | `ENDPOINT` |
 //!
 //! Tenant ids are part of every key, so another tenant's id can only miss.
@@ -41,6 +41,7 @@ use intake_domain::StoreError;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+mod files;
 mod jobs;
 mod sessions;
 mod webhooks;

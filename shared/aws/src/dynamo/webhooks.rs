@@ -1,16 +1,14 @@
 //! Webhook events, their attempts and disabled endpoints, in the state table.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use intake_domain::ids::{EventId, JobId};
 use intake_domain::ports::{StoreResult, WebhookStore};
-use intake_domain::webhooks::{DeliveryAttempt, EventState, WebhookEvent};
+use intake_domain::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent};
 use sha2::{Digest, Sha256};
 
-use super::{built, is_conditional_failure, job_pk, store_error, DynamoStore};
+use super::{built, is_conditional_failure, job_pk, store_error, DynamoStore, Transaction};
 use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
 
 const EVENT_SK: &str = "EVENT";
@@ -148,7 +146,8 @@ impl WebhookStore for DynamoStore {
         event: &WebhookEvent,
         attempt: &DeliveryAttempt,
         state: EventState,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
+        const OP: &str = "record_attempt";
         let mut item = Self::key(job_pk(&event.tenant, &event.job_id), &attempt_sk(attempt));
         item.insert("attempt".into(), n(attempt.attempt));
         item.insert("at".into(), time(&attempt.at));
@@ -163,29 +162,49 @@ impl WebhookStore for DynamoStore {
         if let Some(at) = &attempt.next_attempt_at {
             item.insert("next_attempt_at".into(), time(at));
         }
-        self.put(item, "record_attempt").await?;
-        self.update_event(
-            &event.tenant,
-            &event.job_id,
-                        "SET #state = :state, next_attempt_at = :next REMOVE leased_until ADD round_attempts :one, total_attempts :one",
-            vec![
-                (":state", s(state.as_str())),
-                (":next", optional_time(attempt.next_attempt_at.as_ref())),
-                (":one", n(1)),
-            ],
-            "record_attempt",
-        )
-        .await
+        // The record is never overwritten, and the event moves on only from
+        // the attempts its lease was taken with: both or neither.
+        let record = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+            OP,
+        )?;
+        let update = built(
+            self.update(
+                Self::key(job_pk(&event.tenant, &event.job_id), EVENT_SK),
+                "SET #state = :state, next_attempt_at = :next REMOVE leased_until \
+                 ADD round_attempts :one, total_attempts :one",
+            )
+            .condition_expression("total_attempts = :before")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":state", s(state.as_str()))
+            .expression_attribute_values(":next", optional_time(attempt.next_attempt_at.as_ref()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":before", n(attempt.attempt.saturating_sub(1)))
+            .build(),
+            OP,
+        )?;
+        let outcome = self
+            .transact(
+                vec![
+                    TransactWriteItem::builder().put(record).build(),
+                    TransactWriteItem::builder().update(update).build(),
+                ],
+                OP,
+            )
+            .await?;
+        Ok(matches!(outcome, Transaction::Committed))
     }
 
     async fn lease_attempt(
         &self,
         tenant: &str,
         job_id: &JobId,
-        lease: Duration,
+        lease: &AttemptLease,
     ) -> StoreResult<bool> {
-        let now = Utc::now();
-        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let result = self
             .client
             .update_item()
@@ -193,12 +212,17 @@ impl WebhookStore for DynamoStore {
             .set_key(Some(Self::key(job_pk(tenant, job_id), EVENT_SK)))
             .update_expression("SET leased_until = :until")
             .condition_expression(
-                "#state = :pending AND (attribute_not_exists(leased_until) OR leased_until < :now)",
+                "#state = :pending \
+                 AND total_attempts = :before \
+                 AND (attribute_not_exists(next_attempt_at) OR next_attempt_at <= :due_by) \
+                 AND (attribute_not_exists(leased_until) OR leased_until < :now)",
             )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":pending", s(EventState::Pending.as_str()))
-            .expression_attribute_values(":until", time(&until))
-            .expression_attribute_values(":now", time(&now))
+            .expression_attribute_values(":before", n(lease.attempts_before))
+            .expression_attribute_values(":due_by", time(&lease.due_by))
+            .expression_attribute_values(":until", time(&lease.until))
+            .expression_attribute_values(":now", time(&lease.now))
             .send()
             .await;
         match result {

@@ -1,0 +1,233 @@
+//! The operators' dead-letter routes over both dead-letter queues:
+//! `GET /admin/dead-letters?queue=work|webhooks` and
+//! `POST /admin/dead-letters/replay` with `{"queue"}`.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use intake_tests::{
+    sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver, Reply, TestApp,
+    TEST_WEBHOOK_SECRET,
+};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn as_admin(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = app
+        .http
+        .request(method, app.url(path))
+        .header("x-api-key", &app.admin_key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    app.send(request).await
+}
+
+async fn list(app: &TestApp, path: &str) -> Reply {
+    let reply = as_admin(app, reqwest::Method::GET, path, None).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_dead_letter_is_listed_with_its_event_and_replayed_to_delivery() {
+    // Arrange: every webhook lease fails (a DynamoDB outage) until the
+    // message has been received `maxReceiveCount` times and dead-lettered.
+    let app = spawn_app_with(AppOptions {
+        webhook_outage: true,
+        ..AppOptions::default()
+    })
+    .await;
+    let receiver = Receiver::start(TEST_WEBHOOK_SECRET, "200").await;
+    let job_id = app.submit_with_webhook(&receiver.url).await;
+    app.wait_for_job(&job_id, WAIT).await;
+    let dead = app.webhook_dead_letters(Duration::from_secs(60)).await;
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
+    let event = app
+        .get(&format!("/jobs/{job_id}/webhook-deliveries"))
+        .await
+        .body;
+    let event_id = event["event"]["id"].clone();
+
+    // Act
+    let webhooks = list(&app, "/admin/dead-letters?queue=webhooks").await;
+    let work = list(&app, "/admin/dead-letters").await;
+    app.webhook_outage.store(false, Ordering::SeqCst);
+    let replayed = as_admin(
+        &app,
+        reqwest::Method::POST,
+        "/admin/dead-letters/replay",
+        Some(json!({"queue": "webhooks"})),
+    )
+    .await;
+    let deliveries = receiver.wait_for(1, WAIT).await;
+    let delivered = app.wait_for_event(&job_id, "delivered", WAIT).await;
+    let after = list(&app, "/admin/dead-letters?queue=webhooks").await;
+
+    // Assert
+    assert_eq!(event["event"]["state"], "pending", "{event}");
+    assert_eq!(webhooks.body["queue"], "webhooks");
+    let letters = webhooks.body["dead_letters"]
+        .as_array()
+        .expect("dead letters");
+    assert_eq!(letters.len(), 1, "{}", webhooks.text);
+    let letter = &letters[0];
+    assert!(letter["message_id"].is_string(), "{letter}");
+    assert!(letter["receive_count"].is_u64(), "{letter}");
+    assert_eq!(letter["tenant"], app.tenant.as_str(), "{letter}");
+    assert_eq!(letter["job_id"], job_id.as_str(), "{letter}");
+    assert_eq!(letter["event_id"], event_id, "{letter}");
+    assert_eq!(letter["state"], "pending", "{letter}");
+    assert_eq!(letter["body"]["event_id"], event_id, "{letter}");
+    assert!(letter.get("file_id").is_none(), "{letter}");
+    assert!(
+        letter.get("last_error").is_none(),
+        "no attempt yet: {letter}"
+    );
+    assert_eq!(work.body, json!({"queue": "work", "dead_letters": []}));
+    assert_eq!(replayed.status, 200, "{}", replayed.text);
+    assert_eq!(replayed.body["replayed"], json!([letter["message_id"]]));
+    assert_eq!(deliveries[0]["webhook_id"], event_id);
+    assert_eq!(deliveries[0]["verified"], true);
+    assert_eq!(delivered["event"]["attempts"], 1, "{delivered}");
+    assert_eq!(after.body["dead_letters"], json!([]));
+    receiver.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_the_dead_letter_of_a_delivered_event_sends_nothing() {
+    // Arrange: an event delivered once, and a dead letter of it (as a
+    // message dead-lettered while another delivery went through would be).
+    let app = spawn_app().await;
+    let receiver = Receiver::start(TEST_WEBHOOK_SECRET, "200").await;
+    let job_id = app.submit_with_webhook(&receiver.url).await;
+    let delivered = app.wait_for_event(&job_id, "delivered", WAIT).await;
+    receiver.wait_for(1, WAIT).await;
+    let body = json!({"v": 1, "tenant": app.tenant, "job_id": job_id,
+                      "event_id": delivered["event"]["id"]});
+    app.clients
+        .sqs
+        .send_message()
+        .queue_url(&app.deployment.webhook_dlq_url)
+        .message_body(body.to_string())
+        .send()
+        .await
+        .expect("send to the webhook DLQ");
+
+    // Act
+    let listed = list(&app, "/admin/dead-letters?queue=webhooks").await;
+    let replayed = as_admin(
+        &app,
+        reqwest::Method::POST,
+        "/admin/dead-letters/replay",
+        Some(json!({"queue": "webhooks", "limit": 10})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+
+    // Assert
+    let letters = listed.body["dead_letters"].as_array().expect("letters");
+    assert_eq!(letters.len(), 1, "{}", listed.text);
+    assert_eq!(letters[0]["state"], "delivered", "{}", listed.text);
+    assert_eq!(replayed.status, 200, "{}", replayed.text);
+    assert_eq!(replayed.body["replayed"].as_array().map(Vec::len), Some(1));
+    assert_eq!(receiver.deliveries().len(), 1, "no second delivery");
+    let after = app
+        .get(&format!("/jobs/{job_id}/webhook-deliveries"))
+        .await
+        .body;
+    assert_eq!(after["event"]["state"], "delivered", "{after}");
+    assert_eq!(after["event"]["attempts"], 1, "{after}");
+    assert!(
+        app.webhook_dead_letters(Duration::from_secs(1))
+            .await
+            .is_empty(),
+        "the replayed message was consumed"
+    );
+    receiver.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_work_dead_letter_is_listed_with_its_file_state_and_public_error() {
+    // Arrange: every read of the upload fails, so the file fails and its
+    // message is dead-lettered.
+    let app = spawn_app_with(AppOptions {
+        failing_reads: u32::MAX,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let file_id = session["files"][0]["id"].clone();
+    let job_id = app.submit(session["id"].as_str().expect("id")).await;
+    let status = app.wait_for_job(&job_id, Duration::from_secs(40)).await;
+    assert_eq!(app.dead_letters(Duration::from_secs(30)).await.len(), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
+
+    // Act
+    let listed = list(&app, "/admin/dead-letters?queue=work").await;
+
+    // Assert
+    assert_eq!(listed.body["queue"], "work");
+    let letters = listed.body["dead_letters"].as_array().expect("letters");
+    assert_eq!(letters.len(), 1, "{}", listed.text);
+    let letter = &letters[0];
+    assert_eq!(letter["tenant"], app.tenant.as_str(), "{letter}");
+    assert_eq!(letter["job_id"], job_id.as_str(), "{letter}");
+    assert_eq!(letter["file_id"], file_id, "{letter}");
+    assert_eq!(letter["state"], "failed", "{letter}");
+    assert!(letter["receive_count"].is_u64(), "{letter}");
+    assert!(letter.get("event_id").is_none(), "{letter}");
+    assert_eq!(
+        letter["last_error"], status["files"][0]["error"]["message"],
+        "the file's public error: {letter}"
+    );
+    assert!(letter["last_error"].is_string(), "{letter}");
+    for leak in ["injected", "arn:", "amazonaws", "dynamodb"] {
+        assert!(
+            !listed.text.to_lowercase().contains(leak),
+            "{leak}: {}",
+            listed.text
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_queue_is_a_bad_request() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let listed = as_admin(
+        &app,
+        reqwest::Method::GET,
+        "/admin/dead-letters?queue=express",
+        None,
+    )
+    .await;
+    let replayed = as_admin(
+        &app,
+        reqwest::Method::POST,
+        "/admin/dead-letters/replay",
+        Some(json!({"queue": "webhook"})),
+    )
+    .await;
+    let as_tenant = app.get("/admin/dead-letters?queue=webhooks").await;
+
+    // Assert
+    listed.assert_problem(400, "invalid_queue");
+    replayed.assert_problem(400, "invalid_queue");
+    as_tenant.assert_problem(401, "unauthorized");
+    app.stop().await;
+}
