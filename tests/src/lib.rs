@@ -182,7 +182,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         &clients,
         &deployment,
         Arc::new(intake_worker::Engine),
-        options.settings.allow_loopback_webhooks,
+        &options.settings,
     );
     if !options.webhook_hosts.is_empty() {
         let sender = options.webhook_hosts.iter().fold(

@@ -303,3 +303,170 @@ async fn confirming_twice_is_harmless_and_upload_urls_can_be_fetched_again() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_past_retention_answers_410_result_expired() {
+    // Arrange: a finished job whose file result is kept in S3, then the
+    // S3 lifecycle (here: a delete) takes the objects under `results/`.
+    let mut options = AppOptions::default();
+    options.settings.file_result_inline_limit = 200;
+    let app = spawn_app_with(options).await;
+    let session = app
+        .confirmed_session(&[("big.xml", "application/xml", sample_invoice())])
+        .await;
+    let job_id = &app.submit(session["id"].as_str().expect("id")).await;
+    app.wait_for_job(job_id, Duration::from_secs(30)).await;
+    let before = app.get(&format!("/jobs/{job_id}/result")).await;
+    assert_eq!(before.status, 200, "{}", before.text);
+    let listed = app
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(&app.deployment.bucket)
+        .prefix(format!("results/{}/{job_id}", app.tenant))
+        .send()
+        .await
+        .expect("list results");
+    let keys: Vec<String> = listed
+        .contents()
+        .iter()
+        .filter_map(|object| object.key().map(str::to_owned))
+        .collect();
+    let job_key = format!("results/{}/{job_id}.json", app.tenant);
+    assert!(keys.contains(&job_key), "{keys:?}");
+    assert_eq!(keys.len(), 2, "the job's and the file's result: {keys:?}");
+
+    // Act
+    for key in &keys {
+        app.clients
+            .s3
+            .delete_object()
+            .bucket(&app.deployment.bucket)
+            .key(key)
+            .send()
+            .await
+            .expect("delete a result object");
+    }
+    let whole = app.get(&format!("/jobs/{job_id}/result")).await;
+    let page = app.get(&format!("/jobs/{job_id}/result?limit=10")).await;
+    let status = app.get(&format!("/jobs/{job_id}/status")).await;
+
+    // Assert: gone, not an internal error; the job itself is still there.
+    whole.assert_problem(410, "result_expired");
+    page.assert_problem(410, "result_expired");
+    assert_eq!(status.status, 200, "{}", status.text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_file_job_and_audit_items_expire_after_the_retention() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    // Arrange: a retention other than the default, to see it is the one used.
+    let retention_secs = 3 * 86_400;
+    let mut options = AppOptions::default();
+    options.settings.retention = Duration::from_secs(retention_secs);
+    let app = spawn_app_with(options).await;
+    let created_at = chrono::Utc::now().timestamp();
+
+    // Act
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id").to_owned();
+    let file_id = session["files"][0]["id"]
+        .as_str()
+        .expect("file id")
+        .to_owned();
+    let job_id = app.submit(&session_id).await;
+    app.wait_for_job(&job_id, Duration::from_secs(30)).await;
+    let finished_at = chrono::Utc::now().timestamp();
+
+    // Assert
+    let ttl_of = |item: &std::collections::HashMap<String, AttributeValue>| -> i64 {
+        item.get("ttl")
+            .and_then(|ttl| ttl.as_n().ok())
+            .and_then(|ttl| ttl.parse().ok())
+            .unwrap_or_else(|| panic!("no numeric ttl on {item:?}"))
+    };
+    let get = |pk: String, sk: String| {
+        let app = &app;
+        async move {
+            app.clients
+                .dynamodb
+                .get_item()
+                .table_name(&app.deployment.table)
+                .key("pk", AttributeValue::S(pk))
+                .key("sk", AttributeValue::S(sk))
+                .consistent_read(true)
+                .send()
+                .await
+                .expect("get item")
+                .item
+                .expect("the item exists")
+        }
+    };
+    let query = |pk: String| {
+        let app = &app;
+        async move {
+            app.clients
+                .dynamodb
+                .query()
+                .table_name(&app.deployment.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(pk))
+                .consistent_read(true)
+                .send()
+                .await
+                .expect("query items")
+                .items
+                .unwrap_or_default()
+        }
+    };
+    let tenant = &app.tenant;
+    let session_item = get(format!("T#{tenant}#S#{session_id}"), "SESSION".into()).await;
+    let file_item = get(
+        format!("T#{tenant}#S#{session_id}"),
+        format!("FILE#{file_id}"),
+    )
+    .await;
+    let job_items = query(format!("T#{tenant}#J#{job_id}")).await;
+    let audit_items = query(format!("T#{tenant}#A#{session_id}")).await;
+
+    let expected =
+        (created_at + retention_secs as i64 - 2)..=(finished_at + retention_secs as i64 + 2);
+    let session_ttl = ttl_of(&session_item);
+    assert!(
+        expected.contains(&session_ttl),
+        "{session_ttl} not in {expected:?}"
+    );
+    // The file (rewritten by the confirmation) and the job expire with their session.
+    assert_eq!(ttl_of(&file_item), session_ttl);
+    let sort_keys: Vec<&str> = job_items
+        .iter()
+        .filter_map(|item| item.get("sk")?.as_s().ok().map(String::as_str))
+        .collect();
+    assert!(sort_keys.contains(&"JOB"), "{sort_keys:?}");
+    assert!(
+        sort_keys.iter().any(|sk| sk.starts_with("COUNT#")),
+        "{sort_keys:?}"
+    );
+    for item in &job_items {
+        let ttl = ttl_of(item);
+        if item
+            .get("sk")
+            .and_then(|sk| sk.as_s().ok())
+            .map(String::as_str)
+            == Some("JOB")
+        {
+            assert_eq!(ttl, session_ttl);
+        } else {
+            assert!(expected.contains(&ttl), "{item:?}");
+        }
+    }
+    assert!(!audit_items.is_empty());
+    for item in &audit_items {
+        assert!(expected.contains(&ttl_of(item)), "{item:?}");
+    }
+    app.stop().await;
+}

@@ -64,7 +64,7 @@ impl Default for QueueSettings {
     fn default() -> Self {
         Self {
             visibility_timeout_secs: 180,
-            max_receive_count: 5,
+            max_receive_count: 8,
         }
     }
 }

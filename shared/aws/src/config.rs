@@ -122,7 +122,21 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
             defaults.express_max_files as u64,
         )? as usize,
         dispatch_window: dispatch_window(defaults.dispatch_window)?,
+        retention: retention(defaults.retention)?,
     })
+}
+
+/// `INTAKE_RETENTION_DAYS`: days items live, like the S3 lifecycle's
+/// `FileRetentionDays` (at least 1).
+fn retention(default: Duration) -> Result<Duration, ConfigError> {
+    const NAME: &str = "INTAKE_RETENTION_DAYS";
+    match number(NAME, default.as_secs() / 86_400)? {
+        days @ 1..=36_500 => Ok(Duration::from_secs(days * 86_400)),
+        days => Err(ConfigError::Invalid {
+            name: NAME,
+            value: days.to_string(),
+        }),
+    }
 }
 
 /// `INTAKE_DISPATCH_WINDOW`: at least 1, or no file would ever be sent.

@@ -14,6 +14,7 @@ mod sqs;
 use std::sync::Arc;
 
 use intake_domain::ports::{DocumentEngine, Ports};
+use intake_domain::Settings;
 
 pub use bootstrap::{ensure_resources, QueueSettings, ResourceNames};
 pub use config::{force_path_style, load_sdk_config, settings_from_env, Deployment};
@@ -45,18 +46,19 @@ impl Clients {
     }
 }
 
-/// Every port, backed by the deployment's resources; webhooks go out
-/// over HTTPS (and to loopback where `allow_loopback_webhooks`).
+/// Every port, backed by the deployment's resources; items expire after
+/// `settings.retention`; webhooks go out over HTTPS (and to loopback where
+/// `settings.allow_loopback_webhooks`).
 pub fn build_ports(
     clients: &Clients,
     deployment: &Deployment,
     engine: Arc<dyn DocumentEngine>,
-    allow_loopback_webhooks: bool,
+    settings: &Settings,
 ) -> Ports {
-    let store = Arc::new(DynamoStore::new(
-        clients.dynamodb.clone(),
-        &deployment.table,
-    ));
+    let store = Arc::new(
+        DynamoStore::new(clients.dynamodb.clone(), &deployment.table)
+            .with_retention(settings.retention),
+    );
     Ports {
         tenants: store.clone(),
         sessions: store.clone(),
@@ -69,7 +71,7 @@ pub fn build_ports(
             clients.sqs.clone(),
             &deployment.webhook_queue_url,
         )),
-        webhook_sender: Arc::new(HttpWebhookSender::new(allow_loopback_webhooks)),
+        webhook_sender: Arc::new(HttpWebhookSender::new(settings.allow_loopback_webhooks)),
         objects: Arc::new(S3Objects::new(clients.s3.clone(), &deployment.bucket)),
         queue: Arc::new(SqsWorkQueue::new(
             clients.sqs.clone(),
@@ -100,12 +102,7 @@ pub async fn intake_from_env(
     let sdk = load_sdk_config().await;
     let clients = Clients::new(&sdk, force_path_style());
     Ok(intake_domain::Intake::new(
-        build_ports(
-            &clients,
-            &deployment,
-            engine,
-            settings.allow_loopback_webhooks,
-        ),
+        build_ports(&clients, &deployment, engine, &settings),
         settings,
     ))
 }

@@ -53,6 +53,10 @@ pub enum AppError {
     SessionAlreadyExtracted { job_id: JobId },
     #[error("the job has not finished yet")]
     JobNotFinished,
+    /// The job's result (or a file's result in it) is past retention: the
+    /// S3 lifecycle deleted it.
+    #[error("the job's result is past retention and was deleted")]
+    ResultExpired,
     #[error("the job has no webhook URL, so there is no event to send")]
     WebhookNotConfigured,
     #[error("{0}")]
@@ -90,6 +94,7 @@ impl AppError {
             AppError::SessionNotConfirmed => "session_not_confirmed",
             AppError::SessionAlreadyExtracted { .. } => "session_already_extracted",
             AppError::JobNotFinished => "job_not_finished",
+            AppError::ResultExpired => "result_expired",
             AppError::WebhookNotConfigured => "webhook_not_configured",
             AppError::InvalidIdempotencyKey(_) => "invalid_idempotency_key",
             AppError::IdempotencyKeyReused => "idempotency_key_reused",

@@ -18,6 +18,7 @@ pub mod processing;
 pub mod results;
 pub mod service;
 pub mod settings;
+pub mod transitions;
 pub mod views;
 pub mod webhooks;
 

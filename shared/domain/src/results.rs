@@ -17,6 +17,20 @@ use crate::views::JobResult;
 /// holds one page, whatever the job's size.
 const ASSEMBLY_PAGE: usize = 500;
 
+/// The `operation` of the error `entries` yields for a file result gone
+/// from S3 (past retention), which a result page answers as 410.
+const MISSING_FILE_RESULT: &str = "job_result_missing_file_result";
+
+/// A stored result that is gone answers `result_expired`; other
+/// failures stay internal.
+fn expired_if_missing(error: StoreError) -> AppError {
+    if error.operation == MISSING_FILE_RESULT {
+        AppError::ResultExpired
+    } else {
+        AppError::Store(error)
+    }
+}
+
 impl Intake {
     /// The whole result (inline, or a 303 above the inline limit), or with
     /// `page` one page of it, always inline.
@@ -46,7 +60,7 @@ impl Intake {
             .objects
             .get(key)
             .await?
-            .ok_or_else(|| StoreError::new("job_result", "result object is missing"))?;
+            .ok_or(AppError::ResultExpired)?;
         Ok(JobResult::Inline(body.to_vec()))
     }
 
@@ -59,7 +73,7 @@ impl Intake {
         let (files, cursor) = self.job_files(tenant, job, page).await?;
         let mut document = document_head(job, job.status)?;
         let mut entries = self.entries(stream::iter(files.into_iter().map(Ok)));
-        while let Some(entry) = entries.try_next().await? {
+        while let Some(entry) = entries.try_next().await.map_err(expired_if_missing)? {
             document.extend_from_slice(&entry);
         }
         document.push(b']');
@@ -129,7 +143,10 @@ impl Intake {
                     Some(StoredResult::Inline(bytes)) => Some(bytes.as_slice()),
                     Some(StoredResult::Object(key)) => {
                         fetched = self.ports.objects.get(key).await?.ok_or_else(|| {
-                            StoreError::new("job_result", format!("missing file result {key}"))
+                            StoreError::new(
+                                MISSING_FILE_RESULT,
+                                format!("missing file result {key}"),
+                            )
                         })?;
                         Some(&fetched[..])
                     }

@@ -36,6 +36,9 @@ pub struct Settings {
     /// being worked on at once: the dispatcher tops the window up as files
     /// finish. At least the workers' concurrency times their batch size.
     pub dispatch_window: usize,
+    /// How long a session's, job's, audit and webhook items live (their
+    /// DynamoDB `ttl`), the S3 lifecycle of `uploads/` and `results/`.
+    pub retention: Duration,
 }
 
 impl Default for Settings {
@@ -48,13 +51,16 @@ impl Default for Settings {
             result_url_ttl: Duration::from_secs(300),
             file_result_inline_limit: 32 * 1024,
             read_budget_bytes: 256 * 1024 * 1024,
-            max_receive_count: 5,
+            // 15 s doubling to 900 s: about 31 minutes of retries before a
+            // file is given up on, so a short incident never reaches it.
+            max_receive_count: 8,
             retry_base_delay: Duration::from_secs(15),
             retry_max_delay: Duration::from_secs(900),
             allow_loopback_webhooks: false,
             webhook_schedule: crate::webhooks::default_schedule(),
             express_max_files: 10,
             dispatch_window: 1000,
+            retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

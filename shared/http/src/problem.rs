@@ -28,6 +28,7 @@ fn status_of(error: &AppError) -> StatusCode {
         | AppError::WebhookNotConfigured
         | AppError::IdempotencyRequestInProgress => StatusCode::CONFLICT,
         AppError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::ResultExpired => StatusCode::GONE,
         AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

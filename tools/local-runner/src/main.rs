@@ -97,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
         &clients,
         &deployment,
         Arc::new(intake_worker::Engine),
-        settings.allow_loopback_webhooks,
+        &settings,
     );
     let intake = Intake::new(ports, settings);
     println!(

@@ -10,18 +10,22 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::Utc;
 use intake_domain::ids::{FileId, JobId, SessionId};
-use intake_domain::model::{DispatchState, FileState, Job, JobStatus, Progress, WorkMessage};
+use intake_domain::model::{
+    DispatchState, FileState, Job, JobStatus, Progress, SessionStatus, WorkMessage,
+};
 use intake_domain::ports::{
     AttemptStart, CreateJob, FileCounts, FileOutcome, JobStore, StoreResult,
 };
+use intake_domain::transitions::{file, job, session};
 use intake_domain::webhooks::WebhookEvent;
 use intake_domain::StoreError;
 use rand::Rng;
 
-use super::sessions::{read_file, read_session, result_attribute};
+use super::conditions::{Condition, Conditional};
+use super::sessions::{read_file, read_session, result_attribute, session_status_name};
 use super::{
     built, file_sk, is_conditional_failure, job_pk, session_pk, store_error, DynamoStore,
-    Transaction, JOB_SK, SESSION_SK,
+    Transaction, JOB_SK, SESSION_SK, TTL,
 };
 use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
 
@@ -32,8 +36,10 @@ const COUNTER_SHARDS: u32 = 16;
 const COUNTER_PREFIX: &str = "COUNT#";
 const SETS: [&str; 3] = ["started", "succeeded", "failed"];
 
-fn job_item(job: &Job) -> Item {
+/// The job's item, expiring at `ttl` (its session's).
+fn job_item(job: &Job, ttl: AttributeValue) -> Item {
     let mut item = DynamoStore::key(job_pk(&job.tenant, &job.id), JOB_SK);
+    item.insert(TTL.into(), ttl);
     item.insert("job_id".into(), s(job.id.as_str()));
     item.insert("tenant".into(), s(&job.tenant));
     item.insert("session_id".into(), s(job.session_id.as_str()));
@@ -107,15 +113,26 @@ fn string_set(ids: &[FileId]) -> AttributeValue {
 impl JobStore for DynamoStore {
     async fn create_job(&self, job: &Job) -> StoreResult<CreateJob> {
         const OP: &str = "create_job";
+        // The job expires with its session, so that it never outlives the
+        // file items its results are read from.
+        let ttl = self
+            .get(session_pk(&job.tenant, &job.session_id), SESSION_SK, OP)
+            .await?
+            .and_then(|session| session.get(TTL).cloned())
+            .unwrap_or_else(|| self.ttl(&job.created_at));
         let claim_session = built(
             self.update(
                 Self::key(session_pk(&job.tenant, &job.session_id), SESSION_SK),
                 "SET #status = :submitted, job_id = :job",
             )
-            .condition_expression("#status = :pending AND attribute_not_exists(job_id)")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":submitted", s("submitted"))
-            .expression_attribute_values(":pending", s("pending"))
+            .only_if(
+                Condition::from("status", &session::SUBMIT, session_status_name)
+                    .and("attribute_not_exists(job_id)"),
+            )
+            .expression_attribute_values(
+                ":submitted",
+                s(session_status_name(SessionStatus::Submitted)),
+            )
             .expression_attribute_values(":job", s(job.id.as_str()))
             .build(),
             OP,
@@ -123,7 +140,7 @@ impl JobStore for DynamoStore {
         let put_job = built(
             Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(job_item(job)))
+                .set_item(Some(job_item(job, ttl)))
                 .condition_expression("attribute_not_exists(pk)")
                 .build(),
             OP,
@@ -215,10 +232,8 @@ impl JobStore for DynamoStore {
             .update_expression(
                 "SET #status = :processing, attempts = if_not_exists(attempts, :zero) + :one, updated_at = :now",
             )
-            .condition_expression("#status IN (:uploaded, :processing)")
-            .expression_attribute_names("#status", "status")
+            .only_if(Condition::from("status", &file::START, FileState::as_str))
             .expression_attribute_values(":processing", s(FileState::Processing.as_str()))
-            .expression_attribute_values(":uploaded", s(FileState::Uploaded.as_str()))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", time(&Utc::now()))
@@ -274,8 +289,6 @@ impl JobStore for DynamoStore {
         };
         let (result_attribute, result_value) = result_attribute(result, OP)?;
         let mut set = format!("SET #status = :to, {result_attribute} = :result, updated_at = :now");
-        // A file normally finishes from Processing; a file whose every start
-        // failed is given up on from Uploaded.
         let mut request = self
             .client
             .update_item()
@@ -284,11 +297,8 @@ impl JobStore for DynamoStore {
                 session_pk(&message.tenant, &message.session_id),
                 &file_sk(&message.file_id),
             )))
-            .condition_expression("#status IN (:processing, :uploaded)")
-            .expression_attribute_names("#status", "status")
+            .only_if(Condition::from("status", &file::FINISH, FileState::as_str))
             .expression_attribute_values(":to", s(state.as_str()))
-            .expression_attribute_values(":processing", s(FileState::Processing.as_str()))
-            .expression_attribute_values(":uploaded", s(FileState::Uploaded.as_str()))
             .expression_attribute_values(":result", result_value)
             .expression_attribute_values(":now", time(&Utc::now()));
         if let Some(sha256) = sha256 {
@@ -315,6 +325,7 @@ impl JobStore for DynamoStore {
         counts: &FileCounts,
     ) -> StoreResult<()> {
         let shard = rand::rng().random_range(0..COUNTER_SHARDS);
+        let now = Utc::now();
         let mut request = self
             .client
             .update_item()
@@ -323,7 +334,9 @@ impl JobStore for DynamoStore {
                 job_pk(tenant, job_id),
                 &format!("{COUNTER_PREFIX}{shard:02}"),
             )))
-            .expression_attribute_values(":now", time(&Utc::now()));
+            .expression_attribute_names("#ttl", TTL)
+            .expression_attribute_values(":ttl", self.ttl(&now))
+            .expression_attribute_values(":now", time(&now));
         // DynamoDB refuses empty sets: add only those with members.
         let mut added = Vec::new();
         for (name, ids) in SETS
@@ -339,7 +352,10 @@ impl JobStore for DynamoStore {
             return Ok(());
         }
         request
-            .update_expression(format!("SET updated_at = :now ADD {}", added.join(", ")))
+            .update_expression(format!(
+                "SET updated_at = :now, #ttl = if_not_exists(#ttl, :ttl) ADD {}",
+                added.join(", ")
+            ))
             .send()
             .await
             .map_err(|e| store_error("count_files", e))?;
@@ -359,11 +375,10 @@ impl JobStore for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(Self::key(job_pk(tenant, job_id), JOB_SK)))
             .update_expression("SET deciding_until = :until")
-            .condition_expression(
-                "#status = :queued AND (attribute_not_exists(deciding_until) OR deciding_until < :now)",
+            .only_if(
+                Condition::from("status", &job::DECIDE, JobStatus::as_str)
+                    .and("attribute_not_exists(deciding_until) OR deciding_until < :now"),
             )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
             .expression_attribute_values(":until", n(now + lease.as_secs() as i64))
             .expression_attribute_values(":now", n(now))
             .send()
@@ -389,10 +404,8 @@ impl JobStore for DynamoStore {
         let complete = self
             .update(Self::key(job_pk(tenant, id), JOB_SK), "")
             .update_expression("SET #status = :terminal, completed_at = :now, updated_at = :now, result_key = :key, result_size = :size")
-            .condition_expression("#status = :queued")
-            .expression_attribute_names("#status", "status")
+            .only_if(Condition::from("status", &job::DECIDE, JobStatus::as_str))
             .expression_attribute_values(":terminal", s(status.as_str()))
-            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
             .expression_attribute_values(":now", now)
             .expression_attribute_values(":key", s(result_key))
             .expression_attribute_values(":size", n(result_size));

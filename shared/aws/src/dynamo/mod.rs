@@ -20,6 +20,9 @@
 //! | disabled endpoint (410) | `T#<tenant>#E#<sha256(url)>` | `ENDPOINT` |
 //!
 //! Tenant ids are part of every key, so another tenant's id can only miss.
+//! Session, file, job, counter, audit, webhook event and attempt items carry
+//! `ttl` (epoch seconds, the table's TTL attribute) = a creation time plus
+//! the retention, computed by [`expires_at`] (docs/design.md, "Retention").
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,7 +32,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use futures::{stream, StreamExt, TryStreamExt};
 use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::Tenant;
@@ -41,6 +44,7 @@ use intake_domain::StoreError;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+mod conditions;
 mod files;
 mod jobs;
 mod sessions;
@@ -68,6 +72,18 @@ pub fn transaction_retries() -> u64 {
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// How long items live after their creation time (`ttl`).
+    retention: Duration,
+}
+
+/// The table's TTL attribute.
+const TTL: &str = "ttl";
+
+/// The `ttl` of an item created at `created` and kept for `retention`:
+/// epoch seconds, as DynamoDB's TTL wants them.
+pub(crate) fn expires_at(created: &DateTime<Utc>, retention: Duration) -> i64 {
+    let retention = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+    created.timestamp().saturating_add(retention)
 }
 
 fn sha256_hex(value: &str) -> String {
@@ -131,7 +147,19 @@ impl DynamoStore {
         Self {
             client,
             table: table.to_owned(),
+            retention: intake_domain::Settings::default().retention,
         }
+    }
+
+    /// Items written from now on live `retention` after their creation.
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The `ttl` attribute of an item created at `created`.
+    fn ttl(&self, created: &DateTime<Utc>) -> AttributeValue {
+        n(expires_at(created, self.retention))
     }
 
     fn key(pk: String, sk: &str) -> Item {
@@ -415,7 +443,7 @@ impl IdempotencyStore for DynamoStore {
         item.insert("fingerprint".into(), s(fingerprint));
         item.insert("state".into(), s("in_progress"));
         item.insert("locked_until".into(), n(now + lease.as_secs() as i64));
-        item.insert("ttl".into(), n(now + retention.as_secs() as i64));
+        item.insert(TTL.into(), n(now + retention.as_secs() as i64));
         // TTL deletion lags by up to days, so an expired record counts as
         // absent; so does an abandoned claim of the same request.
         let result = self
@@ -497,11 +525,11 @@ impl IdempotencyStore for DynamoStore {
 #[async_trait]
 impl AuditLog for DynamoStore {
     async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
-        self.put(audit_item(entry), "append_audit").await
+        self.put(self.audit_item(entry), "append_audit").await
     }
 
     async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()> {
-        let items = entries.iter().map(audit_item).collect();
+        let items = entries.iter().map(|entry| self.audit_item(entry)).collect();
         self.batch_put(items, "append_audit").await
     }
 
@@ -530,7 +558,16 @@ impl AuditLog for DynamoStore {
     }
 }
 
-/// One audit entry; the random suffix keeps entries of the same microsecond apart.
+impl DynamoStore {
+    /// One audit entry; the random suffix keeps entries of the same
+    /// microsecond apart. It expires `retention` after it happened.
+    fn audit_item(&self, entry: &AuditEntry) -> Item {
+        let mut item = audit_item(entry);
+        item.insert(TTL.into(), self.ttl(&entry.at));
+        item
+    }
+}
+
 fn audit_item(entry: &AuditEntry) -> Item {
     let suffix: u32 = rand::rng().random();
     let sk = format!(
@@ -552,4 +589,25 @@ fn audit_item(entry: &AuditEntry) -> Item {
         item.insert("detail".into(), s(detail));
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_expires_its_retention_after_its_creation() {
+        let created = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let thirty_days = Duration::from_secs(30 * 86_400);
+        assert_eq!(
+            expires_at(&created, thirty_days),
+            created.timestamp() + 30 * 86_400
+        );
+        // 2026-01-31T00:00:00Z
+        assert_eq!(expires_at(&created, thirty_days), 1_769_817_600);
+        assert_eq!(expires_at(&created, Duration::ZERO), created.timestamp());
+        assert_eq!(expires_at(&created, Duration::MAX), i64::MAX);
+    }
 }

@@ -11,16 +11,22 @@ use intake_domain::model::{
     FileError, FileRecord, FileState, Session, SessionStatus, StoredResult, UploadInfo,
 };
 use intake_domain::ports::{ConfirmOutcome, FilePage, SessionStore, StoreResult};
+use intake_domain::transitions::session;
 use intake_domain::StoreError;
 use rand::Rng;
 
-use super::{file_sk, is_conditional_failure, session_pk, store_error, DynamoStore, SESSION_SK};
+use super::conditions::{Condition, Conditional};
+use super::{
+    file_sk, is_conditional_failure, session_pk, store_error, DynamoStore, SESSION_SK, TTL,
+};
 use crate::item::{get_n, get_s, n, parse, req_n, req_s, req_time, s, time, Item};
 
 const FILE_PREFIX: &str = "FILE#";
 
-fn session_item(session: &Session) -> StoreResult<Item> {
+/// The session's item; it and its files' expire at `ttl`.
+fn session_item(session: &Session, ttl: AttributeValue) -> StoreResult<Item> {
     let mut item = DynamoStore::key(session_pk(&session.tenant, &session.id), SESSION_SK);
+    item.insert(TTL.into(), ttl);
     item.insert("session_id".into(), s(session.id.as_str()));
     item.insert("tenant".into(), s(&session.tenant));
     item.insert("status".into(), s(session_status_name(session.status)));
@@ -41,7 +47,7 @@ fn session_item(session: &Session) -> StoreResult<Item> {
     Ok(item)
 }
 
-fn session_status_name(status: SessionStatus) -> &'static str {
+pub(super) fn session_status_name(status: SessionStatus) -> &'static str {
     match status {
         SessionStatus::AwaitingUpload => "awaiting_upload",
         SessionStatus::Pending => "pending",
@@ -78,8 +84,10 @@ pub(super) fn read_session(item: &Item) -> StoreResult<Session> {
     })
 }
 
-fn file_item(tenant: &str, file: &FileRecord) -> Item {
+/// A file's item, expiring with its session's (`ttl`).
+fn file_item(tenant: &str, file: &FileRecord, ttl: &AttributeValue) -> Item {
     let mut item = DynamoStore::key(session_pk(tenant, &file.session_id), &file_sk(&file.id));
+    item.insert(TTL.into(), ttl.clone());
     item.insert("file_id".into(), s(file.id.as_str()));
     item.insert("session_id".into(), s(file.session_id.as_str()));
     item.insert("name".into(), s(&file.name));
@@ -200,14 +208,15 @@ impl DynamoStore {
         }
     }
 
-    /// Takes the session's confirmation lease; `Err` tells why not.
+    /// Takes the session's confirmation lease and returns the session's
+    /// `ttl`, which its rewritten file items keep; `Err` tells why not.
     async fn claim_confirmation(
         &self,
         tenant: &str,
         id: &SessionId,
         token: &str,
         lease: Duration,
-    ) -> StoreResult<Result<(), ConfirmOutcome>> {
+    ) -> StoreResult<Result<AttributeValue, ConfirmOutcome>> {
         const OP: &str = "confirm_uploads";
         let now = Utc::now().timestamp();
         let claimed = self
@@ -216,18 +225,28 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(Self::key(session_pk(tenant, id), SESSION_SK)))
             .update_expression("SET confirm_token = :token, confirm_until = :until")
-            .condition_expression(
-                "#status = :awaiting AND (attribute_not_exists(confirm_until) OR confirm_until < :now)",
+            .only_if(
+                Condition::from("status", &session::CONFIRM, session_status_name)
+                    .and("attribute_not_exists(confirm_until) OR confirm_until < :now"),
             )
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":awaiting", s(session_status_name(SessionStatus::AwaitingUpload)))
             .expression_attribute_values(":token", s(token))
             .expression_attribute_values(":until", n(now + lease.as_secs() as i64))
             .expression_attribute_values(":now", n(now))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
             .send()
             .await;
         match claimed {
-            Ok(_) => Ok(Ok(())),
+            Ok(output) => {
+                let session = output
+                    .attributes()
+                    .ok_or_else(|| StoreError::new(OP, "the session's item was not returned"))?;
+                // Sessions written before items had a `ttl` expire from
+                // their creation like the others.
+                Ok(Ok(match session.get(TTL) {
+                    Some(ttl) => ttl.clone(),
+                    None => self.ttl(&req_time(session, "created_at")?),
+                }))
+            }
             Err(error) if is_conditional_failure(&error) => {
                 let session = self.find_session(tenant, id).await?;
                 Ok(Err(match session.map(|session| session.status) {
@@ -278,15 +297,16 @@ impl SessionStore for DynamoStore {
     async fn create_session(&self, session: &Session, files: &[FileRecord]) -> StoreResult<()> {
         // Files first: until the session item exists the session is not
         // visible, so a crash in between leaves only unreachable file items.
+        let ttl = self.ttl(&session.created_at);
         let items = files
             .iter()
-            .map(|file| file_item(&session.tenant, file))
+            .map(|file| file_item(&session.tenant, file, &ttl))
             .collect();
         self.batch_put(items, "create_session").await?;
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(session_item(session)?))
+            .set_item(Some(session_item(session, ttl)?))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
@@ -331,10 +351,14 @@ impl SessionStore for DynamoStore {
         lease: Duration,
     ) -> StoreResult<ConfirmOutcome> {
         let token = format!("{:016x}", rand::rng().random::<u64>());
-        if let Err(outcome) = self.claim_confirmation(tenant, id, &token, lease).await? {
-            return Ok(outcome);
-        }
-        let items = files.iter().map(|file| file_item(tenant, file)).collect();
+        let ttl = match self.claim_confirmation(tenant, id, &token, lease).await? {
+            Ok(ttl) => ttl,
+            Err(outcome) => return Ok(outcome),
+        };
+        let items = files
+            .iter()
+            .map(|file| file_item(tenant, file, &ttl))
+            .collect();
         if let Err(error) = self.batch_put(items, "confirm_uploads").await {
             // Let the client's retry take the session at once.
             let _ = self.end_confirmation(tenant, id, &token, false).await;

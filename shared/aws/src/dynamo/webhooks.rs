@@ -5,10 +5,12 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use intake_domain::ids::{EventId, JobId};
 use intake_domain::ports::{StoreResult, WebhookStore};
+use intake_domain::transitions::event;
 use intake_domain::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent};
 use sha2::{Digest, Sha256};
 
-use super::{built, is_conditional_failure, job_pk, store_error, DynamoStore, Transaction};
+use super::conditions::{Condition, Conditional};
+use super::{built, is_conditional_failure, job_pk, store_error, DynamoStore, Transaction, TTL};
 use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
 
 const EVENT_SK: &str = "EVENT";
@@ -80,7 +82,11 @@ impl DynamoStore {
         built(
             Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(event_item(event)))
+                .set_item(Some({
+                    let mut item = event_item(event);
+                    item.insert(TTL.into(), self.ttl(&event.created_at));
+                    item
+                }))
                 .condition_expression("attribute_not_exists(pk)")
                 .build(),
             "put_event",
@@ -149,6 +155,8 @@ impl WebhookStore for DynamoStore {
     ) -> StoreResult<bool> {
         const OP: &str = "record_attempt";
         let mut item = Self::key(job_pk(&event.tenant, &event.job_id), &attempt_sk(attempt));
+        // Attempts expire with their event.
+        item.insert(TTL.into(), self.ttl(&event.created_at));
         item.insert("attempt".into(), n(attempt.attempt));
         item.insert("at".into(), time(&attempt.at));
         item.insert("url".into(), s(&attempt.url));
@@ -211,14 +219,13 @@ impl WebhookStore for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(Self::key(job_pk(tenant, job_id), EVENT_SK)))
             .update_expression("SET leased_until = :until")
-            .condition_expression(
-                "#state = :pending \
-                 AND total_attempts = :before \
-                 AND (attribute_not_exists(next_attempt_at) OR next_attempt_at <= :due_by) \
-                 AND (attribute_not_exists(leased_until) OR leased_until < :now)",
+            .only_if(
+                Condition::from("state", &event::ATTEMPT, EventState::as_str).and(
+                    "total_attempts = :before \
+                     AND (attribute_not_exists(next_attempt_at) OR next_attempt_at <= :due_by) \
+                     AND (attribute_not_exists(leased_until) OR leased_until < :now)",
+                ),
             )
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":pending", s(EventState::Pending.as_str()))
             .expression_attribute_values(":before", n(lease.attempts_before))
             .expression_attribute_values(":due_by", time(&lease.due_by))
             .expression_attribute_values(":until", time(&lease.until))
