@@ -295,6 +295,9 @@ impl ObjectStore for FailingReads {
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {
         self.inner.presign_download(key, ttl).await
     }
+    async fn exists(&self, key: &str) -> StoreResult<bool> {
+        self.inner.exists(key).await
+    }
 }
 
 /// Fault injection around the real SQS adapter: every `every`-th send of

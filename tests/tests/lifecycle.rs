@@ -359,6 +359,35 @@ async fn a_result_past_retention_answers_410_result_expired() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_result_past_retention_is_410_not_a_redirect_to_nothing() {
+    // Arrange: a result above the inline limit (answered by a 303), then
+    // its object is gone.
+    let mut options = AppOptions::default();
+    options.settings.result_inline_limit = 64;
+    let app = spawn_app_with(options).await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let job_id = &app.submit(session["id"].as_str().expect("id")).await;
+    app.wait_for_job(job_id, Duration::from_secs(30)).await;
+    app.clients
+        .s3
+        .delete_object()
+        .bucket(&app.deployment.bucket)
+        .key(format!("results/{}/{job_id}.json", app.tenant))
+        .send()
+        .await
+        .expect("delete the result object");
+
+    // Act
+    let whole = app.get(&format!("/jobs/{job_id}/result")).await;
+
+    // Assert
+    whole.assert_problem(410, "result_expired");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_file_job_and_audit_items_expire_after_the_retention() {
     use aws_sdk_dynamodb::types::AttributeValue;
 

@@ -333,6 +333,21 @@ impl ObjectStore for S3Objects {
         Ok(size)
     }
 
+    async fn exists(&self, key: &str) -> StoreResult<bool> {
+        let result = self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
+            Err(error) => Err(store_error("head_object", error)),
+        }
+    }
+
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {
         let request = self
             .client

@@ -70,6 +70,9 @@ pub trait ObjectStore: Send + Sync {
         chunks: BoxStream<'_, StoreResult<Vec<u8>>>,
     ) -> StoreResult<u64>;
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String>;
+    /// Whether an object is there (a HEAD), for answers that hand out a
+    /// URL to it instead of its bytes.
+    async fn exists(&self, key: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]

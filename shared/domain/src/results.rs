@@ -48,6 +48,10 @@ impl Intake {
             return self.result_page(tenant, &job, page).await;
         }
         if size > self.settings.result_inline_limit {
+            // A URL to an object the lifecycle removed would be S3's 404.
+            if !self.ports.objects.exists(key).await? {
+                return Err(AppError::ResultExpired);
+            }
             let url = self
                 .ports
                 .objects
