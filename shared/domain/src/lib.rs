@@ -7,6 +7,8 @@
 
 pub mod dispatch;
 pub mod error;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod ids;
 pub mod jobs;
 pub mod model;
