@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
 use crate::error::StoreError;
-use crate::model::{DispatchMessage, DispatchState, FileRecord, Job, Lane, WorkMessage};
+use crate::model::{DispatchMessage, DispatchState, Job, Lane, WorkMessage};
 use crate::ports::{AuditEntry, FilePage};
 use crate::service::Intake;
 
@@ -92,7 +92,10 @@ impl Intake {
         } else {
             Lane::Bulk
         };
-        let messages: Vec<WorkMessage> = files.iter().map(|file| work_message(job, file)).collect();
+        let messages: Vec<WorkMessage> = files
+            .iter()
+            .map(|file| WorkMessage::for_file(job, file))
+            .collect();
         self.ports.queue.enqueue(&messages, lane).await?;
         let sent = sent + files.len();
         let state = if more {
@@ -132,15 +135,4 @@ pub(crate) enum TopUp {
     Sent,
     /// The window is full.
     Waiting,
-}
-
-fn work_message(job: &Job, file: &FileRecord) -> WorkMessage {
-    WorkMessage {
-        v: WorkMessage::VERSION,
-        tenant: job.tenant.clone(),
-        session_id: job.session_id.clone(),
-        job_id: job.id.clone(),
-        file_id: file.id.clone(),
-        object_key: file.object_key.clone(),
-    }
 }

@@ -8,7 +8,7 @@ use crate::dispatch::TopUp;
 use crate::error::AppError;
 use crate::ids::JobId;
 use crate::model::{
-    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, Progress, SessionStatus, Tenant,
+    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, SessionStatus, Tenant,
 };
 use crate::paging::PageRequest;
 use crate::ports::{CreateJob, FilePage};
@@ -45,27 +45,9 @@ impl Intake {
             (Some(job_id), _) => self.existing_job(tenant, job_id).await?,
             (None, SessionStatus::AwaitingUpload) => return Err(AppError::SessionNotConfirmed),
             (None, _) => {
-                let now = Utc::now();
-                let job = Job {
-                    id: JobId::generate(),
-                    tenant: tenant.id.clone(),
-                    session_id: session.id.clone(),
-                    status: JobStatus::Queued,
-                    created_at: now,
-                    updated_at: now,
-                    completed_at: None,
-                    progress: Progress {
-                        total: session.file_count,
-                        ..Progress::default()
-                    },
-                    webhook_url: request.webhook_url.or_else(|| session.webhook_url.clone()),
-                    dispatch: DispatchState::Accepted,
-                    dispatch_cursor: None,
-                    dispatch_sent: 0,
-                    result_key: None,
-                    result_size: None,
-                };
-                match self.ports.jobs.create_job(&job).await? {
+                let webhook_url = request.webhook_url.or_else(|| session.webhook_url.clone());
+                let job = Job::queued(&session, webhook_url, Utc::now());
+                match self.ports.jobs.create_job(&job, &session).await? {
                     CreateJob::Created => {
                         self.audit(&session, Some(&job.id), None, "job.queued", None)
                             .await;

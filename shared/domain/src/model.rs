@@ -232,6 +232,31 @@ pub struct Job {
     pub result_size: Option<u64>,
 }
 
+impl Job {
+    /// A new job of `session`'s files, nothing sent yet.
+    pub fn queued(session: &Session, webhook_url: Option<String>, at: DateTime<Utc>) -> Self {
+        Self {
+            id: JobId::generate(),
+            tenant: session.tenant.clone(),
+            session_id: session.id.clone(),
+            status: JobStatus::Queued,
+            created_at: at,
+            updated_at: at,
+            completed_at: None,
+            progress: Progress {
+                total: session.file_count,
+                ..Progress::default()
+            },
+            webhook_url,
+            dispatch: DispatchState::Accepted,
+            dispatch_cursor: None,
+            dispatch_sent: 0,
+            result_key: None,
+            result_size: None,
+        }
+    }
+}
+
 /// The job's outbox: its files' work messages are sent by the dispatcher,
 /// outside the request that created the job.
 ///
@@ -305,6 +330,18 @@ pub struct WorkMessage {
 
 impl WorkMessage {
     pub const VERSION: u8 = 1;
+
+    /// The message that has `file` of `job` worked on.
+    pub fn for_file(job: &Job, file: &FileRecord) -> Self {
+        Self {
+            v: Self::VERSION,
+            tenant: job.tenant.clone(),
+            session_id: job.session_id.clone(),
+            job_id: job.id.clone(),
+            file_id: file.id.clone(),
+            object_key: file.object_key.clone(),
+        }
+    }
 }
 
 /// The one message a submitted job starts with: the dispatcher reads it and

@@ -173,6 +173,23 @@ pub enum FileOutcome {
     },
 }
 
+impl FileOutcome {
+    /// The terminal state, the upload's SHA-256, the kept result and the
+    /// error: what a store writes on the file.
+    pub fn parts(&self) -> (FileState, Option<&str>, &StoredResult, Option<&FileError>) {
+        match self {
+            FileOutcome::Succeeded { sha256, result } => {
+                (FileState::Succeeded, Some(sha256), result, None)
+            }
+            FileOutcome::Failed {
+                sha256,
+                result,
+                error,
+            } => (FileState::Failed, sha256.as_deref(), result, Some(error)),
+        }
+    }
+}
+
 /// File ids a worker counts on their job after a batch. Counting is by set
 /// membership, so counting a file again changes nothing: a worker that died
 /// after a file's transition counts it on the redelivery.
@@ -194,7 +211,8 @@ impl FileCounts {
 pub trait JobStore: Send + Sync {
     /// Writes the job and marks the session `Submitted`, atomically and only
     /// if the session is `Pending`.
-    async fn create_job(&self, job: &Job) -> StoreResult<CreateJob>;
+    /// `session` is the job's, as the caller read it.
+    async fn create_job(&self, job: &Job, session: &Session) -> StoreResult<CreateJob>;
     /// Moves the job's outbox to `state`; `cursor` is the last file whose
     /// work message was sent, `sent` how many were. `Enqueued` never
     /// replaces `Sent`.

@@ -71,29 +71,25 @@ pub(super) trait Conditional: Sized {
     }
 }
 
-impl Conditional for UpdateItemFluentBuilder {
-    fn condition(self, expression: String) -> Self {
-        self.condition_expression(expression)
-    }
-    fn name(self, placeholder: String, attribute: &str) -> Self {
-        self.expression_attribute_names(placeholder, attribute)
-    }
-    fn value(self, placeholder: String, value: AttributeValue) -> Self {
-        self.expression_attribute_values(placeholder, value)
-    }
+/// Both kinds of update (alone and in a transaction) have the same three
+/// setters.
+macro_rules! conditional {
+    ($($write:ty),+) => {$(
+        impl Conditional for $write {
+            fn condition(self, expression: String) -> Self {
+                self.condition_expression(expression)
+            }
+            fn name(self, placeholder: String, attribute: &str) -> Self {
+                self.expression_attribute_names(placeholder, attribute)
+            }
+            fn value(self, placeholder: String, value: AttributeValue) -> Self {
+                self.expression_attribute_values(placeholder, value)
+            }
+        }
+    )+};
 }
 
-impl Conditional for UpdateBuilder {
-    fn condition(self, expression: String) -> Self {
-        self.condition_expression(expression)
-    }
-    fn name(self, placeholder: String, attribute: &str) -> Self {
-        self.expression_attribute_names(placeholder, attribute)
-    }
-    fn value(self, placeholder: String, value: AttributeValue) -> Self {
-        self.expression_attribute_values(placeholder, value)
-    }
-}
+conditional!(UpdateItemFluentBuilder, UpdateBuilder);
 
 #[cfg(test)]
 mod tests {

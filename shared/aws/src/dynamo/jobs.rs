@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::Utc;
 use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::{
-    DispatchState, FileState, Job, JobStatus, Progress, SessionStatus, WorkMessage,
+    DispatchState, FileState, Job, JobStatus, Progress, Session, SessionStatus, WorkMessage,
 };
 use intake_domain::ports::{
     AttemptStart, CreateJob, FileCounts, FileOutcome, JobStore, StoreResult,
@@ -111,15 +111,11 @@ fn string_set(ids: &[FileId]) -> AttributeValue {
 
 #[async_trait]
 impl JobStore for DynamoStore {
-    async fn create_job(&self, job: &Job) -> StoreResult<CreateJob> {
+    async fn create_job(&self, job: &Job, session: &Session) -> StoreResult<CreateJob> {
         const OP: &str = "create_job";
-        // The job expires with its session, so that it never outlives the
-        // file items its results are read from.
-        let ttl = self
-            .get(session_pk(&job.tenant, &job.session_id), SESSION_SK, OP)
-            .await?
-            .and_then(|session| session.get(TTL).cloned())
-            .unwrap_or_else(|| self.ttl(&job.created_at));
+        // The job expires with its session (the same `ttl`), so that it
+        // never outlives the file items its results are read from.
+        let ttl = self.ttl(&session.created_at);
         let claim_session = built(
             self.update(
                 Self::key(session_pk(&job.tenant, &job.session_id), SESSION_SK),
@@ -277,16 +273,7 @@ impl JobStore for DynamoStore {
 
     async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool> {
         const OP: &str = "finish_file";
-        let (state, sha256, result, error) = match outcome {
-            FileOutcome::Succeeded { sha256, result } => {
-                (FileState::Succeeded, Some(sha256), result, None)
-            }
-            FileOutcome::Failed {
-                sha256,
-                result,
-                error,
-            } => (FileState::Failed, sha256.as_ref(), result, Some(error)),
-        };
+        let (state, sha256, result, error) = outcome.parts();
         let (result_attribute, result_value) = result_attribute(result, OP)?;
         let mut set = format!("SET #status = :to, {result_attribute} = :result, updated_at = :now");
         let mut request = self

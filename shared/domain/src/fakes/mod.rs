@@ -23,7 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::error::StoreError;
 use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{
-    DispatchMessage, DispatchState, FileRecord, FileState, Job, JobStatus, Lane, Progress, Session,
+    DispatchMessage, DispatchState, FileRecord, FileState, Job, Lane, Progress, Session,
     SessionStatus, Tenant, UploadInfo, WorkMessage,
 };
 use crate::ports::{
@@ -320,25 +320,10 @@ impl FakeWorld {
     /// Submits `session` as `JobStore::create_job` would for the submit
     /// use case: a `Queued` job whose work messages were all sent.
     pub fn submit(&self, session: &Session, webhook_url: Option<&str>) -> StoreResult<Job> {
-        let now = Utc::now();
         let job = Job {
-            id: JobId::generate(),
-            tenant: session.tenant.clone(),
-            session_id: session.id.clone(),
-            status: JobStatus::Queued,
-            created_at: now,
-            updated_at: now,
-            completed_at: None,
-            progress: Progress {
-                total: session.file_count,
-                ..Progress::default()
-            },
-            webhook_url: webhook_url.map(str::to_owned),
             dispatch: DispatchState::Sent,
-            dispatch_cursor: None,
             dispatch_sent: session.file_count,
-            result_key: None,
-            result_size: None,
+            ..Job::queued(session, webhook_url.map(str::to_owned), Utc::now())
         };
         match self.lock().create_job(&job)? {
             CreateJob::Created => Ok(job),

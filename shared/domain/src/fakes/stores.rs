@@ -13,8 +13,8 @@ use super::{EventRow, FakeDeadLetters, FakeWorld, IdempotencyRow, Retry};
 use crate::error::StoreError;
 use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{
-    DispatchMessage, DispatchState, FileRecord, FileState, Job, JobStatus, Lane, Session,
-    StoredResult, Tenant, UploadInfo, WorkMessage,
+    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, Lane, Session, StoredResult,
+    Tenant, UploadInfo, WorkMessage,
 };
 use crate::ports::{
     AttemptStart, AuditEntry, AuditLog, ConfirmOutcome, CreateJob, DeadLetter, DeadLetterQueue,
@@ -220,7 +220,7 @@ impl SessionStore for FakeWorld {
 
 #[async_trait]
 impl JobStore for FakeWorld {
-    async fn create_job(&self, new: &Job) -> StoreResult<CreateJob> {
+    async fn create_job(&self, new: &Job, _session: &Session) -> StoreResult<CreateJob> {
         self.lock().create_job(new)
     }
 
@@ -297,16 +297,7 @@ impl JobStore for FakeWorld {
         else {
             return Ok(false);
         };
-        let (state, sha256, result, error) = match outcome {
-            FileOutcome::Succeeded { sha256, result } => {
-                (FileState::Succeeded, Some(sha256), result, None)
-            }
-            FileOutcome::Failed {
-                sha256,
-                result,
-                error,
-            } => (FileState::Failed, sha256.as_ref(), result, Some(error)),
-        };
+        let (state, sha256, result, error) = outcome.parts();
         if let StoredResult::Inline(json) = result {
             std::str::from_utf8(json)
                 .map_err(|_| StoreError::new("finish_file", "a file result is not UTF-8"))?;
@@ -314,7 +305,7 @@ impl JobStore for FakeWorld {
         record.status = state;
         record.result = Some(result.clone());
         if let Some(sha256) = sha256 {
-            record.sha256 = Some(sha256.clone());
+            record.sha256 = Some(sha256.to_owned());
         }
         if let Some(error) = error {
             record.error = Some(error.clone());

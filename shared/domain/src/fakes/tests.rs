@@ -34,14 +34,7 @@ fn job_of(world: &FakeWorld, documents: &[(&str, &[u8])]) -> (Job, Vec<FileRecor
 
 fn delivery(job: &Job, file: &FileRecord, receive_count: u32) -> Delivery {
     Delivery {
-        message: QueueMessage::File(WorkMessage {
-            v: WorkMessage::VERSION,
-            tenant: job.tenant.clone(),
-            session_id: job.session_id.clone(),
-            job_id: job.id.clone(),
-            file_id: file.id.clone(),
-            object_key: file.object_key.clone(),
-        }),
+        message: QueueMessage::File(WorkMessage::for_file(job, file)),
         receipt_handle: format!("receipt-{}-{receive_count}", file.id),
         receive_count,
         source: "arn:aws:sqs:eu-west-1:000000000000:intake-express".to_owned(),
