@@ -4,7 +4,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench
+.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos
 
 help: ## list the targets
 	@echo "invoice-intake targets:"
@@ -35,3 +35,6 @@ test: setup lint ## lint, emulators up, cargo test, template validation, emulato
 
 bench: ## run scripts/bench.sh
 	@bash "$(ROOT)/scripts/bench.sh"
+
+chaos: setup ## fault injection: proxy faults + runner SIGKILL, invariants checked (scripts/chaos.sh)
+	@bash "$(ROOT)/scripts/chaos.sh"

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make test` runs `make setup` and `make lint` first, then this script:
 #   emulators up -> cargo test --workspace (with .local/emulators.env exported)
-#   -> scripts/validate-template.sh -> emulators stopped, whatever happened.
-# Exit status: that of the tests (cargo test first, then the template validation).
+#   -> scripts/chaos.sh --quick (bounded fault injection, a few minutes; fails on a broken
+#   invariant) -> scripts/validate-template.sh -> emulators stopped, whatever happened.
+# Exit status: that of the tests (cargo test first, then the chaos run, then the template
+# validation).
 # Failing to start the emulators is an error, in CI and locally alike.
 # Extra arguments are passed to `cargo test`.
 set -euo pipefail
@@ -34,6 +36,10 @@ tests_rc=0
 say "cargo test --workspace $*"
 cargo test --workspace "$@" || tests_rc=$?
 
+chaos_rc=0
+say "scripts/chaos.sh --quick"
+bash "$ROOT/scripts/chaos.sh" --quick || chaos_rc=$?
+
 template_rc=0
 say "scripts/validate-template.sh"
 bash "$ROOT/scripts/validate-template.sh" || template_rc=$?
@@ -41,6 +47,10 @@ bash "$ROOT/scripts/validate-template.sh" || template_rc=$?
 if ((tests_rc != 0)); then
   say "FAILED: cargo test (exit $tests_rc)"
   exit "$tests_rc"
+fi
+if ((chaos_rc != 0)); then
+  say "FAILED: scripts/chaos.sh --quick (exit $chaos_rc)"
+  exit "$chaos_rc"
 fi
 if ((template_rc != 0)); then
   say "FAILED: scripts/validate-template.sh (exit $template_rc)"

@@ -225,6 +225,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             work_pollers: options.pollers,
             express_pollers: options.pollers,
             webhook_pollers: options.webhook_pollers,
+            // Tests run the reconciler themselves, at the time they choose.
+            reconcile_every: None,
         },
     )
     .await

@@ -215,6 +215,7 @@ async fn sixty_four_workers_on_one_2000_file_job_decide_it_once() {
                     session_id: session_id.clone(),
                     job_id: job_id.clone(),
                     file_id,
+                    reopen: false,
                 }),
                 receipt_handle: "unused".to_owned(),
                 receive_count: 1,

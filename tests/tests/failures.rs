@@ -264,6 +264,7 @@ fn work_message(app: &TestApp, session_id: &str, job_id: &str, file_id: &str) ->
         session_id,
         job_id: JobId::parse(job_id).expect("job id"),
         file_id,
+        reopen: false,
     }
 }
 

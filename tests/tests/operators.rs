@@ -5,6 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use intake_domain::ids::SessionId;
 use intake_tests::{
     sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver, Reply, TestApp,
     TEST_WEBHOOK_SECRET,
@@ -229,5 +230,99 @@ async fn an_unknown_queue_is_a_bad_request() {
     listed.assert_problem(400, "invalid_queue");
     replayed.assert_problem(400, "invalid_queue");
     as_tenant.assert_problem(401, "unauthorized");
+    app.stop().await;
+}
+
+/// The job's status once it is `status`.
+async fn wait_for_status(app: &TestApp, job_id: &str, status: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let reply = app.get(&format!("/jobs/{job_id}/status")).await;
+        if reply.body["status"] == status {
+            return reply.body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "job not {status} after {WAIT:?}: {}",
+            reply.text
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaying_a_file_given_up_on_runs_it_again_and_decides_its_job_again() {
+    // Arrange: the upload's reads fail on every allowed receive (3), then
+    // the fault is over; the file is given up on and its message is
+    // dead-lettered.
+    let app = spawn_app_with(AppOptions {
+        failing_reads: 3,
+        ..AppOptions::default()
+    })
+    .await;
+    let receiver = Receiver::start(TEST_WEBHOOK_SECRET, "200").await;
+    let job_id = app.submit_with_webhook(&receiver.url).await;
+    let failed = wait_for_status(&app, &job_id, "failed").await;
+    let first = receiver.wait_for(1, WAIT).await;
+    assert_eq!(app.dead_letters(WAIT).await.len(), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
+
+    // Act
+    let replayed = as_admin(
+        &app,
+        reqwest::Method::POST,
+        "/admin/dead-letters/replay",
+        Some(json!({"queue": "work"})),
+    )
+    .await;
+    let succeeded = wait_for_status(&app, &job_id, "succeeded").await;
+    let deliveries = receiver.wait_for(2, WAIT).await;
+
+    // Assert
+    assert_eq!(failed["files"][0]["error"]["code"], "processing_failed");
+    assert_eq!(replayed.status, 200, "{}", replayed.text);
+    assert_eq!(replayed.body["replayed"].as_array().map(Vec::len), Some(1));
+    let file = &succeeded["files"][0];
+    assert_eq!(file["status"], "succeeded", "{succeeded}");
+    assert!(file.get("error").is_none_or(Value::is_null), "{file}");
+    assert_eq!(
+        file["attempts"], 4,
+        "three given up on, one after the replay"
+    );
+    assert_eq!(first[0]["body"]["data"]["status"], "failed");
+    assert_eq!(deliveries.len(), 2, "one new event for the new decision");
+    assert_eq!(deliveries[1]["body"]["data"]["status"], "succeeded");
+    assert_ne!(
+        deliveries[1]["webhook_id"], deliveries[0]["webhook_id"],
+        "a new evt_ id"
+    );
+    let result = app.get(&format!("/jobs/{job_id}/result")).await;
+    assert_eq!(result.status, 200, "{}", result.text);
+    assert_eq!(result.body["results"][0]["status"], "succeeded");
+    let events = app.get(&format!("/jobs/{job_id}/webhook-deliveries")).await;
+    assert_eq!(events.body["event"]["id"], deliveries[1]["webhook_id"]);
+    assert_eq!(
+        events.body["deliveries"].as_array().map(Vec::len),
+        Some(2),
+        "both events' attempts are kept: {}",
+        events.text
+    );
+    let session_id = SessionId::parse(succeeded["session_id"].as_str().expect("session id"))
+        .expect("a session id");
+    let trail: Vec<String> = app
+        .intake
+        .ports()
+        .audit
+        .trail(&app.tenant, &session_id)
+        .await
+        .expect("audit trail")
+        .into_iter()
+        .map(|entry| entry.event)
+        .collect();
+    let count = |event: &str| trail.iter().filter(|name| *name == event).count();
+    assert_eq!(count("file.reopened"), 1, "{trail:?}");
+    assert_eq!(count("job.completed"), 2, "{trail:?}");
+    assert_eq!(count("file.processing"), 4, "{trail:?}");
+    assert!(app.dead_letters(Duration::from_secs(1)).await.is_empty());
     app.stop().await;
 }

@@ -39,7 +39,12 @@ else
     awslocal dynamodb create-table \
         --table-name "$TABLE" \
         --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=sk,AttributeType=S \
+            AttributeName=open,AttributeType=S AttributeName=open_since,AttributeType=S \
         --key-schema AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE \
+        --global-secondary-indexes '[{"IndexName": "open",
+            "KeySchema": [{"AttributeName": "open", "KeyType": "HASH"},
+                          {"AttributeName": "open_since", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["tenant", "job_id"]}}]' \
         --billing-mode PAY_PER_REQUEST >/dev/null
     awslocal dynamodb wait table-exists --table-name "$TABLE"
     log "table $TABLE created"

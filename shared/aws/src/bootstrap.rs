@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::config::Deployment;
+use crate::dynamo::{OPEN, OPEN_INDEX, OPEN_SINCE};
 use crate::Clients;
 
 #[derive(Debug, thiserror::Error)]
@@ -161,17 +162,36 @@ async fn redriven_queue(
     .await
 }
 
+fn key(name: &str, key_type: KeyType) -> Result<KeySchemaElement, BootstrapError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .map_err(|e| failed("create_table", e))
+}
+
+/// The reconciler's sparse index of open jobs and pending events
+/// (`dynamo::open_work`); template.yaml declares the same.
+fn open_index() -> Result<GlobalSecondaryIndex, BootstrapError> {
+    GlobalSecondaryIndex::builder()
+        .index_name(OPEN_INDEX)
+        .key_schema(key(OPEN, KeyType::Hash)?)
+        .key_schema(key(OPEN_SINCE, KeyType::Range)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::Include)
+                .non_key_attributes("tenant")
+                .non_key_attributes("job_id")
+                .build(),
+        )
+        .build()
+        .map_err(|e| failed("create_table", e))
+}
+
 async fn ensure_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
 ) -> Result<(), BootstrapError> {
-    let key = |name: &str, key_type: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-            .map_err(|e| failed("create_table", e))
-    };
     let attribute = |name: &str| {
         AttributeDefinition::builder()
             .attribute_name(name)
@@ -187,6 +207,9 @@ async fn ensure_table(
         .key_schema(key("sk", KeyType::Range)?)
         .attribute_definitions(attribute("pk")?)
         .attribute_definitions(attribute("sk")?)
+        .attribute_definitions(attribute(OPEN)?)
+        .attribute_definitions(attribute(OPEN_SINCE)?)
+        .global_secondary_indexes(open_index()?)
         .send()
         .await;
     match created {

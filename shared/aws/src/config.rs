@@ -123,6 +123,10 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
         )? as usize,
         dispatch_window: dispatch_window(defaults.dispatch_window)?,
         retention: retention(defaults.retention)?,
+        reconcile_after: Duration::from_secs(number(
+            "INTAKE_RECONCILE_AFTER_SECS",
+            defaults.reconcile_after.as_secs(),
+        )?),
     })
 }
 

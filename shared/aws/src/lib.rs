@@ -66,6 +66,7 @@ pub fn build_ports(
         idempotency: store.clone(),
         audit: store.clone(),
         files: store.clone(),
+        open_work: store.clone(),
         webhooks: store,
         webhook_queue: Arc::new(SqsWebhookQueue::new(
             clients.sqs.clone(),

@@ -9,7 +9,9 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
 use intake_domain::model::{DispatchMessage, Lane, WorkMessage};
-use intake_domain::ports::{DeadLetter, DeadLetterQueue, StoreResult, WebhookQueue, WorkQueue};
+use intake_domain::ports::{
+    DeadLetter, DeadLetterQueue, ReplayedBody, StoreResult, WebhookQueue, WorkQueue,
+};
 use intake_domain::webhooks::WebhookMessage;
 use intake_domain::StoreError;
 
@@ -247,6 +249,7 @@ impl DeadLetterQueue for SqsDeadLetters {
         &self,
         message_ids: Option<&[String]>,
         limit: usize,
+        replayed: &ReplayedBody,
     ) -> StoreResult<Vec<String>> {
         let mut moved = Vec::new();
         let mut skipped = Vec::new();
@@ -268,7 +271,7 @@ impl DeadLetterQueue for SqsDeadLetters {
                 self.client
                     .send_message()
                     .queue_url(&self.target_url)
-                    .message_body(message.body().unwrap_or_default())
+                    .message_body(replayed(message.body().unwrap_or_default()))
                     .send()
                     .await
                     .map_err(|e| StoreError::new("redrive", DisplayErrorContext(e)))?;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
 use crate::error::StoreError;
-use crate::model::{DispatchMessage, DispatchState, Job, Lane, WorkMessage};
+use crate::model::{DispatchMessage, DispatchState, Job, WorkMessage};
 use crate::ports::{AuditEntry, FilePage};
 use crate::service::Intake;
 
@@ -87,11 +87,7 @@ impl Intake {
                 room,
             )
             .await?;
-        let lane = if total <= self.settings.express_max_files {
-            Lane::Express
-        } else {
-            Lane::Bulk
-        };
+        let lane = job.lane(self.settings.express_max_files);
         let messages: Vec<WorkMessage> = files
             .iter()
             .map(|file| WorkMessage::for_file(job, file))
@@ -104,23 +100,16 @@ impl Intake {
             DispatchState::Sent
         };
         let cursor = files.last().map(|file| (&file.id, sent as u32));
+        let dispatched = (!more).then(|| {
+            AuditEntry::of_job(job, "job.dispatched", Some(format!("{sent} work messages")))
+        });
         self.ports
             .jobs
-            .record_dispatch(&job.tenant, &job.id, state, cursor)
+            .record_dispatch(&job.tenant, &job.id, state, cursor, dispatched.as_ref())
             .await?;
         if more {
             return Ok(TopUp::Sent);
         }
-        self.append_audit(AuditEntry {
-            at: chrono::Utc::now(),
-            tenant: job.tenant.clone(),
-            session_id: job.session_id.clone(),
-            job_id: Some(job.id.clone()),
-            file_id: None,
-            event: "job.dispatched".to_owned(),
-            detail: Some(format!("{sent} work messages")),
-        })
-        .await;
         info!(tenant = %job.tenant, job_id = %job.id, files = total, ?lane, "job dispatched");
         Ok(TopUp::Complete)
     }

@@ -11,7 +11,7 @@ use crate::model::{
     DispatchMessage, DispatchState, FileRecord, Job, JobStatus, SessionStatus, Tenant,
 };
 use crate::paging::PageRequest;
-use crate::ports::{CreateJob, FilePage};
+use crate::ports::{AuditEntry, CreateJob, FilePage};
 use crate::service::{next_cursor, Intake};
 use crate::views::{
     JobAccepted, JobFileView, JobLinks, JobStatusView, ProgressView, SubmitExtractionRequest,
@@ -47,10 +47,9 @@ impl Intake {
             (None, _) => {
                 let webhook_url = request.webhook_url.or_else(|| session.webhook_url.clone());
                 let job = Job::queued(&session, webhook_url, Utc::now());
-                match self.ports.jobs.create_job(&job, &session).await? {
+                let created = AuditEntry::of_job(&job, "job.created", None);
+                match self.ports.jobs.create_job(&job, &session, &created).await? {
                     CreateJob::Created => {
-                        self.audit(&session, Some(&job.id), None, "job.queued", None)
-                            .await;
                         info!(tenant = %tenant.id, session_id = %session.id, job_id = %job.id, files = session.file_count, "job created");
                         job
                     }
@@ -86,7 +85,7 @@ impl Intake {
             .await?;
         self.ports
             .jobs
-            .record_dispatch(&job.tenant, &job.id, DispatchState::Enqueued, None)
+            .record_dispatch(&job.tenant, &job.id, DispatchState::Enqueued, None, None)
             .await?;
         Ok(())
     }

@@ -17,6 +17,7 @@ pub mod operations;
 pub mod paging;
 pub mod ports;
 pub mod processing;
+pub mod reconcile;
 pub mod results;
 pub mod service;
 pub mod settings;

@@ -297,6 +297,16 @@ impl DispatchState {
 }
 
 impl Job {
+    /// The work queue its files take: the express lane for a job of at most
+    /// `express_max_files` files.
+    pub fn lane(&self, express_max_files: usize) -> Lane {
+        if self.progress.total as usize <= express_max_files {
+            Lane::Express
+        } else {
+            Lane::Bulk
+        }
+    }
+
     /// The status clients see: `Processing` once any file was started.
     pub fn visible_status(&self) -> JobStatus {
         let started = self.progress.processing + self.progress.done() > 0;
@@ -326,6 +336,10 @@ pub struct WorkMessage {
     pub job_id: JobId,
     pub file_id: FileId,
     pub object_key: String,
+    /// Set on a message an operator replayed from the dead-letter queue:
+    /// a file given up on for a fault of ours is re-opened and runs again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reopen: bool,
 }
 
 impl WorkMessage {
@@ -340,6 +354,7 @@ impl WorkMessage {
             job_id: job.id.clone(),
             file_id: file.id.clone(),
             object_key: file.object_key.clone(),
+            reopen: false,
         }
     }
 }
@@ -397,6 +412,18 @@ impl QueueMessage {
         match work.v {
             WorkMessage::VERSION => Ok(QueueMessage::File(work)),
             other => Err(format!("unknown version {other}")),
+        }
+    }
+
+    /// The body an operator's replay sends back to the work queue: a file's
+    /// message marked `reopen`; anything else as it was.
+    pub fn replayed(body: &str) -> String {
+        match QueueMessage::parse(body) {
+            Ok(QueueMessage::File(mut message)) => {
+                message.reopen = true;
+                serde_json::to_string(&message).unwrap_or_else(|_| body.to_owned())
+            }
+            _ => body.to_owned(),
         }
     }
 }

@@ -7,7 +7,7 @@ use tracing::warn;
 
 use crate::error::{AppError, StoreError};
 use crate::model::QueueMessage;
-use crate::ports::DeadLetter;
+use crate::ports::{DeadLetter, ReplayedBody};
 use crate::service::Intake;
 use crate::views::{DeadLetterList, DeadLetterView, ReplayDeadLettersRequest, ReplayReport};
 use crate::webhooks::WebhookMessage;
@@ -80,11 +80,12 @@ impl Intake {
         })
     }
 
-    /// Sends dead letters back to the queue they came from. A file that
-    /// was marked failed when its message gave up stays failed (terminal
-    /// states never change): the worker acknowledges such a message without
-    /// effect. A webhook message leads to the attempt its event is due for
-    /// if the event is still pending, and to nothing otherwise.
+    /// Sends dead letters back to the queue they came from. A file's message
+    /// goes back marked `reopen`: a file given up on for a fault of ours
+    /// runs again and its job is decided again (a file that failed for its
+    /// content stays failed). A webhook message leads to the attempt its
+    /// event is due for if the event is still pending, and to nothing
+    /// otherwise.
     pub async fn replay_dead_letters(
         &self,
         request: ReplayDeadLettersRequest,
@@ -97,9 +98,13 @@ impl Intake {
                 format!("limit must be 1 to {MAX_DEAD_LETTERS_PER_REQUEST}"),
             ));
         }
+        let replayed_body: &ReplayedBody = match source {
+            DeadLetterSource::Work => &QueueMessage::replayed,
+            DeadLetterSource::Webhooks => &str::to_owned,
+        };
         let replayed = self
             .dead_letter_queue(source)
-            .redrive(request.message_ids.as_deref(), limit)
+            .redrive(request.message_ids.as_deref(), limit, replayed_body)
             .await?;
         tracing::info!(
             queue = source.as_str(),

@@ -75,9 +75,17 @@ pub trait ObjectStore: Send + Sync {
     async fn exists(&self, key: &str) -> StoreResult<bool>;
 }
 
+/// Every store method that moves a state machine takes the audit entry of
+/// that move and writes it in the same transaction: a move is never
+/// without its entry, nor an entry without its move.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    async fn create_session(&self, session: &Session, files: &[FileRecord]) -> StoreResult<()>;
+    async fn create_session(
+        &self,
+        session: &Session,
+        files: &[FileRecord],
+        audit: &AuditEntry,
+    ) -> StoreResult<()>;
     /// The session and its files, ordered by file id.
     async fn load_session(
         &self,
@@ -106,6 +114,7 @@ pub trait SessionStore: Send + Sync {
         id: &SessionId,
         files: &[FileRecord],
         lease: Duration,
+        audit: &AuditEntry,
     ) -> StoreResult<ConfirmOutcome>;
 }
 
@@ -148,15 +157,16 @@ pub enum UploadRead {
 /// What happened when a worker picked up a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AttemptStart {
-    /// The file is `Processing`; `attempt` counts from 1; `upload` is what
-    /// confirm recorded of its object.
-    Started {
-        attempt: u32,
-        upload: Option<UploadInfo>,
+    /// The file is `Processing`; `upload` is what confirm recorded of its
+    /// object.
+    Started { upload: Option<UploadInfo> },
+    /// The file is already terminal (`state`, failed with `error_code`): a
+    /// duplicate delivery, a worker that died before it counted the file,
+    /// or a replayed message of a file to re-open.
+    AlreadyFinished {
+        state: FileState,
+        error_code: Option<String>,
     },
-    /// The file is already terminal (`state`): a duplicate delivery, or a
-    /// worker that died before it counted the file.
-    AlreadyFinished { state: FileState },
 }
 
 /// How a file ended.
@@ -212,25 +222,45 @@ pub trait JobStore: Send + Sync {
     /// Writes the job and marks the session `Submitted`, atomically and only
     /// if the session is `Pending`.
     /// `session` is the job's, as the caller read it.
-    async fn create_job(&self, job: &Job, session: &Session) -> StoreResult<CreateJob>;
+    async fn create_job(
+        &self,
+        job: &Job,
+        session: &Session,
+        audit: &AuditEntry,
+    ) -> StoreResult<CreateJob>;
     /// Moves the job's outbox to `state`; `cursor` is the last file whose
     /// work message was sent, `sent` how many were. `Enqueued` never
-    /// replaces `Sent`.
+    /// replaces `Sent`, and `Sent` is written once, with `audit`.
     async fn record_dispatch(
         &self,
         tenant: &str,
         job_id: &JobId,
         state: DispatchState,
         progress: Option<(&FileId, u32)>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()>;
     /// The job with its progress summed from the counted file ids.
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>>;
     /// `Uploaded → Processing` (or another attempt while `Processing`).
     /// Only the file item is written: the job item is never a hot spot.
-    async fn start_attempt(&self, message: &WorkMessage) -> StoreResult<AttemptStart>;
+    async fn start_attempt(
+        &self,
+        message: &WorkMessage,
+        audit: &AuditEntry,
+    ) -> StoreResult<AttemptStart>;
     /// `Processing | Uploaded → Succeeded | Failed`, one conditional write
     /// of the file item. `false` when the file was already terminal.
-    async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool>;
+    async fn finish_file(
+        &self,
+        message: &WorkMessage,
+        outcome: &FileOutcome,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool>;
+    /// Re-opens a file given up on for a fault of ours (`file::REOPEN`):
+    /// the file back to `Uploaded`, its failure no longer counted and its
+    /// job, if decided, back to `Queued` (`job::REOPEN`), in one
+    /// transaction. `false` when the file is not (or no longer) re-openable.
+    async fn reopen_file(&self, message: &WorkMessage, audit: &AuditEntry) -> StoreResult<bool>;
     /// Adds the file ids of a batch to the job's counts: one write to one
     /// of several counter items, whichever the adapter picks.
     async fn count_files(
@@ -250,16 +280,20 @@ pub trait JobStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Moves the job to its terminal `status` if it is not terminal yet
     /// (the caller saw every file counted), and records its webhook `event`
-    /// in the same transaction. `true` for the one caller that made the move.
-    async fn complete_job(
-        &self,
-        tenant: &str,
-        id: &JobId,
-        status: JobStatus,
-        result_key: &str,
-        result_size: u64,
-        event: Option<&WebhookEvent>,
-    ) -> StoreResult<bool>;
+    /// (replacing the event of an earlier decision) in the same
+    /// transaction. `true` for the one caller that made the move.
+    async fn complete_job(&self, decision: &Decision<'_>, audit: &AuditEntry) -> StoreResult<bool>;
+}
+
+/// What a job is decided to be.
+#[derive(Clone, Debug)]
+pub struct Decision<'a> {
+    pub tenant: &'a str,
+    pub job_id: &'a JobId,
+    pub status: JobStatus,
+    pub result_key: &'a str,
+    pub result_size: u64,
+    pub event: Option<&'a WebhookEvent>,
 }
 
 #[async_trait]
@@ -330,10 +364,39 @@ pub struct AuditEntry {
     pub detail: Option<String>,
 }
 
+impl AuditEntry {
+    /// An entry about `job` itself, now.
+    pub fn of_job(job: &Job, event: &str, detail: Option<String>) -> Self {
+        AuditEntry {
+            at: Utc::now(),
+            tenant: job.tenant.clone(),
+            session_id: job.session_id.clone(),
+            job_id: Some(job.id.clone()),
+            file_id: None,
+            event: event.to_owned(),
+            detail,
+        }
+    }
+
+    /// An entry about `session`, now.
+    pub fn of_session(session: &Session, event: &str) -> Self {
+        AuditEntry {
+            at: Utc::now(),
+            tenant: session.tenant.clone(),
+            session_id: session.id.clone(),
+            job_id: session.job_id.clone(),
+            file_id: None,
+            event: event.to_owned(),
+            detail: None,
+        }
+    }
+}
+
+/// The entries that record no move of a state machine (a retry's backoff);
+/// the others are written by the move's own transaction.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
-    async fn append(&self, entry: &AuditEntry) -> StoreResult<()>;
-    /// Appends many entries with grouped writes.
+    /// Appends entries with grouped writes.
     async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()>;
     /// The trail of a session (and its job), oldest first.
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>>;
@@ -430,12 +493,36 @@ pub trait DeadLetterQueue: Send + Sync {
     async fn peek(&self, limit: usize) -> StoreResult<Vec<DeadLetter>>;
     /// Moves up to `limit` dead letters (only those of `message_ids`, if
     /// given) back to the queue they came from (the work queue for both
-    /// work queues); returns the ids moved.
+    /// work queues), each body as `replayed` returns it; returns the ids
+    /// moved.
     async fn redrive(
         &self,
         message_ids: Option<&[String]>,
         limit: usize,
+        replayed: &ReplayedBody,
     ) -> StoreResult<Vec<String>>;
+}
+
+/// What a replayed dead letter's body becomes.
+pub type ReplayedBody = dyn Fn(&str) -> String + Send + Sync;
+
+/// What is not finished yet, found without a scan: for the reconciler.
+#[async_trait]
+pub trait OpenWork: Send + Sync {
+    /// Up to `limit` jobs not decided, open since before `before` (created,
+    /// or re-opened), oldest first: (tenant, job id).
+    async fn open_jobs(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, JobId)>>;
+    /// Up to `limit` webhook events pending since before `before` (decided,
+    /// or replayed), oldest first: (tenant, job id).
+    async fn pending_events(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, JobId)>>;
 }
 
 /// One file's record, read on its own (operators looking at a dead letter).
@@ -477,6 +564,7 @@ pub struct Ports {
     /// The webhook queue's dead-letter queue.
     pub webhook_dead_letters: Arc<dyn DeadLetterQueue>,
     pub files: Arc<dyn FileLookup>,
+    pub open_work: Arc<dyn OpenWork>,
     pub webhooks: Arc<dyn WebhookStore>,
     pub webhook_queue: Arc<dyn WebhookQueue>,
     pub webhook_sender: Arc<dyn WebhookSender>,

@@ -2,7 +2,9 @@
 //!
 //! Per file: one conditional write to start it, one S3 GET, the engine (on a
 //! blocking thread), one conditional write to finish it that carries the
-//! result (a result above `file_result_inline_limit` is one S3 PUT more).
+//! result (a result above `file_result_inline_limit` is one S3 PUT more);
+//! each write carries its audit entry in the same transaction. A replayed
+//! message of a file given up on re-opens it first.
 //! Per batch and job: one write of the counted file ids, then the check
 //! whether the job is done. Nothing is written to the job item until it is
 //! decided, so a 2000-file job has no hot item.
@@ -24,8 +26,11 @@ use crate::ids::{EventId, JobId};
 use crate::model::{
     FileError, FileState, Job, QueueMessage, StoredResult, UploadInfo, WorkMessage,
 };
-use crate::ports::{AttemptStart, AuditEntry, FileCounts, FileOutcome, Rejection, UploadRead};
+use crate::ports::{
+    AttemptStart, AuditEntry, Decision, FileCounts, FileOutcome, Rejection, UploadRead,
+};
 use crate::service::{file_result_key, kib, Intake};
+use crate::transitions::{file, job};
 use crate::webhooks::{EventState, WebhookEvent, WebhookMessage};
 
 /// How long a worker holds a job's decision: a function's timeout, so a
@@ -74,7 +79,7 @@ struct FileResultBody {
 }
 
 /// Where one delivery ended within its batch.
-enum Settled {
+pub(crate) enum Settled {
     /// The job's work messages were sent.
     Dispatched,
     /// The file is terminal in `state` (moved by this delivery or before).
@@ -104,16 +109,8 @@ impl Intake {
         let attempts_end = deadline
             .checked_sub(BOOKKEEPING_TIME)
             .unwrap_or_else(Instant::now);
-        let mut audit = Vec::new();
         let settled: Vec<Settled> =
-            join_all(deliveries.iter().map(|d| self.settle(d, attempts_end)))
-                .await
-                .into_iter()
-                .map(|(settled, entries)| {
-                    audit.extend(entries);
-                    settled
-                })
-                .collect();
+            join_all(deliveries.iter().map(|d| self.settle(d, attempts_end))).await;
 
         let mut outcomes: Vec<DeliveryOutcome> = settled
             .iter()
@@ -133,6 +130,8 @@ impl Intake {
                 }
             }
         }
+        // A retry moves no state: its entries are written together, after.
+        let mut audit = Vec::new();
         for ((delivery, settled), outcome) in deliveries.iter().zip(&settled).zip(&outcomes) {
             if *outcome == DeliveryOutcome::Retry && !matches!(settled, Settled::GaveUp(_)) {
                 if let Some(entry) = self.back_off(delivery, settled).await {
@@ -148,31 +147,29 @@ impl Intake {
         outcomes
     }
 
-    /// Runs one delivery up to its file's terminal state; returns the audit
-    /// entries it produced.
-    async fn settle(&self, delivery: &Delivery, deadline: Instant) -> (Settled, Vec<AuditEntry>) {
+    /// Runs one delivery up to its file's terminal state.
+    async fn settle(&self, delivery: &Delivery, deadline: Instant) -> Settled {
         let message = match &delivery.message {
             QueueMessage::Dispatch(dispatch) => {
                 return match self.dispatch_job(dispatch).await {
-                    Ok(()) => (Settled::Dispatched, Vec::new()),
-                    Err(error) => (
-                        Settled::Failed {
-                            error,
-                            started: false,
-                        },
-                        Vec::new(),
-                    ),
+                    Ok(()) => Settled::Dispatched,
+                    Err(error) => Settled::Failed {
+                        error,
+                        started: false,
+                    },
                 }
             }
             QueueMessage::File(message) => message,
         };
-        let mut audit = Vec::new();
-        let (error, started) = match self.run_file(message, deadline, &mut audit).await {
-            Ok(settled) => return (settled, audit),
+        let (error, started) = match self
+            .run_file(message, delivery.receive_count, deadline)
+            .await
+        {
+            Ok(settled) => return settled,
             Err(failure) => failure,
         };
         if delivery.receive_count < self.settings.max_receive_count {
-            return (Settled::Failed { error, started }, audit);
+            return Settled::Failed { error, started };
         }
         error!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
                attempt = delivery.receive_count, %error, "giving up on file");
@@ -184,36 +181,32 @@ impl Intake {
                 delivery.receive_count
             ),
         };
-        match self.fail_file(message, give_up, &mut audit).await {
-            Ok(Settled::Finished(state)) => (Settled::GaveUp(Some(state)), audit),
-            Ok(_) => (Settled::GaveUp(None), audit),
+        match self.fail_file(message, give_up).await {
+            Ok(Settled::Finished(state)) => Settled::GaveUp(Some(state)),
+            Ok(_) => Settled::GaveUp(None),
             Err(give_up_failure) => {
                 error!(job_id = %message.job_id, file_id = %message.file_id, error = %give_up_failure,
                        "could not mark the file failed; the message goes to the dead-letter queue");
-                (Settled::Failed { error, started }, audit)
+                Settled::Failed { error, started }
             }
         }
     }
 
+    /// One attempt at a file, `receive` its message's receive count.
     async fn run_file(
         &self,
         message: &WorkMessage,
+        receive: u32,
         deadline: Instant,
-        audit: &mut Vec<AuditEntry>,
     ) -> Result<Settled, (StoreError, bool)> {
-        let (attempt, upload) = match self.ports.jobs.start_attempt(message).await {
-            Ok(AttemptStart::AlreadyFinished { state }) => {
+        let upload = match self.start(message, receive).await {
+            Ok(AttemptStart::AlreadyFinished { state, .. }) => {
                 info!(job_id = %message.job_id, file_id = %message.file_id, "delivery of a finished file");
                 return Ok(Settled::Finished(state));
             }
-            Ok(AttemptStart::Started { attempt, upload }) => (attempt, upload),
+            Ok(AttemptStart::Started { upload }) => upload,
             Err(error) => return Err((error, false)),
         };
-        audit.push(file_entry(
-            message,
-            "file.processing",
-            Some(format!("attempt {attempt}")),
-        ));
         // Given up before the function's deadline, the message is handed
         // back (and retried) instead of dying with the function.
         let outcome = tokio::time::timeout_at(deadline, self.extract_file(message, upload))
@@ -225,9 +218,34 @@ impl Intake {
                 )
             })?
             .map_err(|e| (e, true))?;
-        self.finish(message, outcome, audit)
-            .await
-            .map_err(|e| (e, true))
+        self.finish(message, outcome).await.map_err(|e| (e, true))
+    }
+
+    /// Starts an attempt; a replayed message first re-opens a file that was
+    /// given up on for a fault of ours (a file that failed for its content
+    /// stays failed).
+    async fn start(&self, message: &WorkMessage, receive: u32) -> Result<AttemptStart, StoreError> {
+        let processing = file_entry(
+            message,
+            "file.processing",
+            Some(format!("attempt {receive}")),
+        );
+        let start = self.ports.jobs.start_attempt(message, &processing).await?;
+        let reopenable = matches!(&start, AttemptStart::AlreadyFinished { state: FileState::Failed, error_code }
+            if error_code.as_deref() == Some(file::REOPENABLE));
+        if !(message.reopen && reopenable) {
+            return Ok(start);
+        }
+        let reopened = file_entry(
+            message,
+            file::REOPEN.name,
+            Some("replayed by an operator".to_owned()),
+        );
+        if self.ports.jobs.reopen_file(message, &reopened).await? {
+            info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, "file re-opened");
+        }
+        // Re-opened by this delivery or by a copy of it: run it.
+        self.ports.jobs.start_attempt(message, &processing).await
     }
 
     /// Writes the file's terminal state.
@@ -235,11 +253,7 @@ impl Intake {
         &self,
         message: &WorkMessage,
         outcome: FileOutcome,
-        audit: &mut Vec<AuditEntry>,
     ) -> Result<Settled, StoreError> {
-        if !self.ports.jobs.finish_file(message, &outcome).await? {
-            return Ok(Settled::FinishedElsewhere);
-        }
         let (state, event, detail) = match &outcome {
             FileOutcome::Succeeded { .. } => (FileState::Succeeded, "file.succeeded", None),
             FileOutcome::Failed { error, .. } => (
@@ -248,7 +262,15 @@ impl Intake {
                 Some(format!("{}: {}", error.code, error.message)),
             ),
         };
-        audit.push(file_entry(message, event, detail));
+        let entry = file_entry(message, event, detail);
+        if !self
+            .ports
+            .jobs
+            .finish_file(message, &outcome, &entry)
+            .await?
+        {
+            return Ok(Settled::FinishedElsewhere);
+        }
         info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, event, "file finished");
         Ok(Settled::Finished(state))
     }
@@ -394,11 +416,10 @@ impl Intake {
     }
 
     /// Marks the file failed after the last allowed attempt.
-    async fn fail_file(
+    pub(crate) async fn fail_file(
         &self,
         message: &WorkMessage,
         error: FileError,
-        audit: &mut Vec<AuditEntry>,
     ) -> Result<Settled, StoreError> {
         let result = self
             .keep_file_result(message, None, None, Default::default(), Some(&error))
@@ -408,7 +429,7 @@ impl Intake {
             result,
             error,
         };
-        self.finish(message, outcome, audit).await
+        self.finish(message, outcome).await
     }
 
     /// Counts the batch's files of one job (one write), then decides the job
@@ -481,7 +502,12 @@ impl Intake {
     /// moves the job to its terminal status. Racing workers write the same
     /// document; the conditional write lets one of them decide the terminal
     /// status, exactly once, with its event in the same transaction.
-    async fn complete_job_if_done(&self, tenant: &str, job_id: &JobId) -> Result<(), StoreError> {
+    /// `true` when this call decided the job.
+    pub(crate) async fn complete_job_if_done(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+    ) -> Result<bool, StoreError> {
         let Some(job) = self.ports.jobs.load_job(tenant, job_id).await? else {
             return Err(StoreError::new(
                 "complete_job",
@@ -489,10 +515,10 @@ impl Intake {
             ));
         };
         if job.status.is_terminal() {
-            return self.ensure_webhook_enqueued(&job).await;
+            return self.ensure_webhook_enqueued(&job).await.map(|()| false);
         }
         let Some(status) = job.progress.terminal_status() else {
-            return Ok(());
+            return Ok(false);
         };
         // A large job's last batches often finish together, and its result
         // is thousands of entries: one worker claims the decision. A small
@@ -508,7 +534,7 @@ impl Intake {
             // Another worker is putting the result together. Should it die,
             // its own deliveries come back after the queue's visibility
             // timeout (6 × the lease) and decide the job.
-            return Ok(());
+            return Ok(false);
         }
         let (key, size) = self.write_job_result(&job, status).await?;
         let event = job.webhook_url.as_ref().map(|url| WebhookEvent {
@@ -523,27 +549,24 @@ impl Intake {
             next_attempt_at: Some(Utc::now()),
             enqueued: false,
         });
-        let decided = self
-            .ports
-            .jobs
-            .complete_job(tenant, job_id, status, &key, size, event.as_ref())
-            .await?;
+        let decision = Decision {
+            tenant,
+            job_id,
+            status,
+            result_key: &key,
+            result_size: size,
+            event: event.as_ref(),
+        };
+        let completed =
+            AuditEntry::of_job(&job, job::DECIDE.name, Some(status.as_str().to_owned()));
+        let decided = self.ports.jobs.complete_job(&decision, &completed).await?;
         if decided {
             info!(tenant, job_id = %job_id, status = status.as_str(), files = job.progress.total, "job completed");
-            self.append_audit(AuditEntry {
-                at: Utc::now(),
-                tenant: tenant.to_owned(),
-                session_id: job.session_id.clone(),
-                job_id: Some(job_id.clone()),
-                file_id: None,
-                event: "job.completed".to_owned(),
-                detail: Some(status.as_str().to_owned()),
-            })
-            .await;
         }
         // Won or lost, the job now has its one event (the winner's), which
         // must reach the webhook queue.
-        self.ensure_webhook_enqueued(&job).await
+        self.ensure_webhook_enqueued(&job).await?;
+        Ok(decided)
     }
 
     /// Sends a terminal job's event to the webhook queue unless that was
@@ -589,7 +612,7 @@ fn by_job(deliveries: &[Delivery]) -> BTreeMap<(String, JobId), Vec<usize>> {
     jobs
 }
 
-fn file_entry(message: &WorkMessage, event: &str, detail: Option<String>) -> AuditEntry {
+pub(crate) fn file_entry(message: &WorkMessage, event: &str, detail: Option<String>) -> AuditEntry {
     AuditEntry {
         at: Utc::now(),
         tenant: message.tenant.clone(),

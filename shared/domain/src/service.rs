@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures::{stream, StreamExt, TryStreamExt};
 use tokio::sync::Semaphore;
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::error::AppError;
 use crate::ids::{FileId, JobId, SessionId};
@@ -16,6 +16,7 @@ use crate::model::{FileRecord, FileState, Session, SessionStatus, Tenant, Upload
 use crate::paging::{cursor_after, PageRequest};
 use crate::ports::{AuditEntry, ConfirmOutcome, FilePage, Ports};
 use crate::settings::Settings;
+use crate::transitions::session;
 use crate::views::{CreateSessionRequest, FileSpec, SessionFileView, SessionView, UploadView};
 
 /// Content types a file may be declared with. The engine detects the format
@@ -133,9 +134,11 @@ impl Intake {
                 }
             })
             .collect();
-        self.ports.sessions.create_session(&session, &files).await?;
-        self.audit(&session, None, None, "session.created", None)
-            .await;
+        let created = AuditEntry::of_session(&session, "session.created");
+        self.ports
+            .sessions
+            .create_session(&session, &files, &created)
+            .await?;
         info!(tenant = %tenant.id, session_id = %session.id, files = files.len(), "session created");
         self.session_view(session, files).await
     }
@@ -174,15 +177,20 @@ impl Intake {
                 return self.session_view(session, files).await;
             }
             let uploaded = self.check_uploads(&session, files).await?;
+            let confirmed = AuditEntry::of_session(&session, session::CONFIRM.name);
             let outcome = self
                 .ports
                 .sessions
-                .confirm_uploads(&tenant.id, &session.id, &uploaded, CONFIRM_LEASE)
+                .confirm_uploads(
+                    &tenant.id,
+                    &session.id,
+                    &uploaded,
+                    CONFIRM_LEASE,
+                    &confirmed,
+                )
                 .await?;
             match outcome {
                 ConfirmOutcome::Confirmed => {
-                    self.audit(&session, None, None, "session.pending", None)
-                        .await;
                     info!(tenant = %tenant.id, session_id = %session.id, files = uploaded.len(), "uploads confirmed");
                     break;
                 }
@@ -384,34 +392,6 @@ impl Intake {
         crate::webhooks::parse_target(url, self.settings.allow_loopback_webhooks)
             .map(|_| ())
             .map_err(|why| AppError::invalid("invalid_webhook_url", format!("webhook_url {why}")))
-    }
-
-    pub(crate) async fn audit(
-        &self,
-        session: &Session,
-        job_id: Option<&JobId>,
-        file_id: Option<&FileId>,
-        event: &str,
-        detail: Option<String>,
-    ) {
-        self.append_audit(AuditEntry {
-            at: Utc::now(),
-            tenant: session.tenant.clone(),
-            session_id: session.id.clone(),
-            job_id: job_id.cloned(),
-            file_id: file_id.cloned(),
-            event: event.to_owned(),
-            detail,
-        })
-        .await;
-    }
-
-    /// The trail is written after the state change it records; a failure to
-    /// write it is logged and does not undo or fail the change.
-    pub(crate) async fn append_audit(&self, entry: AuditEntry) {
-        if let Err(error) = self.ports.audit.append(&entry).await {
-            warn!(tenant = %entry.tenant, session_id = %entry.session_id, event = %entry.event, %error, "audit entry not written");
-        }
     }
 }
 

@@ -39,6 +39,10 @@ pub struct Settings {
     /// How long a session's, job's, audit and webhook items live (their
     /// DynamoDB `ttl`), the S3 lifecycle of `uploads/` and `results/`.
     pub retention: Duration,
+    /// How long a job or webhook event must have stood still before the
+    /// reconciler repairs it: longer than the longest retry backoff plus a
+    /// visibility timeout, so that a message merely waiting is left alone.
+    pub reconcile_after: Duration,
 }
 
 impl Default for Settings {
@@ -61,6 +65,7 @@ impl Default for Settings {
             express_max_files: 10,
             dispatch_window: 1000,
             retention: Duration::from_secs(30 * 24 * 3600),
+            reconcile_after: Duration::from_secs(20 * 60),
         }
     }
 }

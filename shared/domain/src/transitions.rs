@@ -66,7 +66,18 @@ pub mod file {
         from: &[FileState::Processing, FileState::Uploaded],
         to: &[FileState::Succeeded, FileState::Failed],
     };
-    pub const ALL: [&Transition<FileState>; 3] = [&CONFIRM, &START, &FINISH];
+    /// An operator's replay of a file that was given up on for a fault of
+    /// ours (its error code is `REOPENABLE`): it runs again. The only move
+    /// out of a terminal state; a file that failed for its content stays
+    /// failed.
+    pub const REOPEN: Transition<FileState> = Transition {
+        name: "file.reopened",
+        from: &[FileState::Failed],
+        to: &[FileState::Uploaded],
+    };
+    /// The error code of the files `REOPEN` may move.
+    pub const REOPENABLE: &str = "processing_failed";
+    pub const ALL: [&Transition<FileState>; 4] = [&CONFIRM, &START, &FINISH, &REOPEN];
 }
 
 /// A job. Stored `Queued` until it is decided; `Processing` is only what
@@ -85,7 +96,14 @@ pub mod job {
             JobStatus::Failed,
         ],
     };
-    pub const ALL: [&Transition<JobStatus>; 1] = [&DECIDE];
+    /// A decided job one of whose files is re-opened is decided again
+    /// once that file is terminal (a new `job.completed` event).
+    pub const REOPEN: Transition<JobStatus> = Transition {
+        name: "job.reopened",
+        from: &[JobStatus::PartiallyFailed, JobStatus::Failed],
+        to: &[JobStatus::Queued],
+    };
+    pub const ALL: [&Transition<JobStatus>; 2] = [&DECIDE, &REOPEN];
 }
 
 /// A job's `job.completed` event.
@@ -145,21 +163,28 @@ mod tests {
     }
 
     #[test]
-    fn nothing_leaves_a_terminal_file_or_job() {
+    fn only_a_reopening_leaves_a_terminal_file_or_job() {
         for transition in file::ALL {
-            assert!(
-                transition.from.iter().all(|state| !state.is_terminal()),
-                "{} starts from a terminal file state",
+            let leaves_terminal = transition.from.iter().any(|state| state.is_terminal());
+            assert_eq!(
+                leaves_terminal,
+                transition.name == file::REOPEN.name,
+                "{}",
                 transition.name
             );
         }
         for transition in job::ALL {
-            assert!(
-                transition.from.iter().all(|status| !status.is_terminal()),
-                "{} starts from a terminal job status",
+            let leaves_terminal = transition.from.iter().any(|status| status.is_terminal());
+            assert_eq!(
+                leaves_terminal,
+                transition.name == job::REOPEN.name,
+                "{}",
                 transition.name
             );
         }
+        // A succeeded file or job is never re-opened: only failures are.
+        assert!(!file::REOPEN.from.contains(&FileState::Succeeded));
+        assert!(!job::REOPEN.from.contains(&JobStatus::Succeeded));
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub struct Args {
 }
 
 /// `<repo>/../shared/corpus`, the repository being `tools/load/../..`.
-const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+pub const DEFAULT_CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 
 /// The arguments of this process; Err("") for --help, Err(message) for bad usage.
 pub fn parse_args() -> Result<Args, String> {

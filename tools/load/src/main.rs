@@ -31,6 +31,9 @@
 //! expected answer, 3 when some did not (numbers are printed anyway), 2 on bad
 //! usage, 1 when the run could not start.
 //!
+//! `intake-load chaos` is another mode: the fault-injection run of
+//! `make chaos` (see `chaos/`).
+//!
 //! This file parses the arguments and runs the phases in order; `args` (the
 //! flags), `api` (HTTP), `ctx` (the single-file job steps), `stats`,
 //! `phase_a`, `phase_b`, `phase_c` with `receiver`, `batch/` (phase D),
@@ -44,6 +47,7 @@ use reqwest::Method;
 mod api;
 mod args;
 mod batch;
+mod chaos;
 mod ctx;
 mod phase_a;
 mod phase_b;
@@ -61,6 +65,10 @@ use runner_memory::RunnerMemory;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // `intake-load chaos …` is the fault-injection run (chaos/).
+    if std::env::args().nth(1).as_deref() == Some("chaos") {
+        return chaos::main(std::env::args().skip(2)).await;
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {

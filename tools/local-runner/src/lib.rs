@@ -6,6 +6,7 @@
 
 mod api;
 mod poller;
+mod reconciler;
 pub mod tenants;
 
 use std::net::SocketAddr;
@@ -33,6 +34,9 @@ pub struct RunnerConfig {
     pub express_pollers: usize,
     /// Concurrent pollers of the webhook queue.
     pub webhook_pollers: usize,
+    /// How often the reconciler runs (`ReconcileIntervalMinutes` in
+    /// `template.yaml`); `None` never.
+    pub reconcile_every: Option<Duration>,
 }
 
 impl Default for RunnerConfig {
@@ -49,6 +53,7 @@ impl Default for RunnerConfig {
             work_pollers: 2 * cores,
             express_pollers: 2 * cores,
             webhook_pollers: 4,
+            reconcile_every: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -93,8 +98,8 @@ pub enum StartError {
     Queue(String),
 }
 
-/// Starts the API server and the pollers of the work, express and webhook
-/// queues.
+/// Starts the API server, the pollers of the work, express and webhook
+/// queues, and the reconciler.
 pub async fn start(
     intake: Intake,
     sqs: aws_sdk_sqs::Client,
@@ -146,6 +151,13 @@ pub async fn start(
                 stopped.clone(),
             )));
         }
+    }
+    if let Some(interval) = config.reconcile_every {
+        tasks.push(tokio::spawn(reconciler::run(
+            intake.clone(),
+            interval,
+            stopped.clone(),
+        )));
     }
     Ok(Running {
         address,

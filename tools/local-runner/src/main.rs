@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use intake_aws::{
@@ -47,6 +48,10 @@ async fn main() -> anyhow::Result<()> {
         listen,
         work_pollers: count_or("INTAKE_WORKER_CONCURRENCY", defaults.work_pollers)?,
         express_pollers: count_or("INTAKE_EXPRESS_CONCURRENCY", defaults.express_pollers)?,
+        reconcile_every: match count_or("INTAKE_RECONCILE_INTERVAL_SECS", 60)? {
+            0 => None,
+            secs => Some(Duration::from_secs(secs as u64)),
+        },
         ..defaults
     };
     if std::env::var_os("INTAKE_DISPATCH_WINDOW").is_none() {
@@ -56,9 +61,20 @@ async fn main() -> anyhow::Result<()> {
     let sdk = intake_aws::load_sdk_config().await;
     let clients = Clients::new(&sdk, intake_aws::force_path_style());
 
+    let queue_defaults = QueueSettings::default();
+    let visibility = count_or(
+        "INTAKE_VISIBILITY_TIMEOUT_SECS",
+        queue_defaults.visibility_timeout_secs as usize,
+    )?;
+    // A message must stay hidden while a worker may still hold it.
+    anyhow::ensure!(
+        visibility > intake_local::FUNCTION_TIMEOUT.as_secs() as usize && visibility <= 43_200,
+        "INTAKE_VISIBILITY_TIMEOUT_SECS must be above the {} s function timeout and at most 43200",
+        intake_local::FUNCTION_TIMEOUT.as_secs()
+    );
     let queue = QueueSettings {
         max_receive_count: settings.max_receive_count,
-        ..QueueSettings::default()
+        visibility_timeout_secs: visibility as u32,
     };
     let deployment =
         ensure_resources(&clients, &ResourceNames::with_prefix(&prefix), queue).await?;

@@ -3,7 +3,7 @@
 //! states a write may start from, it asks the transition.
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::builders::UpdateBuilder;
+use aws_sdk_dynamodb::types::builders::{ConditionCheckBuilder, UpdateBuilder};
 use aws_sdk_dynamodb::types::AttributeValue;
 use intake_domain::transitions::Transition;
 
@@ -89,7 +89,11 @@ macro_rules! conditional {
     )+};
 }
 
-conditional!(UpdateItemFluentBuilder, UpdateBuilder);
+conditional!(
+    UpdateItemFluentBuilder,
+    UpdateBuilder,
+    ConditionCheckBuilder
+);
 
 #[cfg(test)]
 mod tests {

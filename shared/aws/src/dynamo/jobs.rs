@@ -7,21 +7,22 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::Utc;
 use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::{
-    DispatchState, FileState, Job, JobStatus, Progress, Session, SessionStatus, WorkMessage,
+    DispatchState, FileRecord, FileState, Job, JobStatus, Progress, Session, SessionStatus,
+    WorkMessage,
 };
 use intake_domain::ports::{
-    AttemptStart, CreateJob, FileCounts, FileOutcome, JobStore, StoreResult,
+    AttemptStart, AuditEntry, CreateJob, Decision, FileCounts, FileOutcome, JobStore, StoreResult,
 };
 use intake_domain::transitions::{file, job, session};
-use intake_domain::webhooks::WebhookEvent;
 use intake_domain::StoreError;
 use rand::Rng;
 
 use super::conditions::{Condition, Conditional};
+use super::open_work::{mark_open, OPEN, OPEN_JOB, OPEN_SINCE};
 use super::sessions::{read_file, read_session, result_attribute, session_status_name};
 use super::{
     built, file_sk, is_conditional_failure, job_pk, session_pk, store_error, DynamoStore,
@@ -51,6 +52,7 @@ fn job_item(job: &Job, ttl: AttributeValue) -> Item {
     if let Some(url) = &job.webhook_url {
         item.insert("webhook_url".into(), s(url));
     }
+    mark_open(&mut item, OPEN_JOB, &job.created_at);
     item
 }
 
@@ -109,9 +111,53 @@ fn string_set(ids: &[FileId]) -> AttributeValue {
     AttributeValue::Ss(ids.iter().map(|id| id.as_str().to_owned()).collect())
 }
 
+/// What a delivery of a terminal file is told; `None` for a file that can
+/// still be worked on.
+fn already_finished(file: &FileRecord) -> Option<AttemptStart> {
+    file.status
+        .is_terminal()
+        .then(|| AttemptStart::AlreadyFinished {
+            state: file.status,
+            error_code: file.error.as_ref().map(|error| error.code.clone()),
+        })
+}
+
+impl DynamoStore {
+    fn file_key(&self, message: &WorkMessage) -> Item {
+        Self::key(
+            session_pk(&message.tenant, &message.session_id),
+            &file_sk(&message.file_id),
+        )
+    }
+
+    /// The file a work message names (a strongly consistent read).
+    async fn read_message_file(
+        &self,
+        message: &WorkMessage,
+        operation: &'static str,
+    ) -> StoreResult<FileRecord> {
+        let item = self
+            .get(
+                session_pk(&message.tenant, &message.session_id),
+                &file_sk(&message.file_id),
+                operation,
+            )
+            .await?
+            .ok_or_else(|| {
+                StoreError::new(operation, "the file of a work message does not exist")
+            })?;
+        read_file(&item)
+    }
+}
+
 #[async_trait]
 impl JobStore for DynamoStore {
-    async fn create_job(&self, job: &Job, session: &Session) -> StoreResult<CreateJob> {
+    async fn create_job(
+        &self,
+        job: &Job,
+        session: &Session,
+        audit: &AuditEntry,
+    ) -> StoreResult<CreateJob> {
         const OP: &str = "create_job";
         // The job expires with its session (the same `ttl`), so that it
         // never outlives the file items its results are read from.
@@ -144,6 +190,7 @@ impl JobStore for DynamoStore {
         let items = vec![
             TransactWriteItem::builder().update(claim_session).build(),
             TransactWriteItem::builder().put(put_job).build(),
+            self.audit_write(audit, OP)?,
         ];
         match self.transact(items, OP).await? {
             Transaction::Committed => Ok(CreateJob::Created),
@@ -168,36 +215,33 @@ impl JobStore for DynamoStore {
         job_id: &JobId,
         state: DispatchState,
         progress: Option<(&FileId, u32)>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(job_pk(tenant, job_id), JOB_SK)))
+        const OP: &str = "record_dispatch";
+        let mut update = self
+            .update(Self::key(job_pk(tenant, job_id), JOB_SK), "")
+            // Nothing replaces `Sent`, so it is written (and audited) once.
+            .condition_expression("attribute_exists(pk) AND #dispatch <> :sent")
             .expression_attribute_names("#dispatch", "dispatch")
-            .expression_attribute_values(":state", s(state.as_str()));
-        request = match progress {
-            Some((cursor, sent)) => request
+            .expression_attribute_values(":state", s(state.as_str()))
+            .expression_attribute_values(":sent", s(DispatchState::Sent.as_str()));
+        update = match progress {
+            Some((cursor, sent)) => update
                 .update_expression(
                     "SET #dispatch = :state, dispatch_cursor = :cursor, dispatch_sent = :count",
                 )
                 .expression_attribute_values(":cursor", s(cursor.as_str()))
                 .expression_attribute_values(":count", n(sent)),
-            None => request.update_expression("SET #dispatch = :state"),
+            None => update.update_expression("SET #dispatch = :state"),
         };
-        // The outbox never moves back from `Sent`.
-        request = if state == DispatchState::Sent {
-            request.condition_expression("attribute_exists(pk)")
-        } else {
-            request
-                .condition_expression("attribute_exists(pk) AND #dispatch <> :sent")
-                .expression_attribute_values(":sent", s(DispatchState::Sent.as_str()))
-        };
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_conditional_failure(&error) && state != DispatchState::Sent => Ok(()),
-            Err(error) => Err(store_error("record_dispatch", error)),
+        let mut items = vec![TransactWriteItem::builder()
+            .update(built(update.build(), OP)?)
+            .build()];
+        if let Some(audit) = audit {
+            items.push(self.audit_write(audit, OP)?);
         }
+        // A condition that failed: another dispatcher already wrote `Sent`.
+        self.transact(items, OP).await.map(|_| ())
     }
 
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>> {
@@ -213,19 +257,22 @@ impl JobStore for DynamoStore {
         jobs.first().map(|job| read_job(job, &counters)).transpose()
     }
 
-    async fn start_attempt(&self, message: &WorkMessage) -> StoreResult<AttemptStart> {
+    async fn start_attempt(
+        &self,
+        message: &WorkMessage,
+        audit: &AuditEntry,
+    ) -> StoreResult<AttemptStart> {
         const OP: &str = "start_attempt";
-        let file_key = Self::key(
-            session_pk(&message.tenant, &message.session_id),
-            &file_sk(&message.file_id),
-        );
+        // Read first: a duplicate delivery of a finished file costs a read,
+        // and the attempt needs the upload confirm recorded.
+        let file = self.read_message_file(message, OP).await?;
+        if let Some(finished) = already_finished(&file) {
+            return Ok(finished);
+        }
         // Uploaded → Processing, or another attempt while Processing.
-        let started = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(file_key))
-            .update_expression(
+        let start = built(
+            self.update(
+                self.file_key(message),
                 "SET #status = :processing, attempts = if_not_exists(attempts, :zero) + :one, updated_at = :now",
             )
             .only_if(Condition::from("status", &file::START, FileState::as_str))
@@ -233,76 +280,159 @@ impl JobStore for DynamoStore {
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", time(&Utc::now()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await;
-        match started {
-            Ok(output) => {
-                let file = read_file(output.attributes().ok_or_else(|| {
-                    StoreError::new(OP, "the started file's item was not returned")
-                })?)?;
-                Ok(AttemptStart::Started {
-                    attempt: file.attempts.max(1),
-                    upload: file.upload,
-                })
-            }
-            Err(error) if is_conditional_failure(&error) => {
-                let item = self
-                    .get(
-                        session_pk(&message.tenant, &message.session_id),
-                        &file_sk(&message.file_id),
-                        OP,
-                    )
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::new(OP, "the file of a work message does not exist")
-                    })?;
-                let file = read_file(&item)?;
-                if file.status.is_terminal() {
-                    Ok(AttemptStart::AlreadyFinished { state: file.status })
-                } else {
-                    Err(StoreError::new(
+            .build(),
+            OP,
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().update(start).build(),
+            self.audit_write(audit, OP)?,
+        ];
+        match self.transact(items, OP).await? {
+            Transaction::Committed => Ok(AttemptStart::Started {
+                upload: file.upload,
+            }),
+            // Finished meanwhile, by another delivery.
+            Transaction::ConditionFailed => {
+                let file = self.read_message_file(message, OP).await?;
+                already_finished(&file).ok_or_else(|| {
+                    StoreError::new(
                         OP,
                         format!("file is {}, not ready for processing", file.status.as_str()),
-                    ))
-                }
+                    )
+                })
             }
-            Err(error) => Err(store_error(OP, error)),
         }
     }
 
-    async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool> {
+    async fn finish_file(
+        &self,
+        message: &WorkMessage,
+        outcome: &FileOutcome,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         const OP: &str = "finish_file";
         let (state, sha256, result, error) = outcome.parts();
         let (result_attribute, result_value) = result_attribute(result, OP)?;
         let mut set = format!("SET #status = :to, {result_attribute} = :result, updated_at = :now");
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                session_pk(&message.tenant, &message.session_id),
-                &file_sk(&message.file_id),
-            )))
+        let mut update = self
+            .update(self.file_key(message), "")
             .only_if(Condition::from("status", &file::FINISH, FileState::as_str))
             .expression_attribute_values(":to", s(state.as_str()))
             .expression_attribute_values(":result", result_value)
             .expression_attribute_values(":now", time(&Utc::now()));
         if let Some(sha256) = sha256 {
             set.push_str(", sha256 = :sha256");
-            request = request.expression_attribute_values(":sha256", s(sha256));
+            update = update.expression_attribute_values(":sha256", s(sha256));
         }
         if let Some(error) = error {
             set.push_str(", error_code = :code, error_message = :message");
-            request = request
+            update = update
                 .expression_attribute_values(":code", s(&error.code))
                 .expression_attribute_values(":message", s(&error.message));
         }
-        match request.update_expression(set).send().await {
-            Ok(_) => Ok(true),
-            Err(error) if is_conditional_failure(&error) => Ok(false),
-            Err(error) => Err(store_error(OP, error)),
+        let items = vec![
+            TransactWriteItem::builder()
+                .update(built(update.update_expression(set).build(), OP)?)
+                .build(),
+            self.audit_write(audit, OP)?,
+        ];
+        Ok(matches!(
+            self.transact(items, OP).await?,
+            Transaction::Committed
+        ))
+    }
+
+    async fn reopen_file(&self, message: &WorkMessage, audit: &AuditEntry) -> StoreResult<bool> {
+        const OP: &str = "reopen_file";
+        let items = self
+            .query_all(
+                job_pk(&message.tenant, &message.job_id),
+                Some((COUNTER_PREFIX, JOB_SK)),
+                OP,
+            )
+            .await?;
+        let Some(job_item) = items.iter().find(|item| get_s(item, "sk") == Some(JOB_SK)) else {
+            return Err(StoreError::new(
+                OP,
+                "the job of a work message does not exist",
+            ));
+        };
+        let status = parse(req_s(job_item, "status")?, "status", JobStatus::parse)?;
+        let reopen_file = built(
+            self.update(
+                self.file_key(message),
+                "SET #status = :uploaded, updated_at = :now \
+                 REMOVE error_code, error_message, result_json, result_key",
+            )
+            .only_if(
+                Condition::from("status", &file::REOPEN, FileState::as_str)
+                    .and("error_code = :reopenable"),
+            )
+            .expression_attribute_values(":uploaded", s(file::REOPEN.to[0].as_str()))
+            .expression_attribute_values(":reopenable", s(file::REOPENABLE))
+            .expression_attribute_values(":now", time(&Utc::now()))
+            .build(),
+            OP,
+        )?;
+        let job_key = Self::key(job_pk(&message.tenant, &message.job_id), JOB_SK);
+        // A decided job goes back to `Queued`; one still open is checked to
+        // stay open, so that no decision can miss the file's new outcome.
+        let job_write = if job::REOPEN.from.contains(&status) {
+            let reopen_job = self
+                .update(
+                    job_key,
+                    "SET #status = :queued, updated_at = :now, #open = :open, #open_since = :now \
+                     REMOVE completed_at, result_key, result_size, deciding_until",
+                )
+                .expression_attribute_names("#open", OPEN)
+                .expression_attribute_names("#open_since", OPEN_SINCE)
+                .expression_attribute_values(":open", s(OPEN_JOB))
+                .only_if(Condition::from("status", &job::REOPEN, JobStatus::as_str))
+                .expression_attribute_values(":queued", s(job::REOPEN.to[0].as_str()))
+                .expression_attribute_values(":now", time(&Utc::now()));
+            TransactWriteItem::builder()
+                .update(built(reopen_job.build(), OP)?)
+                .build()
+        } else {
+            let still_open = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(job_key))
+                .only_if(Condition::from("status", &job::DECIDE, JobStatus::as_str));
+            TransactWriteItem::builder()
+                .condition_check(built(still_open.build(), OP)?)
+                .build()
+        };
+        let mut writes = vec![
+            TransactWriteItem::builder().update(reopen_file).build(),
+            job_write,
+        ];
+        // The failure is no longer counted, on whichever counters hold it.
+        for counter in items.iter().filter(|item| {
+            item.get("failed")
+                .and_then(|set| set.as_ss().ok())
+                .is_some_and(|ids| ids.iter().any(|id| id == message.file_id.as_str()))
+        }) {
+            let sk = req_s(counter, "sk")?;
+            let uncount = self
+                .update(
+                    Self::key(job_pk(&message.tenant, &message.job_id), sk),
+                    "DELETE failed :file",
+                )
+                .expression_attribute_values(
+                    ":file",
+                    string_set(std::slice::from_ref(&message.file_id)),
+                );
+            writes.push(
+                TransactWriteItem::builder()
+                    .update(built(uncount.build(), OP)?)
+                    .build(),
+            );
         }
+        writes.push(self.audit_write(audit, OP)?);
+        Ok(matches!(
+            self.transact(writes, OP).await?,
+            Transaction::Committed
+        ))
     }
 
     async fn count_files(
@@ -377,35 +507,33 @@ impl JobStore for DynamoStore {
         }
     }
 
-    async fn complete_job(
-        &self,
-        tenant: &str,
-        id: &JobId,
-        status: JobStatus,
-        result_key: &str,
-        result_size: u64,
-        event: Option<&WebhookEvent>,
-    ) -> StoreResult<bool> {
+    async fn complete_job(&self, decision: &Decision<'_>, audit: &AuditEntry) -> StoreResult<bool> {
         const OP: &str = "complete_job";
         let now = time(&Utc::now());
         let complete = self
-            .update(Self::key(job_pk(tenant, id), JOB_SK), "")
-            .update_expression("SET #status = :terminal, completed_at = :now, updated_at = :now, result_key = :key, result_size = :size")
+            .update(
+                Self::key(job_pk(decision.tenant, decision.job_id), JOB_SK),
+                "SET #status = :terminal, completed_at = :now, updated_at = :now, \
+                 result_key = :key, result_size = :size REMOVE #open, #open_since",
+            )
+            .expression_attribute_names("#open", OPEN)
+            .expression_attribute_names("#open_since", OPEN_SINCE)
             .only_if(Condition::from("status", &job::DECIDE, JobStatus::as_str))
-            .expression_attribute_values(":terminal", s(status.as_str()))
+            .expression_attribute_values(":terminal", s(decision.status.as_str()))
             .expression_attribute_values(":now", now)
-            .expression_attribute_values(":key", s(result_key))
-            .expression_attribute_values(":size", n(result_size));
+            .expression_attribute_values(":key", s(decision.result_key))
+            .expression_attribute_values(":size", n(decision.result_size));
         let mut items = vec![TransactWriteItem::builder()
             .update(built(complete.build(), OP)?)
             .build()];
-        if let Some(event) = event {
+        if let Some(event) = decision.event {
             items.push(
                 TransactWriteItem::builder()
                     .put(self.put_event(event)?)
                     .build(),
             );
         }
+        items.push(self.audit_write(audit, OP)?);
         match self.transact(items, OP).await? {
             Transaction::Committed => Ok(true),
             Transaction::ConditionFailed => Ok(false),

@@ -30,7 +30,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use futures::{stream, StreamExt, TryStreamExt};
@@ -47,6 +47,9 @@ use sha2::{Digest, Sha256};
 mod conditions;
 mod files;
 mod jobs;
+mod open_work;
+
+pub(crate) use open_work::{OPEN, OPEN_INDEX, OPEN_SINCE};
 mod sessions;
 mod webhooks;
 
@@ -524,10 +527,6 @@ impl IdempotencyStore for DynamoStore {
 
 #[async_trait]
 impl AuditLog for DynamoStore {
-    async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
-        self.put(self.audit_item(entry), "append_audit").await
-    }
-
     async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()> {
         let items = entries.iter().map(|entry| self.audit_item(entry)).collect();
         self.batch_put(items, "append_audit").await
@@ -565,6 +564,23 @@ impl DynamoStore {
         let mut item = audit_item(entry);
         item.insert(TTL.into(), self.ttl(&entry.at));
         item
+    }
+
+    /// The audit entry of a state machine's move, as an item of the
+    /// transaction that makes the move.
+    fn audit_write(
+        &self,
+        entry: &AuditEntry,
+        operation: &'static str,
+    ) -> StoreResult<TransactWriteItem> {
+        let put = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(self.audit_item(entry)))
+                .build(),
+            operation,
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 }
 

@@ -4,20 +4,21 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::Utc;
 use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::{
     FileError, FileRecord, FileState, Session, SessionStatus, StoredResult, UploadInfo,
 };
-use intake_domain::ports::{ConfirmOutcome, FilePage, SessionStore, StoreResult};
+use intake_domain::ports::{AuditEntry, ConfirmOutcome, FilePage, SessionStore, StoreResult};
 use intake_domain::transitions::session;
 use intake_domain::StoreError;
 use rand::Rng;
 
 use super::conditions::{Condition, Conditional};
 use super::{
-    file_sk, is_conditional_failure, session_pk, store_error, DynamoStore, SESSION_SK, TTL,
+    built, file_sk, is_conditional_failure, session_pk, store_error, DynamoStore, Transaction,
+    SESSION_SK, TTL,
 };
 use crate::item::{get_n, get_s, n, parse, req_n, req_s, req_time, s, time, Item};
 
@@ -258,43 +259,73 @@ impl DynamoStore {
         }
     }
 
-    /// Ends the lease `token` holds: with `pending`, the session moves on.
-    async fn end_confirmation(
+    /// Ends the lease `token` holds, the session unmoved.
+    async fn release_confirmation(
         &self,
         tenant: &str,
         id: &SessionId,
         token: &str,
-        pending: bool,
-    ) -> StoreResult<bool> {
-        let mut request = self
+    ) -> StoreResult<()> {
+        let released = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(session_pk(tenant, id), SESSION_SK)))
+            .update_expression("REMOVE confirm_token, confirm_until")
             .condition_expression("confirm_token = :token")
-            .expression_attribute_values(":token", s(token));
-        request = if pending {
-            request
-                .update_expression("SET #status = :pending REMOVE confirm_token, confirm_until")
-                .expression_attribute_names("#status", "status")
-                .expression_attribute_values(
-                    ":pending",
-                    s(session_status_name(SessionStatus::Pending)),
-                )
-        } else {
-            request.update_expression("REMOVE confirm_token, confirm_until")
-        };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(error) if is_conditional_failure(&error) => Ok(false),
-            Err(error) => Err(store_error("confirm_uploads", error)),
+            .expression_attribute_values(":token", s(token))
+            .send()
+            .await;
+        match released {
+            Err(error) if !is_conditional_failure(&error) => {
+                Err(store_error("confirm_uploads", error))
+            }
+            _ => Ok(()),
         }
+    }
+
+    /// Ends the lease `token` holds by moving the session to `Pending`,
+    /// with its audit entry; `false` if the lease was lost.
+    async fn finish_confirmation(
+        &self,
+        tenant: &str,
+        id: &SessionId,
+        token: &str,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
+        const OP: &str = "confirm_uploads";
+        let pending = built(
+            self.update(
+                Self::key(session_pk(tenant, id), SESSION_SK),
+                "SET #status = :pending REMOVE confirm_token, confirm_until",
+            )
+            .condition_expression("confirm_token = :token")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":token", s(token))
+            .expression_attribute_values(":pending", s(session_status_name(SessionStatus::Pending)))
+            .build(),
+            OP,
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().update(pending).build(),
+            self.audit_write(audit, OP)?,
+        ];
+        Ok(matches!(
+            self.transact(items, OP).await?,
+            Transaction::Committed
+        ))
     }
 }
 
 #[async_trait]
 impl SessionStore for DynamoStore {
-    async fn create_session(&self, session: &Session, files: &[FileRecord]) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        session: &Session,
+        files: &[FileRecord],
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
+        const OP: &str = "create_session";
         // Files first: until the session item exists the session is not
         // visible, so a crash in between leaves only unreachable file items.
         let ttl = self.ttl(&session.created_at);
@@ -302,16 +333,23 @@ impl SessionStore for DynamoStore {
             .iter()
             .map(|file| file_item(&session.tenant, file, &ttl))
             .collect();
-        self.batch_put(items, "create_session").await?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(session_item(session, ttl)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| store_error("create_session", e))?;
-        Ok(())
+        self.batch_put(items, OP).await?;
+        let put_session = built(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(session_item(session, ttl)?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+            OP,
+        )?;
+        let items = vec![
+            TransactWriteItem::builder().put(put_session).build(),
+            self.audit_write(audit, OP)?,
+        ];
+        match self.transact(items, OP).await? {
+            Transaction::Committed => Ok(()),
+            Transaction::ConditionFailed => Err(StoreError::new(OP, "the session exists")),
+        }
     }
 
     async fn find_session(&self, tenant: &str, id: &SessionId) -> StoreResult<Option<Session>> {
@@ -349,6 +387,7 @@ impl SessionStore for DynamoStore {
         id: &SessionId,
         files: &[FileRecord],
         lease: Duration,
+        audit: &AuditEntry,
     ) -> StoreResult<ConfirmOutcome> {
         let token = format!("{:016x}", rand::rng().random::<u64>());
         let ttl = match self.claim_confirmation(tenant, id, &token, lease).await? {
@@ -361,14 +400,16 @@ impl SessionStore for DynamoStore {
             .collect();
         if let Err(error) = self.batch_put(items, "confirm_uploads").await {
             // Let the client's retry take the session at once.
-            let _ = self.end_confirmation(tenant, id, &token, false).await;
+            let _ = self.release_confirmation(tenant, id, &token).await;
             return Err(error);
         }
-        Ok(if self.end_confirmation(tenant, id, &token, true).await? {
-            ConfirmOutcome::Confirmed
-        } else {
-            // The lease ran out and another confirmation took over.
-            ConfirmOutcome::InProgress
-        })
+        Ok(
+            if self.finish_confirmation(tenant, id, &token, audit).await? {
+                ConfirmOutcome::Confirmed
+            } else {
+                // The lease ran out and another confirmation took over.
+                ConfirmOutcome::InProgress
+            },
+        )
     }
 }

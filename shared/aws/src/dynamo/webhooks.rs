@@ -10,15 +10,18 @@ use intake_domain::webhooks::{AttemptLease, DeliveryAttempt, EventState, Webhook
 use sha2::{Digest, Sha256};
 
 use super::conditions::{Condition, Conditional};
+use super::open_work::{mark_open, OPEN, OPEN_EVENT, OPEN_SINCE};
 use super::{built, is_conditional_failure, job_pk, store_error, DynamoStore, Transaction, TTL};
 use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, time, Item};
 
 const EVENT_SK: &str = "EVENT";
 const ENDPOINT_SK: &str = "ENDPOINT";
 
-fn attempt_sk(attempt: &DeliveryAttempt) -> String {
-    // Zero-padded so that attempts sort in order.
-    format!("ATTEMPT#{:06}", attempt.attempt)
+/// An attempt's key: by event (ids sort by creation, so a re-decided job's
+/// later event sorts after the earlier one), then by number, zero-padded
+/// so that attempts sort in order.
+fn attempt_sk(event: &EventId, attempt: &DeliveryAttempt) -> String {
+    format!("ATTEMPT#{}#{:06}", event.as_str(), attempt.attempt)
 }
 
 fn endpoint_pk(tenant: &str, url: &str) -> String {
@@ -41,6 +44,9 @@ fn event_item(event: &WebhookEvent) -> Item {
     item.insert("enqueued".into(), AttributeValue::Bool(event.enqueued));
     if let Some(at) = &event.next_attempt_at {
         item.insert("next_attempt_at".into(), time(at));
+    }
+    if event.state == EventState::Pending {
+        mark_open(&mut item, OPEN_EVENT, &event.created_at);
     }
     item
 }
@@ -76,8 +82,9 @@ fn read_attempt(item: &Item) -> StoreResult<DeliveryAttempt> {
 }
 
 impl DynamoStore {
-    /// The event's first write, only if the job has none yet; part of the
-    /// job's completing transaction.
+    /// The event's first write, part of the job's deciding transaction,
+    /// whose condition lets one decision in: a re-opened job's new decision
+    /// replaces the earlier decision's event (its attempts stay).
     pub(super) fn put_event(&self, event: &WebhookEvent) -> StoreResult<Put> {
         built(
             Put::builder()
@@ -87,7 +94,6 @@ impl DynamoStore {
                     item.insert(TTL.into(), self.ttl(&event.created_at));
                     item
                 }))
-                .condition_expression("attribute_not_exists(pk)")
                 .build(),
             "put_event",
         )
@@ -111,6 +117,11 @@ impl DynamoStore {
         // `state` is a reserved word; DynamoDB also rejects unused names.
         if expression.contains("#state") {
             request = request.expression_attribute_names("#state", "state");
+        }
+        if expression.contains("#open") {
+            request = request
+                .expression_attribute_names("#open", OPEN)
+                .expression_attribute_names("#open_since", OPEN_SINCE);
         }
         for (name, value) in values {
             request = request.expression_attribute_values(name, value);
@@ -154,7 +165,10 @@ impl WebhookStore for DynamoStore {
         state: EventState,
     ) -> StoreResult<bool> {
         const OP: &str = "record_attempt";
-        let mut item = Self::key(job_pk(&event.tenant, &event.job_id), &attempt_sk(attempt));
+        let mut item = Self::key(
+            job_pk(&event.tenant, &event.job_id),
+            &attempt_sk(&event.id, attempt),
+        );
         // Attempts expire with their event.
         item.insert(TTL.into(), self.ttl(&event.created_at));
         item.insert("attempt".into(), n(attempt.attempt));
@@ -180,19 +194,37 @@ impl WebhookStore for DynamoStore {
                 .build(),
             OP,
         )?;
-        let update = built(
-            self.update(
+        // An event that ends leaves the reconciler's index.
+        let closes = if state == EventState::Pending {
+            ""
+        } else {
+            ", #open, #open_since"
+        };
+        let mut update = self
+            .update(
                 Self::key(job_pk(&event.tenant, &event.job_id), EVENT_SK),
-                "SET #state = :state, next_attempt_at = :next REMOVE leased_until \
-                 ADD round_attempts :one, total_attempts :one",
+                &format!(
+                    "SET #state = :state, next_attempt_at = :next REMOVE leased_until{closes} \
+                     ADD round_attempts :one, total_attempts :one"
+                ),
             )
-            .condition_expression("total_attempts = :before")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":state", s(state.as_str()))
-            .expression_attribute_values(":next", optional_time(attempt.next_attempt_at.as_ref()))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":before", n(attempt.attempt.saturating_sub(1)))
-            .build(),
+            .condition_expression("total_attempts = :before");
+        if !closes.is_empty() {
+            update = update
+                .expression_attribute_names("#open", OPEN)
+                .expression_attribute_names("#open_since", OPEN_SINCE);
+        }
+        let update = built(
+            update
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":state", s(state.as_str()))
+                .expression_attribute_values(
+                    ":next",
+                    optional_time(attempt.next_attempt_at.as_ref()),
+                )
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":before", n(attempt.attempt.saturating_sub(1)))
+                .build(),
             OP,
         )?;
         let outcome = self
@@ -255,9 +287,11 @@ impl WebhookStore for DynamoStore {
         self.update_event(
             tenant,
             job_id,
-            "SET #state = :pending, round_attempts = :zero, next_attempt_at = :now, enqueued = :yes",
+            "SET #state = :pending, round_attempts = :zero, next_attempt_at = :now, enqueued = :yes, \
+             #open = :open, #open_since = :now",
             vec![
                 (":pending", s(EventState::Pending.as_str())),
+                (":open", s(OPEN_EVENT)),
                 (":zero", n(0)),
                 (":now", time(&Utc::now())),
                 (":yes", AttributeValue::Bool(true)),

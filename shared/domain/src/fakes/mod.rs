@@ -8,6 +8,7 @@
 //! transition's start state they ask `crate::transitions`, as the DynamoDB
 //! adapter does, instead of listing states.
 
+mod open_work;
 mod stores;
 #[cfg(test)]
 mod tests;
@@ -21,7 +22,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
-use crate::ids::{FileId, JobId, SessionId};
+use crate::ids::{EventId, FileId, JobId, SessionId};
 use crate::model::{
     DispatchMessage, DispatchState, FileRecord, FileState, Job, Lane, Progress, Session,
     SessionStatus, Tenant, UploadInfo, WorkMessage,
@@ -48,6 +49,7 @@ pub fn ports(engine: Arc<dyn DocumentEngine>) -> (Ports, FakeWorld) {
         dead_letters: Arc::new(FakeDeadLetters::new(&world, DeadLetters::Work)),
         webhook_dead_letters: Arc::new(FakeDeadLetters::new(&world, DeadLetters::Webhook)),
         files: shared.clone(),
+        open_work: shared.clone(),
         webhooks: shared.clone(),
         webhook_queue: shared.clone(),
         webhook_sender: shared.clone(),
@@ -83,7 +85,8 @@ pub(crate) struct SessionRow {
 pub(crate) struct JobRow {
     pub(crate) job: Job,
     pub(crate) deciding_until: Option<i64>,
-    /// How many `complete_job` calls moved the job (at most one).
+    /// How many `complete_job` calls moved the job (one per decision: a
+    /// re-opened job is decided again).
     pub(crate) decisions: u32,
 }
 
@@ -99,7 +102,8 @@ pub(crate) struct Counters {
 pub(crate) struct EventRow {
     pub(crate) event: WebhookEvent,
     pub(crate) leased_until: Option<DateTime<Utc>>,
-    pub(crate) attempts: BTreeMap<u32, DeliveryAttempt>,
+    /// Every attempt of the job's events, by event and attempt number.
+    pub(crate) attempts: BTreeMap<(EventId, u32), DeliveryAttempt>,
 }
 
 #[derive(Clone, Debug)]
@@ -229,6 +233,11 @@ impl FakeWorld {
         self.lock()
             .failing_reads
             .insert(key.to_owned(), text.to_owned());
+    }
+
+    /// Ends `fail_reads` of `key`: the fault is over.
+    pub fn heal_reads(&self, key: &str) {
+        self.lock().failing_reads.remove(key);
     }
 
     pub fn add_tenant(&self, api_key: &str, tenant: &str) {

@@ -13,15 +13,15 @@ use super::{EventRow, FakeDeadLetters, FakeWorld, IdempotencyRow, Retry};
 use crate::error::StoreError;
 use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{
-    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, Lane, Session, StoredResult,
-    Tenant, UploadInfo, WorkMessage,
+    DispatchMessage, DispatchState, FileRecord, Job, Lane, Session, StoredResult, Tenant,
+    UploadInfo, WorkMessage,
 };
 use crate::ports::{
     AttemptStart, AuditEntry, AuditLog, ConfirmOutcome, CreateJob, DeadLetter, DeadLetterQueue,
-    FileCounts, FileLookup, FileOutcome, FilePage, IdempotencyClaim, IdempotencyStore, JobStore,
-    ObjectStore, PresignedRequest, SendOutcome, SessionStore, StoreResult, StoredResponse,
-    TenantDirectory, UploadRead, WebhookQueue, WebhookRequest, WebhookSender, WebhookStore,
-    WorkQueue,
+    Decision, FileCounts, FileLookup, FileOutcome, FilePage, IdempotencyClaim, IdempotencyStore,
+    JobStore, ObjectStore, PresignedRequest, ReplayedBody, SendOutcome, SessionStore, StoreResult,
+    StoredResponse, TenantDirectory, UploadRead, WebhookQueue, WebhookRequest, WebhookSender,
+    WebhookStore, WorkQueue,
 };
 use crate::transitions::{event, file, job, session};
 use crate::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
@@ -137,7 +137,12 @@ impl ObjectStore for FakeWorld {
 
 #[async_trait]
 impl SessionStore for FakeWorld {
-    async fn create_session(&self, new: &Session, files: &[FileRecord]) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        new: &Session,
+        files: &[FileRecord],
+        audit: &AuditEntry,
+    ) -> StoreResult<()> {
         let mut data = self.lock();
         let id = session_key(&new.tenant, &new.id);
         if data.sessions.contains_key(&id) {
@@ -149,6 +154,7 @@ impl SessionStore for FakeWorld {
             files,
         };
         data.sessions.insert(id, row);
+        data.audit.push(audit.clone());
         Ok(())
     }
 
@@ -202,6 +208,7 @@ impl SessionStore for FakeWorld {
         id: &SessionId,
         files: &[FileRecord],
         _lease: Duration,
+        audit: &AuditEntry,
     ) -> StoreResult<ConfirmOutcome> {
         let mut data = self.lock();
         let Some(row) = data.sessions.get_mut(&session_key(tenant, id)) else {
@@ -214,14 +221,25 @@ impl SessionStore for FakeWorld {
             row.files.insert(record.id.clone(), record.clone());
         }
         row.session.status = session::CONFIRM.to[0];
+        data.audit.push(audit.clone());
         Ok(ConfirmOutcome::Confirmed)
     }
 }
 
 #[async_trait]
 impl JobStore for FakeWorld {
-    async fn create_job(&self, new: &Job, _session: &Session) -> StoreResult<CreateJob> {
-        self.lock().create_job(new)
+    async fn create_job(
+        &self,
+        new: &Job,
+        _session: &Session,
+        audit: &AuditEntry,
+    ) -> StoreResult<CreateJob> {
+        let mut data = self.lock();
+        let created = data.create_job(new)?;
+        if created == CreateJob::Created {
+            data.audit.push(audit.clone());
+        }
+        Ok(created)
     }
 
     async fn record_dispatch(
@@ -230,15 +248,12 @@ impl JobStore for FakeWorld {
         job_id: &JobId,
         state: DispatchState,
         progress: Option<(&FileId, u32)>,
+        audit: Option<&AuditEntry>,
     ) -> StoreResult<()> {
         let mut data = self.lock();
         let row = match data.jobs.get_mut(&key(tenant, job_id)) {
-            Some(row)
-                if state == DispatchState::Sent || row.job.dispatch != DispatchState::Sent =>
-            {
-                row
-            }
-            // `Enqueued` never replaces `Sent`; a missing job is the same
+            Some(row) if row.job.dispatch != DispatchState::Sent => row,
+            // Nothing replaces `Sent`; a missing job is the same
             // conditional failure, ignored unless `Sent` was to be written.
             None if state == DispatchState::Sent => {
                 return Err(StoreError::new("record_dispatch", "no such job"))
@@ -250,6 +265,7 @@ impl JobStore for FakeWorld {
             row.job.dispatch_cursor = Some(cursor.clone());
             row.job.dispatch_sent = sent;
         }
+        data.audit.extend(audit.cloned());
         Ok(())
     }
 
@@ -257,7 +273,11 @@ impl JobStore for FakeWorld {
         Ok(self.job(tenant, id))
     }
 
-    async fn start_attempt(&self, message: &WorkMessage) -> StoreResult<AttemptStart> {
+    async fn start_attempt(
+        &self,
+        message: &WorkMessage,
+        audit: &AuditEntry,
+    ) -> StoreResult<AttemptStart> {
         const OP: &str = "start_attempt";
         let mut data = self.lock();
         let record = data
@@ -268,14 +288,14 @@ impl JobStore for FakeWorld {
         if file::START.from.contains(&record.status) {
             record.status = file::START.to[0];
             record.attempts += 1;
-            return Ok(AttemptStart::Started {
-                attempt: record.attempts.max(1),
-                upload: record.upload.clone(),
-            });
+            let upload = record.upload.clone();
+            data.audit.push(audit.clone());
+            return Ok(AttemptStart::Started { upload });
         }
         if record.status.is_terminal() {
             return Ok(AttemptStart::AlreadyFinished {
                 state: record.status,
+                error_code: record.error.as_ref().map(|error| error.code.clone()),
             });
         }
         Err(StoreError::new(
@@ -287,7 +307,12 @@ impl JobStore for FakeWorld {
         ))
     }
 
-    async fn finish_file(&self, message: &WorkMessage, outcome: &FileOutcome) -> StoreResult<bool> {
+    async fn finish_file(
+        &self,
+        message: &WorkMessage,
+        outcome: &FileOutcome,
+        audit: &AuditEntry,
+    ) -> StoreResult<bool> {
         let mut data = self.lock();
         let Some(record) = data
             .sessions
@@ -310,6 +335,48 @@ impl JobStore for FakeWorld {
         if let Some(error) = error {
             record.error = Some(error.clone());
         }
+        data.audit.push(audit.clone());
+        Ok(true)
+    }
+
+    /// The file, its job and its count in one critical section.
+    async fn reopen_file(&self, message: &WorkMessage, audit: &AuditEntry) -> StoreResult<bool> {
+        let mut data = self.lock();
+        let job_key = key(&message.tenant, &message.job_id);
+        let job_reopenable = data.jobs.get(&job_key).is_some_and(|row| {
+            job::REOPEN.from.contains(&row.job.status) || job::DECIDE.from.contains(&row.job.status)
+        });
+        let Some(record) = data
+            .sessions
+            .get_mut(&session_key(&message.tenant, &message.session_id))
+            .and_then(|row| row.files.get_mut(&message.file_id))
+            .filter(|record| {
+                file::REOPEN.from.contains(&record.status)
+                    && record
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.code == file::REOPENABLE)
+            })
+            .filter(|_| job_reopenable)
+        else {
+            return Ok(false);
+        };
+        record.status = file::REOPEN.to[0];
+        record.error = None;
+        record.result = None;
+        if let Some(row) = data.jobs.get_mut(&job_key) {
+            if job::REOPEN.from.contains(&row.job.status) {
+                row.job.status = job::REOPEN.to[0];
+                row.job.completed_at = None;
+                row.job.result_key = None;
+                row.job.result_size = None;
+                row.deciding_until = None;
+            }
+        }
+        if let Some(counters) = data.counters.get_mut(&job_key) {
+            counters.failed.remove(&message.file_id);
+        }
+        data.audit.push(audit.clone());
         Ok(true)
     }
 
@@ -349,21 +416,11 @@ impl JobStore for FakeWorld {
         Ok(true)
     }
 
-    /// The job's move and its event's first write, both or neither.
-    async fn complete_job(
-        &self,
-        tenant: &str,
-        id: &JobId,
-        status: JobStatus,
-        result_key: &str,
-        result_size: u64,
-        new_event: Option<&WebhookEvent>,
-    ) -> StoreResult<bool> {
+    /// The job's move, its event (replacing an earlier decision's) and its
+    /// audit entry, all or nothing.
+    async fn complete_job(&self, decision: &Decision<'_>, audit: &AuditEntry) -> StoreResult<bool> {
         let mut data = self.lock();
-        let id = key(tenant, id);
-        if new_event.is_some() && data.events.contains_key(&id) {
-            return Ok(false);
-        }
+        let id = key(decision.tenant, decision.job_id);
         let Some(row) = data
             .jobs
             .get_mut(&id)
@@ -372,20 +429,22 @@ impl JobStore for FakeWorld {
             return Ok(false);
         };
         let now = Utc::now();
-        row.job.status = status;
+        row.job.status = decision.status;
         row.job.completed_at = Some(now);
         row.job.updated_at = now;
-        row.job.result_key = Some(result_key.to_owned());
-        row.job.result_size = Some(result_size);
+        row.job.result_key = Some(decision.result_key.to_owned());
+        row.job.result_size = Some(decision.result_size);
         row.decisions += 1;
-        if let Some(new_event) = new_event {
+        if let Some(new_event) = decision.event {
+            let earlier = data.events.remove(&id);
             let row = EventRow {
                 event: new_event.clone(),
                 leased_until: None,
-                attempts: Default::default(),
+                attempts: earlier.map(|row| row.attempts).unwrap_or_default(),
             };
             data.events.insert(id, row);
         }
+        data.audit.push(audit.clone());
         Ok(true)
     }
 }
@@ -485,11 +544,6 @@ impl IdempotencyStore for FakeWorld {
 
 #[async_trait]
 impl AuditLog for FakeWorld {
-    async fn append(&self, entry: &AuditEntry) -> StoreResult<()> {
-        self.lock().audit.push(entry.clone());
-        Ok(())
-    }
-
     async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()> {
         self.lock().audit.extend_from_slice(entries);
         Ok(())
@@ -537,13 +591,15 @@ impl WebhookStore for FakeWorld {
             .events
             .get_mut(&key(&new.tenant, &new.job_id))
             .filter(|row| {
-                !row.attempts.contains_key(&attempt.attempt)
+                !row.attempts
+                    .contains_key(&(new.id.clone(), attempt.attempt))
                     && row.event.total_attempts == attempt.attempt.saturating_sub(1)
             })
         else {
             return Ok(false);
         };
-        row.attempts.insert(attempt.attempt, attempt.clone());
+        row.attempts
+            .insert((new.id.clone(), attempt.attempt), attempt.clone());
         row.event.state = state;
         row.event.next_attempt_at = attempt.next_attempt_at;
         row.event.round_attempts += 1;
@@ -674,6 +730,7 @@ impl DeadLetterQueue for FakeDeadLetters {
         &self,
         message_ids: Option<&[String]>,
         limit: usize,
+        replayed: &ReplayedBody,
     ) -> StoreResult<Vec<String>> {
         let mut data = self.world.lock();
         let letters = std::mem::take(&mut data.dead_letters[self.queue as usize]);
@@ -682,7 +739,7 @@ impl DeadLetterQueue for FakeDeadLetters {
         for letter in letters {
             let wanted = message_ids.is_none_or(|ids| ids.contains(&letter.message_id));
             if wanted && moved.len() < limit {
-                data.redriven[self.queue as usize].push(letter.body);
+                data.redriven[self.queue as usize].push(replayed(&letter.body));
                 moved.push(letter.message_id);
             } else {
                 kept.push(letter);

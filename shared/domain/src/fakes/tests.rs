@@ -4,13 +4,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::Utc;
 use tokio::time::Instant;
 
-use super::{ports, FakeEngine, FakeWorld};
+use super::{ports, DeadLetters, FakeEngine, FakeWorld};
 use crate::model::{FileRecord, FileState, Job, JobStatus, QueueMessage, WorkMessage};
-use crate::processing::{Delivery, DeliveryOutcome};
+use crate::processing::{file_entry, Delivery, DeliveryOutcome};
+use crate::reconcile::ReconcileReport;
 use crate::service::Intake;
 use crate::settings::Settings;
+use crate::views::ReplayDeadLettersRequest;
 
 const TENANT: &str = "acme";
 const INVOICE: &[u8] = b"<Invoice><ID>INV-1</ID></Invoice>";
@@ -212,4 +215,227 @@ async fn a_file_whose_reads_always_fail_is_given_up_on_the_last_receive() {
         Some(JobStatus::Failed)
     );
     assert_eq!(world.decisions(TENANT, &job.id), 1);
+}
+
+/// Gives `file` up after `max_receive_count` failed reads, as an outage
+/// would, and puts its message in the work dead-letter queue.
+async fn give_up_on(intake: &Intake, world: &FakeWorld, job: &Job, file: &FileRecord) {
+    world.fail_reads(&file.object_key, "injected: service unavailable");
+    for receive in 1..=intake.settings().max_receive_count {
+        intake
+            .process_batch(&[delivery(job, file, receive)], deadline())
+            .await;
+    }
+    assert_eq!(stored(world, file).status, FileState::Failed);
+    let body = serde_json::to_string(&WorkMessage::for_file(job, file)).expect("body");
+    world.add_dead_letter(DeadLetters::Work, "m-1", &body);
+}
+
+/// The operator's replay of every work dead letter; the messages it sent
+/// back, as the worker receives them.
+async fn replay(intake: &Intake, world: &FakeWorld) -> Vec<Delivery> {
+    let report = intake
+        .replay_dead_letters(ReplayDeadLettersRequest {
+            queue: None,
+            message_ids: None,
+            limit: None,
+        })
+        .await
+        .expect("replayed");
+    assert_eq!(report.replayed.len(), 1);
+    world
+        .redriven(DeadLetters::Work)
+        .iter()
+        .map(|body| Delivery {
+            message: QueueMessage::parse(body).expect("a work message"),
+            receipt_handle: "receipt-replayed".to_owned(),
+            receive_count: 1,
+            source: "arn:aws:sqs:eu-west-1:000000000000:intake-work".to_owned(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_replayed_dead_letter_reopens_a_file_given_up_on_and_decides_its_job_again() {
+    let (intake, world) = intake();
+    let (job, files) = job_of(&world, &[("a.xml", INVOICE), ("b.xml", INVOICE)]);
+    intake
+        .process_batch(&[delivery(&job, &files[1], 1)], deadline())
+        .await;
+    give_up_on(&intake, &world, &job, &files[0]).await;
+    let first_event = world.event(TENANT, &job.id).expect("first event");
+    world.heal_reads(&files[0].object_key);
+    // A late copy of the original message re-opens nothing.
+    let late = intake
+        .process_batch(&[delivery(&job, &files[0], 1)], deadline())
+        .await;
+    assert_eq!(late, vec![DeliveryOutcome::Done]);
+    assert_eq!(stored(&world, &files[0]).status, FileState::Failed);
+
+    let replayed = replay(&intake, &world).await;
+    let outcomes = intake.process_batch(&replayed, deadline()).await;
+
+    assert_eq!(outcomes, vec![DeliveryOutcome::Done]);
+    let file = stored(&world, &files[0]);
+    assert_eq!((file.status, file.error), (FileState::Succeeded, None));
+    let job_now = world.job(TENANT, &job.id).expect("job");
+    assert_eq!(job_now.status, JobStatus::Succeeded);
+    assert_eq!(
+        (job_now.progress.succeeded, job_now.progress.failed),
+        (2, 0)
+    );
+    assert_eq!(world.decisions(TENANT, &job.id), 2);
+    assert_eq!(
+        completions(&world),
+        vec![
+            Some("partially_failed".to_owned()),
+            Some("succeeded".to_owned())
+        ]
+    );
+    let second_event = world.event(TENANT, &job.id).expect("second event");
+    assert_ne!(second_event.id, first_event.id, "a new evt_ id");
+    let reopened: Vec<_> = world
+        .audit()
+        .into_iter()
+        .filter(|entry| entry.event == "file.reopened")
+        .collect();
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened[0].file_id.as_ref(), Some(&files[0].id));
+}
+
+#[tokio::test]
+async fn a_replayed_message_of_a_file_that_failed_for_its_content_changes_nothing() {
+    let (intake, world) = intake();
+    let (job, files) = job_of(&world, &[("a.txt", b"not an invoice")]);
+    intake
+        .process_batch(&[delivery(&job, &files[0], 1)], deadline())
+        .await;
+    let body = serde_json::to_string(&WorkMessage::for_file(&job, &files[0])).expect("body");
+    world.add_dead_letter(DeadLetters::Work, "m-1", &body);
+
+    let replayed = replay(&intake, &world).await;
+    let outcomes = intake.process_batch(&replayed, deadline()).await;
+
+    assert_eq!(outcomes, vec![DeliveryOutcome::Done]);
+    let file = stored(&world, &files[0]);
+    assert_eq!(file.status, FileState::Failed);
+    assert_eq!(file.error.expect("error").code, "unsupported_document");
+    assert_eq!(world.decisions(TENANT, &job.id), 1);
+    assert_eq!(completions(&world), vec![Some("failed".to_owned())]);
+}
+
+/// A reconciler's run at `minutes` from now: everything older than
+/// `Settings::reconcile_after` (20 min) before it counts as stalled.
+async fn reconcile_in(intake: &Intake, minutes: i64) -> ReconcileReport {
+    intake
+        .reconcile(Utc::now() + chrono::Duration::minutes(minutes))
+        .await
+        .expect("reconciled")
+}
+
+#[tokio::test]
+async fn the_reconciler_gives_up_on_a_file_whose_worker_died_on_every_attempt() {
+    // Arrange: every allowed attempt started, and its worker died before
+    // it finished (no message comes back from the dead-letter queue).
+    let (intake, world) = intake();
+    let (job, files) = job_of(&world, &[("a.xml", INVOICE)]);
+    let message = WorkMessage::for_file(&job, &files[0]);
+    for receive in 1..=intake.settings().max_receive_count {
+        let entry = file_entry(
+            &message,
+            "file.processing",
+            Some(format!("attempt {receive}")),
+        );
+        intake
+            .ports()
+            .jobs
+            .start_attempt(&message, &entry)
+            .await
+            .expect("started");
+    }
+
+    // Act
+    let early = reconcile_in(&intake, 0).await;
+    let report = reconcile_in(&intake, 30).await;
+
+    // Assert
+    assert_eq!(
+        early,
+        ReconcileReport::default(),
+        "a recent job is left alone"
+    );
+    assert_eq!(
+        (
+            report.jobs_checked,
+            report.files_given_up,
+            report.jobs_decided
+        ),
+        (1, 1, 1)
+    );
+    let file = stored(&world, &files[0]);
+    assert_eq!(file.status, FileState::Failed);
+    assert_eq!(file.error.expect("error").code, "processing_failed");
+    assert_eq!(completions(&world), vec![Some("failed".to_owned())]);
+    assert_eq!(world.webhook_messages().len(), 1, "its event was sent");
+}
+
+#[tokio::test]
+async fn the_reconciler_requeues_a_file_whose_message_was_lost_and_the_job_completes() {
+    // Arrange: one file finished, the other's message is gone.
+    let (intake, world) = intake();
+    let (job, files) = job_of(&world, &[("a.xml", INVOICE), ("b.xml", INVOICE)]);
+    intake
+        .process_batch(&[delivery(&job, &files[0], 1)], deadline())
+        .await;
+
+    // Act
+    let report = reconcile_in(&intake, 30).await;
+    let requeued: Vec<Delivery> = world
+        .work_messages()
+        .into_iter()
+        .map(|(message, _)| Delivery {
+            message: QueueMessage::File(message),
+            receipt_handle: "receipt-requeued".to_owned(),
+            receive_count: 1,
+            source: "arn:aws:sqs:eu-west-1:000000000000:intake-express".to_owned(),
+        })
+        .collect();
+    let outcomes = intake.process_batch(&requeued, deadline()).await;
+
+    // Assert
+    assert_eq!((report.files_requeued, report.jobs_decided), (1, 0));
+    assert_eq!(requeued.len(), 1);
+    assert_eq!(outcomes, vec![DeliveryOutcome::Done]);
+    assert_eq!(
+        world.job(TENANT, &job.id).map(|job| job.status),
+        Some(JobStatus::Succeeded)
+    );
+    let repairs = world
+        .audit()
+        .into_iter()
+        .filter(|entry| entry.event == "reconcile.requeued")
+        .count();
+    assert_eq!(repairs, 1);
+}
+
+#[tokio::test]
+async fn the_reconciler_sends_an_overdue_pending_event_again() {
+    // Arrange: a decided job whose event message was lost.
+    let (intake, world) = intake();
+    let (job, files) = job_of(&world, &[("a.xml", INVOICE)]);
+    intake
+        .process_batch(&[delivery(&job, &files[0], 1)], deadline())
+        .await;
+    assert_eq!(world.webhook_messages().len(), 1);
+
+    // Act
+    let soon = reconcile_in(&intake, 1).await;
+    let late = reconcile_in(&intake, 30).await;
+
+    // Assert
+    assert_eq!(soon.webhooks_requeued, 0, "not overdue yet");
+    assert_eq!(late.webhooks_requeued, 1);
+    let messages = world.webhook_messages();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0].0.event_id, messages[1].0.event_id);
 }

@@ -41,7 +41,7 @@ use crate::api::{snippet, Reply};
 use crate::ctx::Ctx;
 use crate::report::progress;
 
-mod corpus;
+pub mod corpus;
 pub mod cpu;
 mod probes;
 mod report;
