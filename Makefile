@@ -4,7 +4,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos
+.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential
 
 help: ## list the targets
 	@echo "invoice-intake targets:"
@@ -38,3 +38,6 @@ bench: ## run scripts/bench.sh
 
 chaos: setup ## fault injection: proxy faults + runner SIGKILL, invariants checked (scripts/chaos.sh)
 	@bash "$(ROOT)/scripts/chaos.sh"
+
+differential: ## engine vs the official CEN XSLTs on N seeded mutants: make differential N=10000 SEED=1
+	@bash "$(ROOT)/scripts/differential.sh" run $(or $(N),2000) $(or $(SEED),1)

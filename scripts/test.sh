@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make test` runs `make setup` and `make lint` first, then this script:
 #   emulators up -> cargo test --workspace (with .local/emulators.env exported)
+#   -> scripts/differential.sh check (the engine's verdicts against the official CEN XSLTs on
+#   2000 seeded mutants + the corpus, ratcheted by tools/differential/known-differences.json)
 #   -> scripts/chaos.sh --quick (bounded fault injection, a few minutes; fails on a broken
 #   invariant) -> scripts/validate-template.sh -> emulators stopped, whatever happened.
-# Exit status: that of the tests (cargo test first, then the chaos run, then the template
-# validation).
+# Exit status: that of the tests (cargo test first, then the differential check, then the chaos
+# run, then the template validation).
 # Failing to start the emulators is an error, in CI and locally alike.
 # Extra arguments are passed to `cargo test`.
 set -euo pipefail
@@ -36,6 +38,10 @@ tests_rc=0
 say "cargo test --workspace $*"
 cargo test --workspace "$@" || tests_rc=$?
 
+differential_rc=0
+say "scripts/differential.sh check"
+bash "$ROOT/scripts/differential.sh" check || differential_rc=$?
+
 chaos_rc=0
 say "scripts/chaos.sh --quick"
 bash "$ROOT/scripts/chaos.sh" --quick || chaos_rc=$?
@@ -47,6 +53,10 @@ bash "$ROOT/scripts/validate-template.sh" || template_rc=$?
 if ((tests_rc != 0)); then
   say "FAILED: cargo test (exit $tests_rc)"
   exit "$tests_rc"
+fi
+if ((differential_rc != 0)); then
+  say "FAILED: scripts/differential.sh check (exit $differential_rc)"
+  exit "$differential_rc"
 fi
 if ((chaos_rc != 0)); then
   say "FAILED: scripts/chaos.sh --quick (exit $chaos_rc)"

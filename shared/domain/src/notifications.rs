@@ -139,10 +139,27 @@ impl Intake {
             .lease_attempt(&event.tenant, &event.job_id, &lease)
             .await?
         {
-            // Another worker holds this attempt or made it since we read
-            // the event; it carries the schedule on.
+            // Another worker made this attempt since we read the event (it
+            // carries the schedule on), or holds its lease: alive, or dead
+            // mid-attempt. Only in the first case is this message spent; in
+            // the second it comes back once the lease may have run out, so a
+            // dead holder never strands the event.
+            let still_due = webhooks
+                .load_event(&event.tenant, &event.job_id)
+                .await?
+                .is_some_and(|now| {
+                    now.id == event.id
+                        && now.state == EventState::Pending
+                        && now.total_attempts == lease.attempts_before
+                });
+            if still_due {
+                return Err(StoreError::new(
+                    "lease_attempt",
+                    "another worker holds the attempt's lease",
+                ));
+            }
             info!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id,
-                  attempt = lease.attempt(), "webhook attempt taken by another worker");
+                  attempt = lease.attempt(), "webhook attempt made by another worker");
             return Ok(());
         }
         let (outcome, latency) = self.attempt(&event).await?;

@@ -231,9 +231,7 @@ impl Intake {
             Some(format!("attempt {receive}")),
         );
         let start = self.ports.jobs.start_attempt(message, &processing).await?;
-        let reopenable = matches!(&start, AttemptStart::AlreadyFinished { state: FileState::Failed, error_code }
-            if error_code.as_deref() == Some(file::REOPENABLE));
-        if !(message.reopen && reopenable) {
+        if !(message.reopen && reopenable(&start)) {
             return Ok(start);
         }
         let reopened = file_entry(
@@ -245,7 +243,16 @@ impl Intake {
             info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, "file re-opened");
         }
         // Re-opened by this delivery or by a copy of it: run it.
-        self.ports.jobs.start_attempt(message, &processing).await
+        let start = self.ports.jobs.start_attempt(message, &processing).await?;
+        if reopenable(&start) {
+            // Its job moved meanwhile (the transaction's condition failed):
+            // the replay must not be consumed without re-opening the file.
+            return Err(StoreError::new(
+                "reopen_file",
+                "the file's job changed while it was re-opened",
+            ));
+        }
+        Ok(start)
     }
 
     /// Writes the file's terminal state.
@@ -597,6 +604,12 @@ impl Intake {
             .mark_enqueued(&job.tenant, &job.id)
             .await
     }
+}
+
+/// Whether an attempt found its file given up on for a fault of ours.
+fn reopenable(start: &AttemptStart) -> bool {
+    matches!(start, AttemptStart::AlreadyFinished { state: FileState::Failed, error_code }
+        if error_code.as_deref() == Some(file::REOPENABLE))
 }
 
 /// The deliveries of a batch grouped by their job (tenant, job id).

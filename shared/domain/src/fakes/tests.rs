@@ -439,3 +439,39 @@ async fn the_reconciler_sends_an_overdue_pending_event_again() {
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[0].0.event_id, messages[1].0.event_id);
 }
+
+#[tokio::test]
+async fn a_webhook_message_is_kept_while_a_dead_worker_holds_its_attempts_lease() {
+    // Arrange: a decided job; a worker took its first attempt's lease and
+    // died before it sent anything.
+    let (intake, world) = intake();
+    world.set_webhook_secrets(TENANT, &["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]);
+    let (job, files) = job_of(&world, &[("a.xml", INVOICE)]);
+    intake
+        .process_batch(&[delivery(&job, &files[0], 1)], deadline())
+        .await;
+    let (message, _) = world.webhook_messages().remove(0);
+    let now = Utc::now();
+    let held = crate::webhooks::AttemptLease {
+        attempts_before: 0,
+        due_by: now + chrono::Duration::seconds(1),
+        now,
+        until: now + chrono::Duration::seconds(60),
+    };
+    assert!(intake
+        .ports()
+        .webhooks
+        .lease_attempt(TENANT, &job.id, &held)
+        .await
+        .expect("leased"));
+
+    // Act
+    let outcome = intake.deliver_webhook(&message).await;
+
+    // Assert: not dropped (nothing else would ever send the event), and
+    // nothing sent under another worker's lease.
+    assert_eq!(outcome, DeliveryOutcome::Retry);
+    assert!(world.webhook_requests().is_empty());
+    let event = world.event(TENANT, &job.id).expect("event");
+    assert_eq!((event.total_attempts, event.state.as_str()), (0, "pending"));
+}
