@@ -114,6 +114,13 @@ fn within_one(tax: Dec, base: Dec, rate: Dec, inclusive: bool) -> bool {
     }
 }
 
+/// A value as the artefacts compare an element with a number (`(…) >= 0`):
+/// the untyped text cast to `xs:double`, which also reads exponents
+/// (`5E+0`) that the `xs:decimal` casts of other rules refuse.
+fn untyped_number(raw: &str) -> Option<f64> {
+    raw.trim().parse().ok()
+}
+
 const ZERO_RATED: [(&str, &str); 6] = [
     ("Z", "BR-Z"),
     ("E", "BR-E"),
@@ -365,7 +372,7 @@ fn document(inv: &Invoice, out: &mut Out, cii: bool) {
     if let Some(per) = &inv.period {
         let path = "BG-14";
         if let (Some(s), Some(e)) = (&per.start, &per.end) {
-            out.check(e.as_str() >= s.as_str(), "BR-29", "If both Invoicing period start date (BT-73) and Invoicing period end date (BT-74) are given then the Invoicing period end date (BT-74) shall be later or equal to the Invoicing period start date (BT-73).", path);
+            out.check(!per.without_102 && e.as_str() >= s.as_str(), "BR-29", "If both Invoicing period start date (BT-73) and Invoicing period end date (BT-74) are given then the Invoicing period end date (BT-74) shall be later or equal to the Invoicing period start date (BT-73).", path);
         }
         out.check(
             per.start.is_some() || per.end.is_some() || (!cii && per.description_code),
@@ -552,6 +559,9 @@ fn tax_totals(inv: &Invoice, out: &mut Out, cii: bool) {
             );
         }
         for (si, s) in tt.subtotals.iter().enumerate() {
+            if cii && matched_by_its_category_rule(s) {
+                continue;
+            }
             let path = format!("BG-23[{}]", si + 1);
             subtotal(s, out, cii, &path);
         }
@@ -559,6 +569,19 @@ fn tax_totals(inv: &Invoice, out: &mut Out, cii: bool) {
     for s in &inv.line_subtotals {
         subtotal(s, out, cii, "BG-25/TaxTotal");
     }
+}
+
+/// Whether the CII artefact checks this VAT breakdown with its category's
+/// own rule instead of the generic BG-23 one. Its templates for categories
+/// L, M and O match the `ram:ApplicableTradeTax` element itself (those of
+/// the other categories match its `ram:CategoryCode`), at a higher priority
+/// than the generic rule in the same mode, and a node fires one template per
+/// mode: so BR-45…48, BR-CO-17 and BR-DEC-19/20 are never evaluated on such
+/// a breakdown (`ApplicableTradeTax[ram:CategoryCode = 'L'][upper-case(ram:TypeCode) = 'VAT']`).
+fn matched_by_its_category_rule(s: &Subtotal) -> bool {
+    s.cat
+        .as_ref()
+        .is_some_and(|c| c.vat && ["L", "M", "O"].into_iter().any(|code| c.is(code)))
 }
 
 fn subtotal(s: &Subtotal, out: &mut Out, cii: bool, path: &str) {
@@ -651,7 +674,10 @@ fn lines(inv: &Invoice, out: &mut Out) {
             &p,
         );
         out.check(
-            v(&l.net_price).is_some_and(|x| x.signum() >= 0),
+            l.net_price
+                .as_ref()
+                .and_then(|price| untyped_number(&price.raw))
+                .is_some_and(|x| x >= 0.0),
             "BR-27",
             "The Item net price (BT-146) shall NOT be negative.",
             &p,
@@ -679,7 +705,7 @@ fn lines(inv: &Invoice, out: &mut Out) {
         );
         if let Some(per) = &l.period {
             if let (Some(s), Some(e)) = (&per.start, &per.end) {
-                out.check(e.as_str() >= s.as_str(), "BR-30", "If both Invoice line period start date (BT-134) and Invoice line period end date (BT-135) are given then the Invoice line period end date (BT-135) shall be later or equal to the Invoice line period start date (BT-134).", &p);
+                out.check(!per.without_102 && e.as_str() >= s.as_str(), "BR-30", "If both Invoice line period start date (BT-134) and Invoice line period end date (BT-135) are given then the Invoice line period end date (BT-135) shall be later or equal to the Invoice line period start date (BT-134).", &p);
             }
             out.check(per.start.is_some() || per.end.is_some(), "BR-CO-20", "If Invoice line period (BG-26) is used, the Invoice line period start date (BT-134) or the Invoice line period end date (BT-135) shall be filled, or both.", &p);
         }
@@ -1224,7 +1250,12 @@ fn vat_categories_cii(inv: &Invoice, out: &mut Out) {
             };
             match code {
                 "S" | "L" | "M" => {
-                    if let Some(rate) = c.rate_val() {
+                    // BR-AF-08 and BR-AG-08 never fire in the CII artefact: their
+                    // rules match the `ram:ApplicableTradeTax` itself, and their
+                    // `every $rate in ../ram:RateApplicablePercent` reads its parent,
+                    // an empty sequence (BR-S-08's rule matches the category code,
+                    // whose parent is the breakdown).
+                    if let Some(rate) = c.rate_val().filter(|_| code == "S") {
                         let total = sums(Some(rate), &|x: &Cat| {
                             x.is(code) && x.rate_val() == Some(rate)
                         });

@@ -74,6 +74,9 @@ fn period(n: Node<'_>) -> Period {
         end: n
             .first(&[ram("EndDateTime")])
             .map(|d| date102(d).unwrap_or_default()),
+        without_102: [ram("StartDateTime"), ram("EndDateTime")]
+            .iter()
+            .any(|name| n.first(&[*name]).is_some_and(|d| date102(d).is_none())),
         description_code: false,
         any_child: n.children().next().is_some(),
     }
@@ -107,7 +110,13 @@ fn party(p: Node<'_>) -> Party {
             .filter(|r| r.attr("schemeID") == Some("VA"))
             .map(|r| r.text().to_owned())
             .collect(),
-        tax_ids: regs.iter().map(|r| r.text().to_owned()).collect(),
+        // The artefact's "seller VAT or tax identifier" of the category
+        // rules (BR-S-02, BR-AE-02, …) is a registration of scheme VA or FC.
+        tax_ids: regs
+            .iter()
+            .filter(|r| matches!(r.attr("schemeID"), Some("VA" | "FC")))
+            .map(|r| r.text().to_owned())
+            .collect(),
         endpoint_scheme: p
             .first(&[ram("URIUniversalCommunication"), ram("URIID")])
             .map(|e| e.attr("schemeID").is_some_and(|s| !s.trim().is_empty())),
@@ -458,24 +467,26 @@ pub(crate) fn codes(root: Node<'_>, out: &mut Out) {
                         "BT-159",
                     );
                 }
-                "CategoryCode" => {
-                    let line_level = grandparent == "SpecifiedLineTradeSettlement";
-                    if !code_ok(&codes::L_VAT_CATEGORIES, text) {
-                        if line_level {
-                            out.fatal(
-                                "BR-CL-18",
-                                "Invoice tax categories MUST be coded using UNCL5305 code list",
-                                "BT-151",
-                            );
+                // The artefact names the rule by the code's parent: a
+                // breakdown's or a line's ApplicableTradeTax (BR-CL-18), an
+                // allowance's or charge's CategoryTradeTax (BR-CL-17).
+                "CategoryCode" if !code_ok(&codes::L_VAT_CATEGORIES, text) => match parent {
+                    "ApplicableTradeTax" => out.fatal(
+                        "BR-CL-18",
+                        "Invoice tax categories MUST be coded using UNCL5305 code list",
+                        if grandparent == "SpecifiedLineTradeSettlement" {
+                            "BT-151"
                         } else {
-                            out.fatal(
-                                "BR-CL-17",
-                                "Invoice tax categories MUST be coded using UNCL5305 code list",
-                                "BT-118",
-                            );
-                        }
-                    }
-                }
+                            "BT-118"
+                        },
+                    ),
+                    "CategoryTradeTax" => out.fatal(
+                        "BR-CL-17",
+                        "Invoice tax categories MUST be coded using UNCL5305 code list",
+                        "BT-95",
+                    ),
+                    _ => {}
+                },
                 "ReasonCode" if parent == "SpecifiedTradeAllowanceCharge" => match indicator(n) {
                     Some(false) if !code_ok(&codes::L_ALLOWANCE_REASONS, text) => {
                         out.fatal(

@@ -57,6 +57,7 @@ fn period(n: Node<'_>) -> Period {
     Period {
         start: n.first(&[cbc("StartDate")]).map(|e| e.text().to_owned()),
         end: n.first(&[cbc("EndDate")]).map(|e| e.text().to_owned()),
+        without_102: false,
         description_code: has(n, &[cbc("DescriptionCode")]),
         any_child: n.children().next().is_some(),
     }

@@ -84,8 +84,14 @@ impl AllowanceCharge {
 /// BG-14 / BG-26.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Period {
+    /// The start date element's value (CII: of its `DateTimeString` of
+    /// format 102, empty without one); `None` without the element.
     pub start: Option<String>,
     pub end: Option<String>,
+    /// CII: the start or the end element has no `DateTimeString` of format
+    /// 102, so the artefact's `End/…[@format = '102'] >= Start/…[@format =
+    /// '102']` compares an empty sequence: false (BR-29, BR-30).
+    pub without_102: bool,
     /// BT-8 (UBL InvoicePeriod/DescriptionCode).
     pub description_code: bool,
     /// The period element has any child element.
@@ -111,7 +117,8 @@ pub(crate) struct Party {
     pub legal_ids: Vec<String>,
     /// BT-31 / BT-48 / BT-63 (tax scheme VAT).
     pub vat_ids: Vec<String>,
-    /// Tax registrations of any scheme (BT-31 or BT-32).
+    /// Tax registrations (BT-31 or BT-32): UBL of any scheme, CII of scheme
+    /// VA or FC (what the category rules accept).
     pub tax_ids: Vec<String>,
     /// BT-34 / BT-49 present: whether it has a scheme identifier.
     pub endpoint_scheme: Option<bool>,
