@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make chaos`: the fault-injection run of the local stack.
-#   emulators up (left running if they already ran) -> release build of intake-local and
-#   intake-load -> `intake-load chaos`: the fault proxy (tools/fault-proxy) in front of the
+#   emulators up (left running if they already ran) -> build of intake-local and intake-load
+#   (release; with --quick the debug profile `cargo test` already compiled, which keeps a cold
+#   `make test` from compiling the AWS SDK twice) -> `intake-load chaos`: the fault proxy (tools/fault-proxy) in front of the
 #   emulators, intake-local as its child with its AWS endpoints on the proxy, then each scenario
 #   of the matrix (5xx, throttling, transaction conflicts, connection resets before/after
 #   forwarding, latency, SIGKILL of the runner mid-batch + restart, a DynamoDB outage): jobs
@@ -55,14 +56,20 @@ if ! start_emulators; then
 fi
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 
-say "cargo build --release -p intake-local -p intake-load (target dir $TARGET_DIR)"
-CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-local -p intake-load
+profile=release
+((quick)) && profile=debug
+say "cargo build ($profile) -p intake-local -p intake-load (target dir $TARGET_DIR)"
+if [[ "$profile" == release ]]; then
+  CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-local -p intake-load
+else
+  CARGO_TARGET_DIR="$TARGET_DIR" cargo build -p intake-local -p intake-load
+fi
 
 mkdir -p "$RESULTS_DIR"
 out="$RESULTS_DIR/chaos-$(date -u +%Y%m%dT%H%M%SZ).md"
 rc=0
-timeout "${CHAOS_TIMEOUT_SECS:-$default_timeout}" "$TARGET_DIR/release/intake-load" chaos \
-  --runner "$TARGET_DIR/release/intake-local" --corpus "$CORPUS" --seed "${CHAOS_SEED:-1}" \
+timeout "${CHAOS_TIMEOUT_SECS:-$default_timeout}" "$TARGET_DIR/$profile/intake-load" chaos \
+  --runner "$TARGET_DIR/$profile/intake-local" --corpus "$CORPUS" --seed "${CHAOS_SEED:-1}" \
   --out "$out" "$@" || rc=$?
 say "chaos run took $((SECONDS - started)) s (exit $rc); matrix: ${out#"$ROOT"/}"
 if ((rc == 124)); then
