@@ -32,15 +32,7 @@ say() { printf '[chaos] %s\n' "$*" >&2; }
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_own_emulators
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_own_emulators_at_exit
 
 quick=0
 for arg in "$@"; do [[ "$arg" == --quick ]] && quick=1; done

@@ -33,3 +33,18 @@ stop_own_emulators() {
     "$EMU" stop || say "WARNING: stopping the emulators failed (see scripts/emulators.sh status)"
   fi
 }
+
+# Stops the emulators this script started when it exits, however it exits
+# (Ctrl-C and TERM included), keeping its exit status.
+stop_own_emulators_at_exit() {
+  trap _stop_own_emulators_and_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+_stop_own_emulators_and_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_own_emulators
+  exit "$rc"
+}

@@ -18,15 +18,7 @@ say() { printf '[test] %s\n' "$*" >&2; }
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_own_emulators
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_own_emulators_at_exit
 
 if ! start_emulators; then
   # The end-to-end tests need the emulators; they fail, never skip, without them.
