@@ -1,4 +1,4 @@
-# Sourced by dev.sh, test.sh and bench.sh (which set ROOT and define `say`):
+# Sourced by dev.sh, test.sh, bench.sh and chaos.sh (which set ROOT and define `say`):
 # the emulators those scripts run against, started if needed and stopped at
 # exit only when the script started them.
 
