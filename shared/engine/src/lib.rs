@@ -5,30 +5,25 @@
 //! Detection is by content only (root element + namespace, `%PDF-` magic),
 //! never by file name.
 
-mod cii;
-mod cii_syntax;
-mod codes;
+// Bytes → XML tree (input) → one EN 16931 semantic model per document
+// (model, filled by the syntax's binding) → the `invoice` output and the
+// verdict (validation).
+mod binding;
 mod dec;
-mod detect;
 mod hash;
+mod input;
 mod model;
-mod pdf;
-mod rules;
-mod sem_cii;
-mod sem_ubl;
-mod semantic;
-mod ubl;
-mod ubl_restrictions;
-mod ubl_syntax;
-mod validate;
-mod xml;
+mod output;
+mod validation;
 
-use detect::{detect_root, RootKind};
-pub use model::{
+use input::detect::{detect_root, RootKind};
+use input::{pdf, xml};
+use output::{cii, ubl};
+pub use output::{
     Container, Document, Invoice, Kind, Line, Party, Syntax, Totals, Validation, VatBreakdown,
     Violation,
 };
-pub use validate::ENGINE as VALIDATION_ENGINE;
+pub use validation::ENGINE as VALIDATION_ENGINE;
 
 use serde::Serialize;
 
@@ -130,15 +125,15 @@ fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
     let (syntax, kind, customization_id, invoice, validation) = match detect_root(root.ns(), root.local_name()) {
         Some(RootKind::UblInvoice) => {
             let (c, inv) = ubl::extract(root, false);
-            (Syntax::Ubl, Kind::Invoice, c, inv, Some(validate::ubl(root, false)))
+            (Syntax::Ubl, Kind::Invoice, c, inv, Some(validation::ubl(root, false)))
         }
         Some(RootKind::UblCreditNote) => {
             let (c, inv) = ubl::extract(root, true);
-            (Syntax::Ubl, Kind::CreditNote, c, inv, Some(validate::ubl(root, true)))
+            (Syntax::Ubl, Kind::CreditNote, c, inv, Some(validation::ubl(root, true)))
         }
         Some(RootKind::Cii) => {
             let (c, inv) = cii::extract(root, &cii::D16B);
-            (Syntax::Cii, cii::kind_of(&inv), c, inv, Some(validate::cii(root)))
+            (Syntax::Cii, cii::kind_of(&inv), c, inv, Some(validation::cii(root)))
         }
         Some(RootKind::Zugferd1) => {
             // ZUGFeRD 1.0 predates EN 16931: no verdict.

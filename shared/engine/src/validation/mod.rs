@@ -1,9 +1,15 @@
 //! Runs the EN 16931 rule set on a parsed UBL / CII document and builds
 //! result.md's `validation` object.
 
-use crate::model::{Validation, Violation};
-use crate::rules::{self, Out};
-use crate::xml::Node;
+pub(crate) mod business;
+mod cii_syntax;
+pub(crate) mod codes;
+mod ubl_restrictions;
+mod ubl_syntax;
+
+use crate::input::xml::Node;
+use crate::output::{Validation, Violation};
+use business::Out;
 
 /// `validation.engine`: which rule set and version ran.
 pub const ENGINE: &str = "intake-en16931 (CEN/TC 434 rules v1.3.16)";
@@ -12,21 +18,21 @@ pub const ENGINE: &str = "intake-en16931 (CEN/TC 434 rules v1.3.16)";
 const MAX_VIOLATIONS: usize = 1000;
 
 pub(crate) fn ubl(root: Node<'_>, credit_note: bool) -> Validation {
-    let inv = crate::sem_ubl::build(root, credit_note);
+    let inv = crate::binding::ubl::build(root, credit_note);
     let mut out = Out::default();
-    rules::evaluate(&inv, &mut out);
-    crate::codes::ubl(root, &mut out);
-    crate::ubl_syntax::check(root, credit_note, &mut out);
-    crate::ubl_restrictions::check(root, credit_note, &mut out);
+    business::evaluate(&inv, &mut out);
+    crate::validation::codes::ubl(root, &mut out);
+    crate::validation::ubl_syntax::check(root, credit_note, &mut out);
+    crate::validation::ubl_restrictions::check(root, credit_note, &mut out);
     finish(out)
 }
 
 pub(crate) fn cii(root: Node<'_>) -> Validation {
-    let inv = crate::sem_cii::build(root);
+    let inv = crate::binding::cii::build(root);
     let mut out = Out::default();
-    rules::evaluate(&inv, &mut out);
-    crate::sem_cii::codes(root, &mut out);
-    crate::cii_syntax::check(root, &mut out);
+    business::evaluate(&inv, &mut out);
+    crate::binding::cii::codes(root, &mut out);
+    crate::validation::cii_syntax::check(root, &mut out);
     finish(out)
 }
 

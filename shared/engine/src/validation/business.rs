@@ -5,7 +5,7 @@
 //! occurrence).
 
 use crate::dec::{fraction_digits, sum, Dec};
-use crate::semantic::{AllowanceCharge, Binding, Cat, Invoice, Num, Party, Subtotal};
+use crate::model::{AllowanceCharge, Binding, Cat, Invoice, Num, Party, Subtotal};
 
 /// One fired assertion.
 #[derive(Debug, Clone)]

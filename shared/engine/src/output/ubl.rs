@@ -1,8 +1,8 @@
 //! UBL 2.1 Invoice / CreditNote → EN 16931 (mapping of EN 16931-3-2).
 
-use crate::model::{Invoice, Line, Party, Totals, VatBreakdown};
-use crate::sem_ubl::{cac, cbc, CAC};
-use crate::xml::Node;
+use crate::binding::ubl::{cac, cbc, CAC};
+use crate::input::xml::Node;
+use crate::output::{Invoice, Line, Party, Totals, VatBreakdown};
 
 /// Returns (BT-24 customization id, invoice).
 pub(crate) fn extract(root: Node<'_>, credit_note: bool) -> (Option<String>, Invoice) {

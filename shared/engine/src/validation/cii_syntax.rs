@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::hash::FastHash;
-use crate::rules::Out;
-use crate::xml::{Node, Ns};
+use crate::input::xml::{Node, Ns};
+use crate::validation::business::Out;
 
 const RAM: Ns = Ns::CII_RAM;
 const RSM: Ns = Ns::CII_RSM;
@@ -1209,7 +1209,7 @@ fn is_yyyymmdd(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::Tree;
+    use crate::input::xml::Tree;
 
     const HEAD: &str = r#"<rsm:CrossIndustryInvoice
         xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::detect::detect_root;
+use crate::input::detect::detect_root;
 use crate::EngineError;
 
 /// Cap on one inflated stream (an XML invoice is far smaller).
@@ -1233,7 +1233,7 @@ enum Sniff {
 
 /// Looks only at the root element (cheap; the full parse comes later).
 fn sniff(bytes: &[u8]) -> Sniff {
-    match crate::xml::Tree::parse_root(bytes) {
+    match crate::input::xml::Tree::parse_root(bytes) {
         Ok(tree) => match detect_root(tree.root().ns(), tree.root().local_name()) {
             Some(_) => Sniff::Invoice,
             None => Sniff::OtherXml,

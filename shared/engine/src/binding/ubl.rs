@@ -1,11 +1,11 @@
 //! UBL 2.1 Invoice / CreditNote → EN 16931 semantic model (EN 16931-3-2).
 
-use crate::semantic::{has, num, texts, txt};
-use crate::semantic::{
+use crate::binding::{has, num, texts, txt};
+use crate::input::xml::{Node, Ns};
+use crate::model::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
 };
-use crate::xml::{Node, Ns};
 
 pub(crate) const CBC: Ns = Ns::UBL_CBC;
 pub(crate) const CAC: Ns = Ns::UBL_CAC;

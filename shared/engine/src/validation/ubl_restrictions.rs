@@ -12,9 +12,9 @@
 
 use std::sync::OnceLock;
 
-use crate::rules::Out;
-use crate::sem_ubl::{CAC, CBC};
-use crate::xml::{Node, Ns};
+use crate::binding::ubl::{CAC, CBC};
+use crate::input::xml::{Node, Ns};
+use crate::validation::business::Out;
 
 /// The message every UBL-CR text starts with.
 const LEAD: &str = "A UBL invoice should not include the ";
@@ -1161,7 +1161,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xml::Tree;
+    use crate::input::xml::Tree;
 
     /// Runs the check on `body` inside an Invoice (or CreditNote) root and
     /// returns the fired (rule, fatal) pairs.

@@ -1,14 +1,14 @@
 //! UN/CEFACT CII D16B → EN 16931 semantic model (EN 16931-3-3), and the CII
 //! binding of the code list rules.
 
-use crate::codes::{self, List};
-use crate::rules::Out;
-use crate::semantic::{has, num, texts, txt};
-use crate::semantic::{
+use crate::binding::{has, num, texts, txt};
+use crate::input::xml::{Node, Ns};
+use crate::model::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
 };
-use crate::xml::{Node, Ns};
+use crate::validation::business::Out;
+use crate::validation::codes::{self, List};
 
 const RSM: Ns = Ns::CII_RSM;
 const RAM: Ns = Ns::CII_RAM;

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use crate::hash::FastHash;
-use crate::rules::Out;
-use crate::xml::Node;
+use crate::input::xml::Node;
+use crate::validation::business::Out;
 
 /// UNTDID 1001 subset for invoices (BR-CL-01).
 const INVOICE_TYPES: &str = "71 80 81 82 84 102 130 202 203 204 211 218 219 295 325 326 331 380 382 383 384 385 386 387 388 389 390 393 394 395 456 457 471 472 473 500 501 502 503 527 553 575 623 633 751 780 817 870 875 876 877 935";
@@ -129,7 +129,7 @@ pub(crate) fn ubl(root: Node<'_>, out: &mut Out) {
 }
 
 fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
-    use crate::sem_ubl::{CAC, CBC};
+    use crate::binding::ubl::{CAC, CBC};
     for c in n.children() {
         let name = c.local_name();
         let parent = n.local_name();

@@ -1,9 +1,9 @@
 //! UBL syntax binding rules of the EN 16931 artefacts: UBL-SR-* (cardinality
 //! restrictions of the UBL binding, fatal) and UBL-DT-* (data types).
 
-use crate::rules::Out;
-use crate::sem_ubl::{cac, cbc, CAC, CBC};
-use crate::xml::{Node, Ns};
+use crate::binding::ubl::{cac, cbc, CAC, CBC};
+use crate::input::xml::{Node, Ns};
+use crate::validation::business::Out;
 
 fn vat_scheme(s: Node<'_>) -> bool {
     s.first(&[cac("TaxScheme"), cbc("ID")])

@@ -1,6 +1,6 @@
 //! Root-element detection: the only thing that decides the syntax.
 
-use crate::xml::Ns;
+use crate::input::xml::Ns;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RootKind {

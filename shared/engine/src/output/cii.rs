@@ -2,8 +2,8 @@
 //! its predecessor ZUGFeRD 1.0 (CII D13B-based), which has the same shape
 //! under different element names and namespaces.
 
-use crate::model::{Invoice, Kind, Line, Party, Totals, VatBreakdown};
-use crate::xml::{Node, Ns};
+use crate::input::xml::{Node, Ns};
+use crate::output::{Invoice, Kind, Line, Party, Totals, VatBreakdown};
 
 /// Element names and namespaces of one CII dialect.
 pub(crate) struct Vocab {
@@ -199,7 +199,7 @@ fn cii_date(el: Node<'_>, v: &Vocab) -> Option<String> {
             if b.len() == 8 && b.iter().all(u8::is_ascii_digit) {
                 Some(format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..8]))
             } else {
-                crate::ubl::date(text)
+                super::ubl::date(text)
             }
         }
         Some(_) => None,

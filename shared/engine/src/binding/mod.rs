@@ -1,0 +1,29 @@
+//! The syntax bindings: each maps one XML tree into the EN 16931 semantic
+//! model ([`crate::model`]), UBL 2.1 per EN 16931-3-2 and CII D16B per
+//! EN 16931-3-3.
+
+pub(crate) mod cii;
+pub(crate) mod ubl;
+
+use crate::input::xml::{Node, Ns};
+use crate::model::Num;
+
+/// Text of the first element at `path` (empty when absent), for the
+/// semantic builders of both syntaxes.
+pub(crate) fn txt(n: Node<'_>, path: &[(Ns, &str)]) -> String {
+    n.first(path)
+        .map(|e| e.text().to_owned())
+        .unwrap_or_default()
+}
+
+pub(crate) fn has(n: Node<'_>, path: &[(Ns, &str)]) -> bool {
+    n.first(path).is_some()
+}
+
+pub(crate) fn num(n: Node<'_>, path: &[(Ns, &str)]) -> Option<Num> {
+    n.first(path).map(|e| Num::new(e.text()))
+}
+
+pub(crate) fn texts(n: Node<'_>, path: &[(Ns, &str)]) -> Vec<String> {
+    n.all(path).iter().map(|e| e.text().to_owned()).collect()
+}
