@@ -4,7 +4,7 @@ SHELL := bash
 .DEFAULT_GOAL := help
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential
+.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential catalogue
 
 help: ## list the targets
 	@echo "invoice-intake targets:"
@@ -41,3 +41,6 @@ chaos: setup ## fault injection: proxy faults + runner SIGKILL, invariants check
 
 differential: ## engine vs the official CEN XSLTs on N seeded mutants: make differential N=10000 SEED=1
 	@bash "$(ROOT)/scripts/differential.sh" run $(or $(N),2000) $(or $(SEED),1)
+
+catalogue: ## regenerate the rule catalogue (ids, flags, official messages) from ../shared/artefacts
+	@python3 "$(ROOT)/tools/catalogue/generate.py"

@@ -231,8 +231,6 @@ pub(crate) struct Invoice {
     /// BG-15 present: its country.
     pub deliver_to: Option<Address>,
     pub payment_means: Vec<PaymentMeans>,
-    pub card_accounts: usize,
-    pub mandates: usize,
     pub allowance_charges: Vec<AllowanceCharge>,
     pub lines: Vec<Line>,
     pub tax_totals: Vec<TaxTotal>,

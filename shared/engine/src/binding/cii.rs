@@ -7,8 +7,8 @@ use crate::model::{
     Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
     Subtotal, TaxTotal, Totals,
 };
-use crate::validation::business::Out;
 use crate::validation::codes::{self, List};
+use crate::validation::rule::{rule, Out};
 
 const RSM: Ns = Ns::CII_RSM;
 const RAM: Ns = Ns::CII_RAM;
@@ -331,8 +331,6 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
                 ),
             })
             .collect(),
-        card_accounts: 0,
-        mandates: 0,
         allowance_charges: s_all(&[ram("SpecifiedTradeAllowanceCharge")])
             .into_iter()
             .map(allowance_charge)
@@ -379,41 +377,42 @@ pub(crate) fn codes(root: Node<'_>, out: &mut Out) {
             let text = c.text();
             match c.local_name() {
                 "TypeCode" if parent == "ExchangedDocument" => {
-                    out.check(code_ok(&codes::L_INVOICE_TYPES, text) || code_ok(&codes::L_CREDIT_NOTE_TYPES, text), "BR-CL-01", "The document type code MUST be coded by the invoice and credit note related code lists of UNTDID 1001.", "BT-3");
+                    out.check(
+                        code_ok(&codes::L_INVOICE_TYPES, text)
+                            || code_ok(&codes::L_CREDIT_NOTE_TYPES, text),
+                        rule!("BR-CL-01"),
+                        "BT-3",
+                    );
                 }
                 "TypeCode" if parent == "SpecifiedTradeSettlementPaymentMeans" => {
                     out.check(
                         code_ok(&codes::L_PAYMENT_MEANS, text),
-                        "BR-CL-16",
-                        "Payment means in an invoice MUST be coded using UNCL4461 code list",
+                        rule!("BR-CL-16"),
                         "BT-81",
                     );
                 }
                 "InvoiceCurrencyCode" => {
                     out.check(
                         code_ok(&codes::L_CURRENCIES, text),
-                        "BR-CL-04",
-                        "Invoice currency code MUST be coded using ISO code list 4217 alpha-3",
+                        rule!("BR-CL-04"),
                         "BT-5",
                     );
                 }
                 "TaxCurrencyCode" => {
                     out.check(
                         code_ok(&codes::L_CURRENCIES, text),
-                        "BR-CL-05",
-                        "Tax currency code MUST be coded using ISO code list 4217 alpha-3",
+                        rule!("BR-CL-05"),
                         "BT-6",
                     );
                 }
                 "DueDateTypeCode" => {
-                    out.check(VAT_POINT_CII.contains(&text), "BR-CL-06", "Value added tax point date code MUST be coded using a restriction of UNTDID 2005.", "BT-8");
+                    out.check(VAT_POINT_CII.contains(&text), rule!("BR-CL-06"), "BT-8");
                 }
                 "TaxTotalAmount" => {
                     if let Some(cur) = c.attr("currencyID") {
                         out.check(
                             code_ok(&codes::L_CURRENCIES, cur),
-                            "BR-CL-03",
-                            "currencyID MUST be coded using ISO code list 4217 alpha-3",
+                            rule!("BR-CL-03"),
                             "BT-110",
                         );
                     }
@@ -427,43 +426,41 @@ pub(crate) fn codes(root: Node<'_>, out: &mut Out) {
                     if let Some(s) = c.attr("schemeID") {
                         let sepa = s.trim() == "SEPA" && parent != "BuyerTradeParty";
                         if !code_ok(&codes::L_ICD, s) && !sepa {
-                            out.fatal("BR-CL-10", "Any identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.", "BT-29");
+                            out.fire(rule!("BR-CL-10"), "BT-29");
                         }
                     }
                 }
                 "ID" if parent == "SpecifiedLegalOrganization" => {
                     if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_ICD, s), "BR-CL-11", "Any registration identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.", "BT-30");
+                        out.check(code_ok(&codes::L_ICD, s), rule!("BR-CL-11"), "BT-30");
                     }
                 }
                 "GlobalID" if parent == "SpecifiedTradeProduct" => {
                     if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_ICD, s), "BR-CL-21", "Item standard identifier scheme identifier MUST belong to the ISO 6523 ICD code list", "BT-157");
+                        out.check(code_ok(&codes::L_ICD, s), rule!("BR-CL-21"), "BT-157");
                     }
                 }
                 "GlobalID" | "ID" if parent == "ShipToTradeParty" => {
                     if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_ICD, s), "BR-CL-26", "Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list", "BT-71");
+                        out.check(code_ok(&codes::L_ICD, s), rule!("BR-CL-26"), "BT-71");
                     }
                 }
                 "ClassCode" => {
                     if let Some(s) = c.attr("listID") {
-                        out.check(code_ok(&codes::L_7143, s), "BR-CL-13", "Item classification identifier identification scheme identifier MUST be coded using one of the UNTDID 7143 list.", "BT-158");
+                        out.check(code_ok(&codes::L_7143, s), rule!("BR-CL-13"), "BT-158");
                     }
                 }
                 "CountryID" if parent == "PostalTradeAddress" => {
                     out.check(
                         code_ok(&codes::L_COUNTRIES, text),
-                        "BR-CL-14",
-                        "Country codes in an invoice MUST be coded using ISO code list 3166-1",
+                        rule!("BR-CL-14"),
                         "BT-40",
                     );
                 }
                 "ID" if parent == "OriginTradeCountry" => {
                     out.check(
                         code_ok(&codes::L_COUNTRIES, text),
-                        "BR-CL-15",
-                        "Country codes in an invoice MUST be coded using ISO code list 3166-1",
+                        rule!("BR-CL-15"),
                         "BT-159",
                     );
                 }
@@ -471,61 +468,48 @@ pub(crate) fn codes(root: Node<'_>, out: &mut Out) {
                 // breakdown's or a line's ApplicableTradeTax (BR-CL-18), an
                 // allowance's or charge's CategoryTradeTax (BR-CL-17).
                 "CategoryCode" if !code_ok(&codes::L_VAT_CATEGORIES, text) => match parent {
-                    "ApplicableTradeTax" => out.fatal(
-                        "BR-CL-18",
-                        "Invoice tax categories MUST be coded using UNCL5305 code list",
+                    "ApplicableTradeTax" => out.fire(
+                        rule!("BR-CL-18"),
                         if grandparent == "SpecifiedLineTradeSettlement" {
                             "BT-151"
                         } else {
                             "BT-118"
                         },
                     ),
-                    "CategoryTradeTax" => out.fatal(
-                        "BR-CL-17",
-                        "Invoice tax categories MUST be coded using UNCL5305 code list",
-                        "BT-95",
-                    ),
+                    "CategoryTradeTax" => out.fire(rule!("BR-CL-17"), "BT-95"),
                     _ => {}
                 },
                 "ReasonCode" if parent == "SpecifiedTradeAllowanceCharge" => match indicator(n) {
                     Some(false) if !code_ok(&codes::L_ALLOWANCE_REASONS, text) => {
-                        out.fatal(
-                            "BR-CL-19",
-                            "Coded allowance reasons MUST belong to the UNCL 5189 code list",
-                            "BT-98",
-                        );
+                        out.fire(rule!("BR-CL-19"), "BT-98");
                     }
                     Some(true) if !code_ok(&codes::L_CHARGE_REASONS, text) => {
-                        out.fatal(
-                            "BR-CL-20",
-                            "Coded charge reasons MUST belong to the UNCL 7161 code list",
-                            "BT-105",
-                        );
+                        out.fire(rule!("BR-CL-20"), "BT-105");
                     }
                     _ => {}
                 },
                 "ExemptionReasonCode" => {
-                    out.check(code_ok(&codes::L_VATEX, &text.to_ascii_uppercase()), "BR-CL-22", "Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list", "BT-121");
+                    out.check(
+                        code_ok(&codes::L_VATEX, &text.to_ascii_uppercase()),
+                        rule!("BR-CL-22"),
+                        "BT-121",
+                    );
                 }
                 "BilledQuantity" | "BasisQuantity" => {
                     if let Some(u) = c.attr("unitCode") {
-                        out.check(code_ok(&codes::L_UNITS, u), "BR-CL-23", "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 extension", "BT-130");
+                        out.check(code_ok(&codes::L_UNITS, u), rule!("BR-CL-23"), "BT-130");
                     }
                 }
                 "AttachmentBinaryObject" => {
                     if let Some(m) = c.attr("mimeCode") {
                         if !codes::L_MIME.has(m) || m != m.trim() {
-                            out.fatal(
-                                "BR-CL-24",
-                                "For Mime code in attribute use MIMEMediaType.",
-                                "BT-125",
-                            );
+                            out.fire(rule!("BR-CL-24"), "BT-125");
                         }
                     }
                 }
                 "URIID" => {
                     if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_EAS, s), "BR-CL-25", "Endpoint identifier scheme identifier MUST belong to the CEF EAS code list", "BT-34");
+                        out.check(code_ok(&codes::L_EAS, s), rule!("BR-CL-25"), "BT-34");
                     }
                 }
                 _ => {}

@@ -255,14 +255,6 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
                 card_numbers: texts(*pm, &[cac("CardAccount"), cbc("PrimaryAccountNumberID")]),
             })
             .collect(),
-        card_accounts: payment_means
-            .iter()
-            .map(|pm| pm.children_named(CAC, "CardAccount").count())
-            .sum(),
-        mandates: payment_means
-            .iter()
-            .map(|pm| pm.children_named(CAC, "PaymentMandate").count())
-            .sum(),
         allowance_charges: root
             .children_named(CAC, "AllowanceCharge")
             .map(allowance_charge)

@@ -677,6 +677,11 @@ fn decode_line_ends(s: &str) -> Cow<'_, str> {
     Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
+/// An element of a parsed tree by position, kept by the validation so a
+/// violation's location is rendered only when it is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Loc(u32);
+
 /// A borrowed handle to one element.
 #[derive(Clone, Copy)]
 pub(crate) struct Node<'t> {
@@ -799,6 +804,54 @@ impl<'t> Node<'t> {
     /// order, like `all(path)` filtered; depth-first so nothing is allocated).
     pub(crate) fn text_at(&self, path: &[(Ns, &str)]) -> Option<String> {
         self.find_text(path).map(str::to_owned)
+    }
+
+    /// Where this element is, as a [`Loc`] the validation keeps until it
+    /// renders the location of a violation.
+    pub(crate) fn loc(&self) -> Loc {
+        Loc(self.idx)
+    }
+
+    /// The location of `loc` (an element of this node's tree) in the form the
+    /// artefacts' SVRL gives it (their "schematron-select-full-path" mode):
+    /// `/*:Local[namespace-uri()='uri'][n]` per step from the root, `n` the
+    /// 1-based position among the preceding siblings of the same name and
+    /// namespace; a step without namespace is `/name[n]`.
+    pub(crate) fn location(&self, loc: Loc) -> String {
+        use std::fmt::Write;
+        let tree = self.tree;
+        let mut path = String::new();
+        let mut step = |n: Node<'_>, position: usize| {
+            let el = n.el();
+            // Writing to a String cannot fail.
+            let _ = if el.ns == Ns::NONE {
+                write!(path, "/{}[{position}]", el.name)
+            } else {
+                let uri = tree.namespace_uri(el.ns);
+                write!(path, "/*:{}[namespace-uri()='{uri}'][{position}]", el.name)
+            };
+        };
+        let mut current = tree.root();
+        step(current, 1);
+        // Elements are in document order: the next step is the child whose
+        // range holds the target.
+        while current.idx != loc.0 {
+            let Some(next) = current
+                .children()
+                .find(|c| c.idx <= loc.0 && loc.0 < c.el().end)
+            else {
+                break;
+            };
+            let (ns, name) = (next.el().ns, next.el().name);
+            let preceding = current
+                .children()
+                .take_while(|c| c.idx < next.idx)
+                .filter(|c| c.el().ns == ns && c.el().name == name)
+                .count();
+            step(next, preceding + 1);
+            current = next;
+        }
+        path
     }
 
     fn find_text(&self, path: &[(Ns, &str)]) -> Option<&'t str> {

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use crate::hash::FastHash;
 use crate::input::xml::{Node, Ns};
-use crate::validation::business::Out;
+use crate::validation::rule::{rule, Out, Rule};
 
 const RAM: Ns = Ns::CII_RAM;
 const RSM: Ns = Ns::CII_RSM;
@@ -46,677 +46,664 @@ enum Except {
 
 /// One assert. `path` is relative to the context: steps separated by `/`,
 /// `ram:` by default, `udt:` when prefixed, a final `@name` for an attribute.
-struct Rule {
-    id: &'static str,
-    fatal: bool,
+struct Assert {
+    rule: &'static Rule,
     kind: Kind,
     path: &'static str,
-    msg: &'static str,
 }
 
-macro_rules! sev {
-    (W) => {
-        false
-    };
-    (F) => {
-        true
-    };
-}
-
-/// `not(pre+last)`, message "<last> should not be present".
+/// `not(pre+last)`.
 macro_rules! no {
-    ($s:ident $id:literal, $pre:literal, $last:literal) => {
-        Rule {
-            id: $id,
-            fatal: sev!($s),
+    ($id:literal, $pre:literal, $last:literal) => {
+        Assert {
+            rule: rule!($id),
             kind: Kind::Absent,
             path: concat!($pre, $last),
-            msg: concat!($last, " should not be present"),
         }
     };
 }
 
-/// `not(pre+last)`, message "<last> shall not be used.".
+/// `not(pre+last)` of the data type rules ("… shall not be used.").
 macro_rules! unused {
     ($id:literal, $pre:literal, $last:literal) => {
-        Rule {
-            id: $id,
-            fatal: true,
-            kind: Kind::Absent,
-            path: concat!($pre, $last),
-            msg: concat!($last, " shall not be used."),
-        }
+        no!($id, $pre, $last)
     };
 }
 
-/// Any kind with an explicit message.
+/// Any kind.
 macro_rules! r {
-    ($s:ident $kind:expr, $id:literal, $path:literal, $msg:literal) => {
-        Rule {
-            id: $id,
-            fatal: sev!($s),
+    ($kind:expr, $id:literal, $path:literal) => {
+        Assert {
+            rule: rule!($id),
             kind: $kind,
             path: $path,
-            msg: $msg,
         }
     };
 }
 
 use Kind::{AtMostOne, One};
 
+#[rustfmt::skip]
 static DOC_CONTEXT: Table = Table::new(&[
-    no!(W "CII-SR-001", "", "SpecifiedTransactionID"),
-    no!(W "CII-SR-002", "", "TestIndicator"),
-    r!(W AtMostOne, "CII-SR-003", "BusinessProcessSpecifiedDocumentContextParameter",
-        "BusinessProcessSpecifiedDocumentContextParameter should exist maximum once"),
-    no!(W "CII-SR-006", "", "BIMSpecifiedDocumentContextParameter"),
-    no!(W "CII-SR-007", "", "ScenarioSpecifiedDocumentContextParameter"),
-    no!(W "CII-SR-008", "", "ApplicationSpecifiedDocumentContextParameter"),
-    r!(F One, "CII-SR-009", "GuidelineSpecifiedDocumentContextParameter",
-        "GuidelineSpecifiedDocumentContextParameter must exist exactly once"),
-    r!(F One, "CII-SR-010", "GuidelineSpecifiedDocumentContextParameter/ID",
-        "ID must exist exactly once"),
-    no!(W "CII-SR-011", "", "SubsetSpecifiedDocumentContextParameter"),
-    no!(W "CII-SR-012", "", "MessageStandardSpecifiedDocumentContextParameter"),
+    no!("CII-SR-001", "", "SpecifiedTransactionID"),
+    no!("CII-SR-002", "", "TestIndicator"),
+    r!(AtMostOne, "CII-SR-003", "BusinessProcessSpecifiedDocumentContextParameter"),
+    no!("CII-SR-006", "", "BIMSpecifiedDocumentContextParameter"),
+    no!("CII-SR-007", "", "ScenarioSpecifiedDocumentContextParameter"),
+    no!("CII-SR-008", "", "ApplicationSpecifiedDocumentContextParameter"),
+    r!(One, "CII-SR-009", "GuidelineSpecifiedDocumentContextParameter"),
+    r!(One, "CII-SR-010", "GuidelineSpecifiedDocumentContextParameter/ID"),
+    no!("CII-SR-011", "", "SubsetSpecifiedDocumentContextParameter"),
+    no!("CII-SR-012", "", "MessageStandardSpecifiedDocumentContextParameter"),
 ]);
 
+#[rustfmt::skip]
 static DOCUMENT: Table = Table::new(&[
-    no!(W "CII-SR-013", "", "Name"),
-    r!(F One, "CII-SR-014", "TypeCode", "TypeCode must exist exactly once"),
-    no!(W "CII-SR-015", "IssueDateTime/udt:", "DateTime"),
-    no!(W "CII-SR-016", "", "CopyIndicator"),
-    no!(W "CII-SR-017", "", "Purpose"),
-    no!(W "CII-SR-018", "", "ControlRequirementIndicator"),
-    no!(W "CII-SR-019", "", "LanguageID"),
-    no!(W "CII-SR-020", "", "PurposeCode"),
-    no!(W "CII-SR-021", "", "RevisionDateTime"),
-    no!(W "CII-SR-022", "", "VersionID"),
-    no!(W "CII-SR-023", "", "GlobalID"),
-    no!(W "CII-SR-024", "", "RevisionID"),
-    no!(W "CII-SR-025", "", "PreviousRevisionID"),
-    no!(W "CII-SR-026", "", "CategoryCode"),
-    no!(W "CII-SR-027", "IncludedNote/", "Subject"),
-    no!(W "CII-SR-028", "IncludedNote/", "ContentCode"),
-    no!(W "CII-SR-032", "IncludedNote/", "ID"),
-    no!(W "CII-SR-033", "", "EffectiveSpecifiedPeriod"),
-    no!(W "CII-SR-034", "", "IssuerTradeParty"),
+    no!("CII-SR-013", "", "Name"),
+    r!(One, "CII-SR-014", "TypeCode"),
+    no!("CII-SR-015", "IssueDateTime/udt:", "DateTime"),
+    no!("CII-SR-016", "", "CopyIndicator"),
+    no!("CII-SR-017", "", "Purpose"),
+    no!("CII-SR-018", "", "ControlRequirementIndicator"),
+    no!("CII-SR-019", "", "LanguageID"),
+    no!("CII-SR-020", "", "PurposeCode"),
+    no!("CII-SR-021", "", "RevisionDateTime"),
+    no!("CII-SR-022", "", "VersionID"),
+    no!("CII-SR-023", "", "GlobalID"),
+    no!("CII-SR-024", "", "RevisionID"),
+    no!("CII-SR-025", "", "PreviousRevisionID"),
+    no!("CII-SR-026", "", "CategoryCode"),
+    no!("CII-SR-027", "IncludedNote/", "Subject"),
+    no!("CII-SR-028", "IncludedNote/", "ContentCode"),
+    no!("CII-SR-032", "IncludedNote/", "ID"),
+    no!("CII-SR-033", "", "EffectiveSpecifiedPeriod"),
+    no!("CII-SR-034", "", "IssuerTradeParty"),
 ]);
 
-static DOCUMENT_NOTE: Table = Table::new(&[r!(W AtMostOne, "CII-SR-030", "Content",
-    "Content should exist maximum once")]);
+#[rustfmt::skip]
+static DOCUMENT_NOTE: Table = Table::new(&[r!(AtMostOne, "CII-SR-030", "Content")]);
 
+#[rustfmt::skip]
 static LINE: Table = Table::new(&[
-    no!(W "CII-SR-035", "", "DescriptionCode"),
-    no!(W "CII-SR-036", "", "ParentLineID"),
-    no!(W "CII-SR-037", "", "LineStatusCode"),
-    no!(W "CII-SR-038", "", "LineStatusReasonCode"),
-    no!(W "CII-SR-221", "", "IncludedSubordinateTradeLineItem"),
+    no!("CII-SR-035", "", "DescriptionCode"),
+    no!("CII-SR-036", "", "ParentLineID"),
+    no!("CII-SR-037", "", "LineStatusCode"),
+    no!("CII-SR-038", "", "LineStatusReasonCode"),
+    no!("CII-SR-221", "", "IncludedSubordinateTradeLineItem"),
 ]);
 
+#[rustfmt::skip]
 static LINE_DOCUMENT: Table = Table::new(&[
-    r!(W AtMostOne, "CII-SR-039", "IncludedNote", "IncludedNote should exist maximum once"),
-    r!(W AtMostOne, "CII-SR-040", "IncludedNote/Content", "Content should exist maximum once"),
-    no!(W "CII-SR-041", "IncludedNote/", "SubjectCode"),
-    no!(W "CII-SR-042", "IncludedNote/", "ID"),
-    r!(W Kind::Absent, "CII-SR-043", "IncludedNote/Subject", "CategoryCode should not be present"),
-    r!(W Kind::Absent, "CII-SR-044", "IncludedNote/ContentCode", "Subject should not be present"),
+    r!(AtMostOne, "CII-SR-039", "IncludedNote"),
+    r!(AtMostOne, "CII-SR-040", "IncludedNote/Content"),
+    no!("CII-SR-041", "IncludedNote/", "SubjectCode"),
+    no!("CII-SR-042", "IncludedNote/", "ID"),
+    r!(Kind::Absent, "CII-SR-043", "IncludedNote/Subject"),
+    r!(Kind::Absent, "CII-SR-044", "IncludedNote/ContentCode"),
 ]);
 
+#[rustfmt::skip]
 static PRODUCT: Table = Table::new(&[
-    no!(W "CII-SR-045", "", "ID"),
-    no!(W "CII-SR-048", "", "ManufacturerAssignedID"),
-    no!(W "CII-SR-049", "", "TradeName"),
-    no!(W "CII-SR-050", "", "TypeCode"),
-    no!(W "CII-SR-051", "", "NetWeightMeasure"),
-    no!(W "CII-SR-052", "", "GrossWeightMeasure"),
-    no!(W "CII-SR-053", "", "ProductGroupID"),
-    no!(W "CII-SR-054", "", "EndItemTypeCode"),
-    no!(W "CII-SR-055", "", "EndItemName"),
-    no!(W "CII-SR-056", "", "AreaDensityMeasure"),
-    no!(W "CII-SR-057", "", "UseDescription"),
-    no!(W "CII-SR-058", "", "BrandName"),
-    no!(W "CII-SR-059", "", "SubBrandName"),
-    no!(W "CII-SR-060", "", "DrainedNetWeightMeasure"),
-    no!(W "CII-SR-061", "", "VariableMeasureIndicator"),
-    no!(W "CII-SR-062", "", "ColourCode"),
-    no!(W "CII-SR-063", "", "ColourDescription"),
-    no!(W "CII-SR-064", "", "Designation"),
-    no!(W "CII-SR-065", "", "FormattedCancellationAnnouncedLaunchDateTime"),
-    no!(W "CII-SR-066", "", "FormattedLatestProductDataChangeDateTime"),
-    no!(W "CII-SR-067", "ApplicableProductCharacteristic/", "ID"),
-    no!(W "CII-SR-068", "ApplicableProductCharacteristic/", "TypeCode"),
-    no!(W "CII-SR-070", "ApplicableProductCharacteristic/", "ValueMeasure"),
-    no!(W "CII-SR-071", "ApplicableProductCharacteristic/", "MeasurementMethodCode"),
-    no!(W "CII-SR-073", "ApplicableProductCharacteristic/", "ValueCode"),
-    no!(W "CII-SR-074", "ApplicableProductCharacteristic/", "ValueDateTime"),
-    no!(W "CII-SR-075", "ApplicableProductCharacteristic/", "ValueIndicator"),
-    no!(W "CII-SR-076", "ApplicableProductCharacteristic/", "ContentTypeCode"),
-    no!(W "CII-SR-077", "ApplicableProductCharacteristic/", "ValueSpecifiedBinaryFile"),
-    no!(W "CII-SR-078", "ApplicableProductCharacteristic/", "ApplicableProductCharacteristicCondition"),
-    no!(W "CII-SR-079", "ApplicableProductCharacteristic/", "ApplicableReferencedStandard"),
-    no!(W "CII-SR-080", "", "ApplicableMaterialGoodsCharacteristic"),
-    no!(W "CII-SR-081", "DesignatedProductClassification/", "SystemID"),
-    no!(W "CII-SR-082", "DesignatedProductClassification/", "SystemName"),
-    no!(W "CII-SR-083", "DesignatedProductClassification/", "ClassName"),
-    no!(W "CII-SR-084", "DesignatedProductClassification/", "SubClassCode"),
-    no!(W "CII-SR-085", "DesignatedProductClassification/", "ClassProductCharacteristic"),
-    no!(W "CII-SR-086", "DesignatedProductClassification/", "ApplicableReferencedStandard"),
-    no!(W "CII-SR-087", "", "IndividualTradeProductInstance"),
-    no!(W "CII-SR-088", "", "CertificationEvidenceReferenceReferencedDocument"),
-    no!(W "CII-SR-089", "", "InspectionReferenceReferencedDocument"),
-    no!(W "CII-SR-091", "OriginTradeCountry/", "Name"),
-    no!(W "CII-SR-092", "OriginTradeCountry/", "SubordinateTradeCountrySubDivision"),
-    no!(W "CII-SR-093", "", "LinearSpatialDimension"),
-    no!(W "CII-SR-094", "", "MinimumLinearSpatialDimension"),
-    no!(W "CII-SR-095", "", "MaximumLinearSpatialDimension"),
-    no!(W "CII-SR-096", "", "ManufacturerTradeParty"),
-    no!(W "CII-SR-097", "", "PresentationSpecifiedBinaryFile"),
-    no!(W "CII-SR-098", "", "MSDSReferenceReferencedDocument"),
-    no!(W "CII-SR-099", "", "AdditionalReferenceReferencedDocument"),
-    no!(W "CII-SR-100", "", "LegalRightsOwnerTradeParty"),
-    r!(W Kind::Absent, "CII-SR-101", "BrandOwnerTradeParty", "BrandOwnerTradeParty should not be present"),
-    r!(W Kind::Absent, "CII-SR-102", "IncludedReferencedProduct", "IncludedReferencedProduct should not be present"),
-    r!(W Kind::Absent, "CII-SR-103", "InformationNote", "InformationNoteshould not be present"),
+    no!("CII-SR-045", "", "ID"),
+    no!("CII-SR-048", "", "ManufacturerAssignedID"),
+    no!("CII-SR-049", "", "TradeName"),
+    no!("CII-SR-050", "", "TypeCode"),
+    no!("CII-SR-051", "", "NetWeightMeasure"),
+    no!("CII-SR-052", "", "GrossWeightMeasure"),
+    no!("CII-SR-053", "", "ProductGroupID"),
+    no!("CII-SR-054", "", "EndItemTypeCode"),
+    no!("CII-SR-055", "", "EndItemName"),
+    no!("CII-SR-056", "", "AreaDensityMeasure"),
+    no!("CII-SR-057", "", "UseDescription"),
+    no!("CII-SR-058", "", "BrandName"),
+    no!("CII-SR-059", "", "SubBrandName"),
+    no!("CII-SR-060", "", "DrainedNetWeightMeasure"),
+    no!("CII-SR-061", "", "VariableMeasureIndicator"),
+    no!("CII-SR-062", "", "ColourCode"),
+    no!("CII-SR-063", "", "ColourDescription"),
+    no!("CII-SR-064", "", "Designation"),
+    no!("CII-SR-065", "", "FormattedCancellationAnnouncedLaunchDateTime"),
+    no!("CII-SR-066", "", "FormattedLatestProductDataChangeDateTime"),
+    no!("CII-SR-067", "ApplicableProductCharacteristic/", "ID"),
+    no!("CII-SR-068", "ApplicableProductCharacteristic/", "TypeCode"),
+    no!("CII-SR-070", "ApplicableProductCharacteristic/", "ValueMeasure"),
+    no!("CII-SR-071", "ApplicableProductCharacteristic/", "MeasurementMethodCode"),
+    no!("CII-SR-073", "ApplicableProductCharacteristic/", "ValueCode"),
+    no!("CII-SR-074", "ApplicableProductCharacteristic/", "ValueDateTime"),
+    no!("CII-SR-075", "ApplicableProductCharacteristic/", "ValueIndicator"),
+    no!("CII-SR-076", "ApplicableProductCharacteristic/", "ContentTypeCode"),
+    no!("CII-SR-077", "ApplicableProductCharacteristic/", "ValueSpecifiedBinaryFile"),
+    no!("CII-SR-078", "ApplicableProductCharacteristic/", "ApplicableProductCharacteristicCondition"),
+    no!("CII-SR-079", "ApplicableProductCharacteristic/", "ApplicableReferencedStandard"),
+    no!("CII-SR-080", "", "ApplicableMaterialGoodsCharacteristic"),
+    no!("CII-SR-081", "DesignatedProductClassification/", "SystemID"),
+    no!("CII-SR-082", "DesignatedProductClassification/", "SystemName"),
+    no!("CII-SR-083", "DesignatedProductClassification/", "ClassName"),
+    no!("CII-SR-084", "DesignatedProductClassification/", "SubClassCode"),
+    no!("CII-SR-085", "DesignatedProductClassification/", "ClassProductCharacteristic"),
+    no!("CII-SR-086", "DesignatedProductClassification/", "ApplicableReferencedStandard"),
+    no!("CII-SR-087", "", "IndividualTradeProductInstance"),
+    no!("CII-SR-088", "", "CertificationEvidenceReferenceReferencedDocument"),
+    no!("CII-SR-089", "", "InspectionReferenceReferencedDocument"),
+    no!("CII-SR-091", "OriginTradeCountry/", "Name"),
+    no!("CII-SR-092", "OriginTradeCountry/", "SubordinateTradeCountrySubDivision"),
+    no!("CII-SR-093", "", "LinearSpatialDimension"),
+    no!("CII-SR-094", "", "MinimumLinearSpatialDimension"),
+    no!("CII-SR-095", "", "MaximumLinearSpatialDimension"),
+    no!("CII-SR-096", "", "ManufacturerTradeParty"),
+    no!("CII-SR-097", "", "PresentationSpecifiedBinaryFile"),
+    no!("CII-SR-098", "", "MSDSReferenceReferencedDocument"),
+    no!("CII-SR-099", "", "AdditionalReferenceReferencedDocument"),
+    no!("CII-SR-100", "", "LegalRightsOwnerTradeParty"),
+    r!(Kind::Absent, "CII-SR-101", "BrandOwnerTradeParty"),
+    r!(Kind::Absent, "CII-SR-102", "IncludedReferencedProduct"),
+    r!(Kind::Absent, "CII-SR-103", "InformationNote"),
 ]);
 
+#[rustfmt::skip]
 static CHARACTERISTIC: Table = Table::new(&[
-    r!(F One, "CII-SR-069", "Description", "Description should exist maximum once."),
-    r!(F One, "CII-SR-072", "Value", "Value should exist maximum once."),
+    r!(One, "CII-SR-069", "Description"),
+    r!(One, "CII-SR-072", "Value"),
 ]);
 
+#[rustfmt::skip]
 static LINE_AGREEMENT: Table = Table::new(&[
-    no!(W "CII-SR-104", "", "BuyerReference"),
-    no!(W "CII-SR-105", "", "BuyerRequisitionerTradeParty"),
-    no!(W "CII-SR-106", "", "ApplicableTradeDeliveryTerms"),
-    no!(W "CII-SR-107", "", "SellerOrderReferencedDocument"),
-    no!(W "CII-SR-108", "BuyerOrderReferencedDocument/", "IssuerAssignedID"),
-    no!(W "CII-SR-109", "", "QuotationReferencedDocument"),
-    no!(W "CII-SR-110", "", "ContractReferencedDocument"),
-    no!(W "CII-SR-111", "", "DemandForecastReferencedDocument"),
-    no!(W "CII-SR-112", "", "PromotionalDealReferencedDocument"),
-    no!(W "CII-SR-113", "", "AdditionalReferencedDocument"),
-    no!(W "CII-SR-114", "GrossPriceProductTradePrice/", "TypeCode"),
-    no!(W "CII-SR-115", "GrossPriceProductTradePrice/", "MinimumQuantity"),
-    no!(W "CII-SR-116", "GrossPriceProductTradePrice/", "MaximumQuantity"),
-    no!(W "CII-SR-117", "GrossPriceProductTradePrice/", "ChangeReason"),
-    no!(W "CII-SR-118", "GrossPriceProductTradePrice/", "OrderUnitConversionFactorNumeric"),
-    r!(F One, "CII-SR-439", "NetPriceProductTradePrice/ChargeAmount", "ChargeAmount should exist maximum once"),
-    no!(W "CII-SR-120", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "ID"),
-    no!(W "CII-SR-121", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "SequenceNumeric"),
-    no!(W "CII-SR-122", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "CalculationPercent"),
-    no!(W "CII-SR-123", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "BasisAmount"),
-    no!(W "CII-SR-124", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "BasisQuantity"),
-    no!(W "CII-SR-125", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "PrepaidIndicator"),
-    no!(W "CII-SR-126", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "UnitBasisAmount"),
-    no!(W "CII-SR-127", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "ReasonCode"),
-    no!(W "CII-SR-128", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "Reason"),
-    no!(W "CII-SR-129", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "TypeCode"),
-    no!(W "CII-SR-130", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "CategoryTradeTax"),
-    no!(W "CII-SR-131", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "ActualTradeCurrencyExchange"),
-    no!(W "CII-SR-445", "GrossPriceProductTradePrice/", "IncludedTradeTax"),
-    no!(W "CII-SR-132", "GrossPriceProductTradePrice/", "ValiditySpecifiedPeriod"),
-    no!(W "CII-SR-133", "GrossPriceProductTradePrice/", "DeliveryTradeLocation"),
-    no!(W "CII-SR-134", "GrossPriceProductTradePrice/", "TradeComparisonReferencePrice"),
-    no!(W "CII-SR-135", "GrossPriceProductTradePrice/", "AssociatedReferencedDocument"),
-    no!(W "CII-SR-136", "NetPriceProductTradePrice/", "TypeCode"),
-    no!(W "CII-SR-138", "NetPriceProductTradePrice/", "MinimumQuantity"),
-    no!(W "CII-SR-139", "NetPriceProductTradePrice/", "MaximumQuantity"),
-    no!(W "CII-SR-140", "NetPriceProductTradePrice/", "ChangeReason"),
-    no!(W "CII-SR-141", "NetPriceProductTradePrice/", "OrderUnitConversionFactorNumeric"),
-    no!(W "CII-SR-142", "NetPriceProductTradePrice/", "AppliedTradeAllowanceCharge"),
-    no!(W "CII-SR-446", "NetPriceProductTradePrice/", "IncludedTradeTax"),
-    no!(W "CII-SR-143", "NetPriceProductTradePrice/", "ValiditySpecifiedPeriod"),
-    no!(W "CII-SR-144", "NetPriceProductTradePrice/", "DeliveryTradeLocation"),
-    no!(W "CII-SR-145", "NetPriceProductTradePrice/", "TradeComparisonReferencePrice"),
-    no!(W "CII-SR-146", "NetPriceProductTradePrice/", "AssociatedReferencedDocument"),
-    r!(F AtMostOne, "CII-SR-441", "NetPriceProductTradePrice/ChargeAmount", "ChargeAmount should exist maximum once"),
-    no!(W "CII-SR-147", "", "RequisitionerReferencedDocument"),
-    no!(W "CII-SR-148", "", "ItemSellerTradeParty"),
-    no!(W "CII-SR-149", "", "ItemBuyerTradeParty"),
-    no!(W "CII-SR-150", "", "IncludedSpecifiedMarketplace"),
-    no!(W "CII-SR-447", "", "UltimateCustomerOrderReferencedDocument"),
+    no!("CII-SR-104", "", "BuyerReference"),
+    no!("CII-SR-105", "", "BuyerRequisitionerTradeParty"),
+    no!("CII-SR-106", "", "ApplicableTradeDeliveryTerms"),
+    no!("CII-SR-107", "", "SellerOrderReferencedDocument"),
+    no!("CII-SR-108", "BuyerOrderReferencedDocument/", "IssuerAssignedID"),
+    no!("CII-SR-109", "", "QuotationReferencedDocument"),
+    no!("CII-SR-110", "", "ContractReferencedDocument"),
+    no!("CII-SR-111", "", "DemandForecastReferencedDocument"),
+    no!("CII-SR-112", "", "PromotionalDealReferencedDocument"),
+    no!("CII-SR-113", "", "AdditionalReferencedDocument"),
+    no!("CII-SR-114", "GrossPriceProductTradePrice/", "TypeCode"),
+    no!("CII-SR-115", "GrossPriceProductTradePrice/", "MinimumQuantity"),
+    no!("CII-SR-116", "GrossPriceProductTradePrice/", "MaximumQuantity"),
+    no!("CII-SR-117", "GrossPriceProductTradePrice/", "ChangeReason"),
+    no!("CII-SR-118", "GrossPriceProductTradePrice/", "OrderUnitConversionFactorNumeric"),
+    r!(One, "CII-SR-439", "NetPriceProductTradePrice/ChargeAmount"),
+    no!("CII-SR-120", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "ID"),
+    no!("CII-SR-121", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "SequenceNumeric"),
+    no!("CII-SR-122", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "CalculationPercent"),
+    no!("CII-SR-123", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "BasisAmount"),
+    no!("CII-SR-124", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "BasisQuantity"),
+    no!("CII-SR-125", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "PrepaidIndicator"),
+    no!("CII-SR-126", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "UnitBasisAmount"),
+    no!("CII-SR-127", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "ReasonCode"),
+    no!("CII-SR-128", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "Reason"),
+    no!("CII-SR-129", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "TypeCode"),
+    no!("CII-SR-130", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "CategoryTradeTax"),
+    no!("CII-SR-131", "GrossPriceProductTradePrice/AppliedTradeAllowanceCharge/", "ActualTradeCurrencyExchange"),
+    no!("CII-SR-445", "GrossPriceProductTradePrice/", "IncludedTradeTax"),
+    no!("CII-SR-132", "GrossPriceProductTradePrice/", "ValiditySpecifiedPeriod"),
+    no!("CII-SR-133", "GrossPriceProductTradePrice/", "DeliveryTradeLocation"),
+    no!("CII-SR-134", "GrossPriceProductTradePrice/", "TradeComparisonReferencePrice"),
+    no!("CII-SR-135", "GrossPriceProductTradePrice/", "AssociatedReferencedDocument"),
+    no!("CII-SR-136", "NetPriceProductTradePrice/", "TypeCode"),
+    no!("CII-SR-138", "NetPriceProductTradePrice/", "MinimumQuantity"),
+    no!("CII-SR-139", "NetPriceProductTradePrice/", "MaximumQuantity"),
+    no!("CII-SR-140", "NetPriceProductTradePrice/", "ChangeReason"),
+    no!("CII-SR-141", "NetPriceProductTradePrice/", "OrderUnitConversionFactorNumeric"),
+    no!("CII-SR-142", "NetPriceProductTradePrice/", "AppliedTradeAllowanceCharge"),
+    no!("CII-SR-446", "NetPriceProductTradePrice/", "IncludedTradeTax"),
+    no!("CII-SR-143", "NetPriceProductTradePrice/", "ValiditySpecifiedPeriod"),
+    no!("CII-SR-144", "NetPriceProductTradePrice/", "DeliveryTradeLocation"),
+    no!("CII-SR-145", "NetPriceProductTradePrice/", "TradeComparisonReferencePrice"),
+    no!("CII-SR-146", "NetPriceProductTradePrice/", "AssociatedReferencedDocument"),
+    r!(AtMostOne, "CII-SR-441", "NetPriceProductTradePrice/ChargeAmount"),
+    no!("CII-SR-147", "", "RequisitionerReferencedDocument"),
+    no!("CII-SR-148", "", "ItemSellerTradeParty"),
+    no!("CII-SR-149", "", "ItemBuyerTradeParty"),
+    no!("CII-SR-150", "", "IncludedSpecifiedMarketplace"),
+    no!("CII-SR-447", "", "UltimateCustomerOrderReferencedDocument"),
 ]);
 
-static PRICE_ALLOWANCE: Table = Table::new(&[r!(F AtMostOne, "CII-SR-440", "ActualAmount",
-    "ActualAmount should exist maximum once")]);
+#[rustfmt::skip]
+static PRICE_ALLOWANCE: Table = Table::new(&[r!(AtMostOne, "CII-SR-440", "ActualAmount")]);
 
+#[rustfmt::skip]
 static LINE_DELIVERY: Table = Table::new(&[
-    no!(W "CII-SR-151", "", "RequestedQuantity"),
-    no!(W "CII-SR-152", "", "ReceivedQuantity"),
-    no!(W "CII-SR-153", "", "ChargeFreeQuantity"),
-    no!(W "CII-SR-154", "", "PackageQuantity"),
-    no!(W "CII-SR-155", "", "ProductUnitQuantity"),
-    no!(W "CII-SR-156", "", "PerPackageUnitQuantity"),
-    no!(W "CII-SR-157", "", "NetWeightMeasure"),
-    no!(W "CII-SR-158", "", "GrossWeightMeasure"),
-    no!(W "CII-SR-159", "", "TheoreticalWeightMeasure"),
-    no!(W "CII-SR-160", "", "DespatchedQuantity"),
-    no!(W "CII-SR-161", "", "SpecifiedDeliveryAdjustment"),
-    no!(W "CII-SR-162", "", "IncludedSupplyChainPackaging"),
-    no!(W "CII-SR-163", "", "RelatedSupplyChainConsignment"),
-    no!(W "CII-SR-164", "", "ShipToTradeParty"),
-    no!(W "CII-SR-165", "", "UltimateShipToTradeParty"),
-    no!(W "CII-SR-166", "", "ShipFromTradeParty"),
-    no!(W "CII-SR-167", "", "ActualDespatchSupplyChainEvent"),
-    no!(W "CII-SR-168", "", "ActualPickUpSupplyChainEvent"),
-    no!(W "CII-SR-169", "", "RequestedDeliverySupplyChainEvent"),
-    no!(W "CII-SR-170", "", "ActualDeliverySupplyChainEvent"),
-    no!(W "CII-SR-171", "", "ActualReceiptSupplyChainEvent"),
-    no!(W "CII-SR-172", "", "AdditionalReferencedDocument"),
-    no!(W "CII-SR-173", "", "DespatchAdviceReferencedDocument"),
-    no!(W "CII-SR-174", "", "ReceivingAdviceReferencedDocument"),
-    no!(W "CII-SR-175", "", "DeliveryNoteReferencedDocument"),
-    no!(W "CII-SR-176", "", "ConsumptionReportReferencedDocument"),
-    r!(W Kind::Absent, "CII-SR-177", "PackingListReferencedDocument", "RequestedQuantity should not be present"),
+    no!("CII-SR-151", "", "RequestedQuantity"),
+    no!("CII-SR-152", "", "ReceivedQuantity"),
+    no!("CII-SR-153", "", "ChargeFreeQuantity"),
+    no!("CII-SR-154", "", "PackageQuantity"),
+    no!("CII-SR-155", "", "ProductUnitQuantity"),
+    no!("CII-SR-156", "", "PerPackageUnitQuantity"),
+    no!("CII-SR-157", "", "NetWeightMeasure"),
+    no!("CII-SR-158", "", "GrossWeightMeasure"),
+    no!("CII-SR-159", "", "TheoreticalWeightMeasure"),
+    no!("CII-SR-160", "", "DespatchedQuantity"),
+    no!("CII-SR-161", "", "SpecifiedDeliveryAdjustment"),
+    no!("CII-SR-162", "", "IncludedSupplyChainPackaging"),
+    no!("CII-SR-163", "", "RelatedSupplyChainConsignment"),
+    no!("CII-SR-164", "", "ShipToTradeParty"),
+    no!("CII-SR-165", "", "UltimateShipToTradeParty"),
+    no!("CII-SR-166", "", "ShipFromTradeParty"),
+    no!("CII-SR-167", "", "ActualDespatchSupplyChainEvent"),
+    no!("CII-SR-168", "", "ActualPickUpSupplyChainEvent"),
+    no!("CII-SR-169", "", "RequestedDeliverySupplyChainEvent"),
+    no!("CII-SR-170", "", "ActualDeliverySupplyChainEvent"),
+    no!("CII-SR-171", "", "ActualReceiptSupplyChainEvent"),
+    no!("CII-SR-172", "", "AdditionalReferencedDocument"),
+    no!("CII-SR-173", "", "DespatchAdviceReferencedDocument"),
+    no!("CII-SR-174", "", "ReceivingAdviceReferencedDocument"),
+    no!("CII-SR-175", "", "DeliveryNoteReferencedDocument"),
+    no!("CII-SR-176", "", "ConsumptionReportReferencedDocument"),
+    r!(Kind::Absent, "CII-SR-177", "PackingListReferencedDocument"),
 ]);
 
+#[rustfmt::skip]
 static LINE_SETTLEMENT: Table = Table::new(&[
-    no!(W "CII-SR-178", "", "PaymentReference"),
-    no!(W "CII-SR-179", "", "InvoiceIssuerReference"),
-    no!(W "CII-SR-180", "", "TotalAdjustmentAmount"),
-    no!(W "CII-SR-181", "", "DiscountIndicator"),
-    no!(W "CII-SR-182", "ApplicableTradeTax/", "CalculatedAmount"),
-    no!(W "CII-SR-183", "SpecifiedTradeAllowanceCharge/ChargeIndicator/udt:", "IndicatorString"),
-    no!(W "CII-SR-184", "SpecifiedTradeAllowanceCharge/", "ID"),
-    no!(W "CII-SR-185", "SpecifiedTradeAllowanceCharge/", "SequenceNumeric"),
-    no!(W "CII-SR-186", "SpecifiedTradeAllowanceCharge/CalculationPercent/", "@format"),
-    no!(W "CII-SR-187", "SpecifiedTradeAllowanceCharge/", "BasisQuantity"),
-    no!(W "CII-SR-188", "SpecifiedTradeAllowanceCharge/", "PrepaidIndicator"),
-    no!(W "CII-SR-189", "SpecifiedTradeAllowanceCharge/", "UnitBasisAmount"),
-    no!(W "CII-SR-190", "SpecifiedTradeAllowanceCharge/", "TypeCode"),
-    no!(W "CII-SR-191", "SpecifiedTradeAllowanceCharge/", "CategoryTradeTax"),
-    no!(W "CII-SR-192", "SpecifiedTradeAllowanceCharge/", "ActualTradeCurrencyExchange"),
-    no!(W "CII-SR-193", "SpecifiedTradeAllowanceCharge/", "ID"),
-    no!(W "CII-SR-194", "", "SubtotalCalculatedTradeTax"),
-    no!(W "CII-SR-195", "", "SpecifiedLogisticsServiceCharge"),
-    no!(W "CII-SR-196", "", "SpecifiedTradePaymentTerms"),
-    no!(W "CII-SR-197", "SpecifiedTradeSettlementLineMonetarySummation/", "ChargeTotalAmount"),
-    no!(W "CII-SR-198", "SpecifiedTradeSettlementLineMonetarySummation/", "AllowanceTotalAmount"),
-    no!(W "CII-SR-199", "SpecifiedTradeSettlementLineMonetarySummation/", "TaxBasisTotalAmount"),
-    no!(W "CII-SR-200", "SpecifiedTradeSettlementLineMonetarySummation/", "TaxTotalAmount"),
-    no!(W "CII-SR-201", "SpecifiedTradeSettlementLineMonetarySummation/", "GrandTotalAmount"),
-    no!(W "CII-SR-202", "SpecifiedTradeSettlementLineMonetarySummation/", "InformationAmount"),
-    no!(W "CII-SR-203", "SpecifiedTradeSettlementLineMonetarySummation/", "TotalAllowanceChargeAmount"),
-    no!(W "CII-SR-204", "SpecifiedTradeSettlementLineMonetarySummation/", "TotalRetailValueInformationAmount"),
-    no!(W "CII-SR-205", "SpecifiedTradeSettlementLineMonetarySummation/", "GrossLineTotalAmount"),
-    no!(W "CII-SR-206", "SpecifiedTradeSettlementLineMonetarySummation/", "NetLineTotalAmount"),
-    no!(W "CII-SR-207", "SpecifiedTradeSettlementLineMonetarySummation/", "NetIncludingTaxesLineTotalAmount"),
-    no!(W "CII-SR-208", "SpecifiedTradeSettlementLineMonetarySummation/", "ProductWeightLossInformationAmount"),
-    no!(W "CII-SR-209", "", "SpecifiedFinancialAdjustment"),
-    no!(W "CII-SR-210", "", "InvoiceReferencedDocument"),
-    no!(W "CII-SR-212", "", "PayableSpecifiedTradeAccountingAccount"),
-    no!(W "CII-SR-213", "ReceivableSpecifiedTradeAccountingAccount/", "SetTriggerCode"),
-    no!(W "CII-SR-214", "ReceivableSpecifiedTradeAccountingAccount/", "TypeCode"),
-    no!(W "CII-SR-215", "ReceivableSpecifiedTradeAccountingAccount/", "AmountTypeCode"),
-    no!(W "CII-SR-216", "ReceivableSpecifiedTradeAccountingAccount/", "Name"),
-    no!(W "CII-SR-217", "ReceivableSpecifiedTradeAccountingAccount/", "CostReferenceDimensionPattern"),
-    no!(W "CII-SR-218", "", "PurchaseSpecifiedTradeAccountingAccount"),
-    no!(W "CII-SR-219", "", "SalesSpecifiedTradeAccountingAccount"),
-    no!(W "CII-SR-220", "", "SpecifiedTradeSettlementFinancialCard"),
-    r!(W One, "CII-SR-454", "ApplicableTradeTax", "Only one ApplicableTradeTax should be present"),
+    no!("CII-SR-178", "", "PaymentReference"),
+    no!("CII-SR-179", "", "InvoiceIssuerReference"),
+    no!("CII-SR-180", "", "TotalAdjustmentAmount"),
+    no!("CII-SR-181", "", "DiscountIndicator"),
+    no!("CII-SR-182", "ApplicableTradeTax/", "CalculatedAmount"),
+    no!("CII-SR-183", "SpecifiedTradeAllowanceCharge/ChargeIndicator/udt:", "IndicatorString"),
+    no!("CII-SR-184", "SpecifiedTradeAllowanceCharge/", "ID"),
+    no!("CII-SR-185", "SpecifiedTradeAllowanceCharge/", "SequenceNumeric"),
+    no!("CII-SR-186", "SpecifiedTradeAllowanceCharge/CalculationPercent/", "@format"),
+    no!("CII-SR-187", "SpecifiedTradeAllowanceCharge/", "BasisQuantity"),
+    no!("CII-SR-188", "SpecifiedTradeAllowanceCharge/", "PrepaidIndicator"),
+    no!("CII-SR-189", "SpecifiedTradeAllowanceCharge/", "UnitBasisAmount"),
+    no!("CII-SR-190", "SpecifiedTradeAllowanceCharge/", "TypeCode"),
+    no!("CII-SR-191", "SpecifiedTradeAllowanceCharge/", "CategoryTradeTax"),
+    no!("CII-SR-192", "SpecifiedTradeAllowanceCharge/", "ActualTradeCurrencyExchange"),
+    no!("CII-SR-193", "SpecifiedTradeAllowanceCharge/", "ID"),
+    no!("CII-SR-194", "", "SubtotalCalculatedTradeTax"),
+    no!("CII-SR-195", "", "SpecifiedLogisticsServiceCharge"),
+    no!("CII-SR-196", "", "SpecifiedTradePaymentTerms"),
+    no!("CII-SR-197", "SpecifiedTradeSettlementLineMonetarySummation/", "ChargeTotalAmount"),
+    no!("CII-SR-198", "SpecifiedTradeSettlementLineMonetarySummation/", "AllowanceTotalAmount"),
+    no!("CII-SR-199", "SpecifiedTradeSettlementLineMonetarySummation/", "TaxBasisTotalAmount"),
+    no!("CII-SR-200", "SpecifiedTradeSettlementLineMonetarySummation/", "TaxTotalAmount"),
+    no!("CII-SR-201", "SpecifiedTradeSettlementLineMonetarySummation/", "GrandTotalAmount"),
+    no!("CII-SR-202", "SpecifiedTradeSettlementLineMonetarySummation/", "InformationAmount"),
+    no!("CII-SR-203", "SpecifiedTradeSettlementLineMonetarySummation/", "TotalAllowanceChargeAmount"),
+    no!("CII-SR-204", "SpecifiedTradeSettlementLineMonetarySummation/", "TotalRetailValueInformationAmount"),
+    no!("CII-SR-205", "SpecifiedTradeSettlementLineMonetarySummation/", "GrossLineTotalAmount"),
+    no!("CII-SR-206", "SpecifiedTradeSettlementLineMonetarySummation/", "NetLineTotalAmount"),
+    no!("CII-SR-207", "SpecifiedTradeSettlementLineMonetarySummation/", "NetIncludingTaxesLineTotalAmount"),
+    no!("CII-SR-208", "SpecifiedTradeSettlementLineMonetarySummation/", "ProductWeightLossInformationAmount"),
+    no!("CII-SR-209", "", "SpecifiedFinancialAdjustment"),
+    no!("CII-SR-210", "", "InvoiceReferencedDocument"),
+    no!("CII-SR-212", "", "PayableSpecifiedTradeAccountingAccount"),
+    no!("CII-SR-213", "ReceivableSpecifiedTradeAccountingAccount/", "SetTriggerCode"),
+    no!("CII-SR-214", "ReceivableSpecifiedTradeAccountingAccount/", "TypeCode"),
+    no!("CII-SR-215", "ReceivableSpecifiedTradeAccountingAccount/", "AmountTypeCode"),
+    no!("CII-SR-216", "ReceivableSpecifiedTradeAccountingAccount/", "Name"),
+    no!("CII-SR-217", "ReceivableSpecifiedTradeAccountingAccount/", "CostReferenceDimensionPattern"),
+    no!("CII-SR-218", "", "PurchaseSpecifiedTradeAccountingAccount"),
+    no!("CII-SR-219", "", "SalesSpecifiedTradeAccountingAccount"),
+    no!("CII-SR-220", "", "SpecifiedTradeSettlementFinancialCard"),
+    r!(One, "CII-SR-454", "ApplicableTradeTax"),
 ]);
 
+#[rustfmt::skip]
 static HEADER_AGREEMENT: Table = Table::new(&[
-    no!(W "CII-SR-442", "", "Reference"),
-    no!(W "CII-SR-222", "SellerTradeParty/", "RoleCode"),
-    no!(W "CII-SR-223", "SellerTradeParty/SpecifiedLegalOrganization/", "LegalClassificationCode"),
-    no!(W "CII-SR-224", "SellerTradeParty/SpecifiedLegalOrganization/", "Name"),
-    no!(W "CII-SR-225", "SellerTradeParty/SpecifiedLegalOrganization/", "PostalTradeAddress"),
-    r!(W Kind::Absent, "CII-SR-226", "SellerTradeParty/SpecifiedLegalOrganization/AuthorizedLegalRegistration",
-        "RoleCode should not be present"),
-    no!(W "CII-SR-227", "SellerTradeParty/DefinedTradeContact/", "ID"),
-    no!(W "CII-SR-228", "SellerTradeParty/DefinedTradeContact/", "TypeCode"),
-    no!(W "CII-SR-229", "SellerTradeParty/DefinedTradeContact/", "JobTitle"),
-    no!(W "CII-SR-230", "SellerTradeParty/DefinedTradeContact/", "Responsibility"),
-    no!(W "CII-SR-231", "SellerTradeParty/DefinedTradeContact/", "PersonID"),
-    no!(W "CII-SR-232", "SellerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "URIID"),
-    no!(W "CII-SR-233", "SellerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "ChannelCode"),
-    no!(W "CII-SR-234", "SellerTradeParty/DefinedTradeContact/", "DirectTelephoneUniversalCommunication"),
-    no!(W "CII-SR-235", "SellerTradeParty/DefinedTradeContact/", "MobileTelephoneUniversalCommunication"),
-    no!(W "CII-SR-236", "SellerTradeParty/DefinedTradeContact/", "FaxUniversalCommunication"),
-    no!(W "CII-SR-237", "SellerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "ChannelCode"),
-    no!(W "CII-SR-238", "SellerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "CompleteNumber"),
-    no!(W "CII-SR-239", "SellerTradeParty/DefinedTradeContact/", "TelexUniversalCommunication"),
-    no!(W "CII-SR-240", "SellerTradeParty/DefinedTradeContact/", "VOIPUniversalCommunication"),
-    no!(W "CII-SR-241", "SellerTradeParty/DefinedTradeContact/", "InstantMessagingUniversalCommunication"),
-    no!(W "CII-SR-242", "SellerTradeParty/DefinedTradeContact/", "SpecifiedNote"),
-    no!(W "CII-SR-243", "SellerTradeParty/DefinedTradeContact/", "SpecifiedContactPerson"),
-    no!(W "CII-SR-244", "SellerTradeParty/URIUniversalCommunication/", "ChannelCode"),
-    no!(W "CII-SR-245", "SellerTradeParty/URIUniversalCommunication/", "CompleteNumber"),
-    no!(W "CII-SR-246", "SellerTradeParty/SpecifiedTaxRegistration/", "AssociatedRegisteredTax"),
-    no!(W "CII-SR-247", "SellerTradeParty/", "EndPointURIUniversalCommunication"),
-    no!(W "CII-SR-248", "SellerTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
-    no!(W "CII-SR-249", "BuyerTradeParty/", "RoleCode"),
-    no!(W "CII-SR-250", "BuyerTradeParty/", "Description"),
-    no!(W "CII-SR-251", "BuyerTradeParty/SpecifiedLegalOrganization/", "LegalClassificationCode"),
-    no!(W "CII-SR-252", "BuyerTradeParty/SpecifiedLegalOrganization/", "Name"),
-    no!(W "CII-SR-254", "BuyerTradeParty/SpecifiedLegalOrganization/", "PostalTradeAddress"),
-    no!(W "CII-SR-255", "BuyerTradeParty/SpecifiedLegalOrganization/", "AuthorizedLegalRegistration"),
-    no!(W "CII-SR-256", "BuyerTradeParty/DefinedTradeContact/", "ID"),
-    no!(W "CII-SR-257", "BuyerTradeParty/DefinedTradeContact/", "TypeCode"),
-    no!(W "CII-SR-258", "BuyerTradeParty/DefinedTradeContact/", "JobTitle"),
-    no!(W "CII-SR-259", "BuyerTradeParty/DefinedTradeContact/", "Responsibility"),
-    no!(W "CII-SR-260", "BuyerTradeParty/DefinedTradeContact/", "PersonID"),
-    no!(W "CII-SR-261", "BuyerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "URIID"),
-    no!(W "CII-SR-262", "BuyerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "ChannelCode"),
-    no!(W "CII-SR-263", "BuyerTradeParty/DefinedTradeContact/", "DirectTelephoneUniversalCommunication"),
-    no!(W "CII-SR-264", "BuyerTradeParty/DefinedTradeContact/", "MobileTelephoneUniversalCommunication"),
-    no!(W "CII-SR-265", "BuyerTradeParty/DefinedTradeContact/", "FaxUniversalCommunication"),
-    no!(W "CII-SR-266", "BuyerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "ChannelCode"),
-    no!(W "CII-SR-267", "BuyerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "CompleteNumber"),
-    no!(W "CII-SR-268", "BuyerTradeParty/DefinedTradeContact/", "TelexUniversalCommunication"),
-    no!(W "CII-SR-269", "BuyerTradeParty/DefinedTradeContact/", "VOIPUniversalCommunication"),
-    no!(W "CII-SR-270", "BuyerTradeParty/DefinedTradeContact/", "InstantMessagingUniversalCommunication"),
-    no!(W "CII-SR-271", "BuyerTradeParty/DefinedTradeContact/", "SpecifiedNote"),
-    no!(W "CII-SR-272", "BuyerTradeParty/DefinedTradeContact/", "SpecifiedContactPerson"),
-    no!(W "CII-SR-273", "BuyerTradeParty/URIUniversalCommunication/", "ChannelCode"),
-    no!(W "CII-SR-274", "BuyerTradeParty/URIUniversalCommunication/", "CompleteNumber"),
-    no!(W "CII-SR-275", "BuyerTradeParty/SpecifiedTaxRegistration/", "AssociatedRegisteredTax"),
-    no!(W "CII-SR-276", "BuyerTradeParty/", "EndPointURIUniversalCommunication"),
-    no!(W "CII-SR-277", "BuyerTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
-    no!(W "CII-SR-278", "", "SalesAgentTradeParty"),
-    no!(W "CII-SR-279", "", "BuyerRequisitionerTradeParty"),
-    no!(W "CII-SR-280", "", "BuyerAssignedAccountantTradeParty"),
-    no!(W "CII-SR-281", "", "SellerAssignedAccountantTradeParty"),
-    r!(W Kind::Absent, "CII-SR-282", "SellerTaxRepresentativeTradeParty/ID",
-        "BuyerTaxRepresentativeTradeParty should not be present"),
-    no!(W "CII-SR-283", "SellerTaxRepresentativeTradeParty/", "GlobalID"),
-    no!(W "CII-SR-284", "SellerTaxRepresentativeTradeParty/", "RoleCode"),
-    no!(W "CII-SR-285", "SellerTaxRepresentativeTradeParty/", "Description"),
-    no!(W "CII-SR-286", "SellerTaxRepresentativeTradeParty/", "SpecifiedLegalOrganization"),
-    no!(W "CII-SR-287", "SellerTaxRepresentativeTradeParty/", "DefinedTradeContact"),
-    no!(W "CII-SR-288", "SellerTaxRepresentativeTradeParty/", "URIUniversalCommunication"),
-    no!(W "CII-SR-289", "SellerTaxRepresentativeTradeParty/SpecifiedTaxRegistration/", "AssociatedRegisteredTax"),
-    no!(W "CII-SR-290", "SellerTaxRepresentativeTradeParty/", "EndPointURIUniversalCommunication"),
-    no!(W "CII-SR-291", "SellerTaxRepresentativeTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
-    no!(W "CII-SR-292", "", "ProductEndUserTradeParty"),
-    no!(W "CII-SR-293", "", "ApplicableTradeDeliveryTerms"),
-    no!(W "CII-SR-294", "SellerOrderReferencedDocument/", "LineID"),
-    no!(W "CII-SR-295", "BuyerOrderReferencedDocument/", "LineID"),
-    no!(W "CII-SR-296", "", "QuotationReferencedDocument"),
-    no!(W "CII-SR-297", "", "OrderResponseReferencedDocument"),
-    no!(W "CII-SR-298", "ContractReferencedDocument/", "LineID"),
-    no!(W "CII-SR-299", "", "DemandForecastReferencedDocument"),
-    no!(W "CII-SR-300", "", "SupplyInstructionReferencedDocument"),
-    no!(W "CII-SR-301", "", "PromotionalDealReferencedDocument"),
-    no!(W "CII-SR-302", "", "PriceListReferencedDocument"),
-    no!(W "CII-SR-303", "AdditionalReferencedDocument/", "LineID"),
-    no!(W "CII-SR-304", "", "RequisitionerReferencedDocument"),
-    no!(W "CII-SR-305", "", "BuyerAgentTradeParty"),
-    no!(W "CII-SR-306", "", "PurchaseConditionsReferencedDocument"),
-    no!(W "CII-SR-307", "SpecifiedProcuringProject/", "Description"),
-    no!(W "CII-SR-448", "", "UltimateCustomerOrderReferencedDocument"),
-    r!(F AtMostOne, "CII-SR-455", "SellerTradeParty/DefinedTradeContact",
-        "DefinedTradeContact of SellerTradeParty shall exist maximum once"),
-    r!(F AtMostOne, "CII-SR-456", "BuyerTradeParty/DefinedTradeContact",
-        "DefinedTradeContact of BuyerTradeParty shall exist maximum once"),
-    r!(F AtMostOne, "CII-SR-459", "SellerTradeParty/URIUniversalCommunication",
-        "SellerTradeParty URIUniversalCommunication should exist maximum once"),
-    r!(F AtMostOne, "CII-SR-460", "BuyerTradeParty/URIUniversalCommunication",
-        "BuyerTradeParty URIUniversalCommunication should exist maximum once"),
+    no!("CII-SR-442", "", "Reference"),
+    no!("CII-SR-222", "SellerTradeParty/", "RoleCode"),
+    no!("CII-SR-223", "SellerTradeParty/SpecifiedLegalOrganization/", "LegalClassificationCode"),
+    no!("CII-SR-224", "SellerTradeParty/SpecifiedLegalOrganization/", "Name"),
+    no!("CII-SR-225", "SellerTradeParty/SpecifiedLegalOrganization/", "PostalTradeAddress"),
+    r!(Kind::Absent, "CII-SR-226", "SellerTradeParty/SpecifiedLegalOrganization/AuthorizedLegalRegistration"),
+    no!("CII-SR-227", "SellerTradeParty/DefinedTradeContact/", "ID"),
+    no!("CII-SR-228", "SellerTradeParty/DefinedTradeContact/", "TypeCode"),
+    no!("CII-SR-229", "SellerTradeParty/DefinedTradeContact/", "JobTitle"),
+    no!("CII-SR-230", "SellerTradeParty/DefinedTradeContact/", "Responsibility"),
+    no!("CII-SR-231", "SellerTradeParty/DefinedTradeContact/", "PersonID"),
+    no!("CII-SR-232", "SellerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "URIID"),
+    no!("CII-SR-233", "SellerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "ChannelCode"),
+    no!("CII-SR-234", "SellerTradeParty/DefinedTradeContact/", "DirectTelephoneUniversalCommunication"),
+    no!("CII-SR-235", "SellerTradeParty/DefinedTradeContact/", "MobileTelephoneUniversalCommunication"),
+    no!("CII-SR-236", "SellerTradeParty/DefinedTradeContact/", "FaxUniversalCommunication"),
+    no!("CII-SR-237", "SellerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "ChannelCode"),
+    no!("CII-SR-238", "SellerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "CompleteNumber"),
+    no!("CII-SR-239", "SellerTradeParty/DefinedTradeContact/", "TelexUniversalCommunication"),
+    no!("CII-SR-240", "SellerTradeParty/DefinedTradeContact/", "VOIPUniversalCommunication"),
+    no!("CII-SR-241", "SellerTradeParty/DefinedTradeContact/", "InstantMessagingUniversalCommunication"),
+    no!("CII-SR-242", "SellerTradeParty/DefinedTradeContact/", "SpecifiedNote"),
+    no!("CII-SR-243", "SellerTradeParty/DefinedTradeContact/", "SpecifiedContactPerson"),
+    no!("CII-SR-244", "SellerTradeParty/URIUniversalCommunication/", "ChannelCode"),
+    no!("CII-SR-245", "SellerTradeParty/URIUniversalCommunication/", "CompleteNumber"),
+    no!("CII-SR-246", "SellerTradeParty/SpecifiedTaxRegistration/", "AssociatedRegisteredTax"),
+    no!("CII-SR-247", "SellerTradeParty/", "EndPointURIUniversalCommunication"),
+    no!("CII-SR-248", "SellerTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
+    no!("CII-SR-249", "BuyerTradeParty/", "RoleCode"),
+    no!("CII-SR-250", "BuyerTradeParty/", "Description"),
+    no!("CII-SR-251", "BuyerTradeParty/SpecifiedLegalOrganization/", "LegalClassificationCode"),
+    no!("CII-SR-252", "BuyerTradeParty/SpecifiedLegalOrganization/", "Name"),
+    no!("CII-SR-254", "BuyerTradeParty/SpecifiedLegalOrganization/", "PostalTradeAddress"),
+    no!("CII-SR-255", "BuyerTradeParty/SpecifiedLegalOrganization/", "AuthorizedLegalRegistration"),
+    no!("CII-SR-256", "BuyerTradeParty/DefinedTradeContact/", "ID"),
+    no!("CII-SR-257", "BuyerTradeParty/DefinedTradeContact/", "TypeCode"),
+    no!("CII-SR-258", "BuyerTradeParty/DefinedTradeContact/", "JobTitle"),
+    no!("CII-SR-259", "BuyerTradeParty/DefinedTradeContact/", "Responsibility"),
+    no!("CII-SR-260", "BuyerTradeParty/DefinedTradeContact/", "PersonID"),
+    no!("CII-SR-261", "BuyerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "URIID"),
+    no!("CII-SR-262", "BuyerTradeParty/DefinedTradeContact/TelephoneUniversalCommunication/", "ChannelCode"),
+    no!("CII-SR-263", "BuyerTradeParty/DefinedTradeContact/", "DirectTelephoneUniversalCommunication"),
+    no!("CII-SR-264", "BuyerTradeParty/DefinedTradeContact/", "MobileTelephoneUniversalCommunication"),
+    no!("CII-SR-265", "BuyerTradeParty/DefinedTradeContact/", "FaxUniversalCommunication"),
+    no!("CII-SR-266", "BuyerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "ChannelCode"),
+    no!("CII-SR-267", "BuyerTradeParty/DefinedTradeContact/EmailURIUniversalCommunication/", "CompleteNumber"),
+    no!("CII-SR-268", "BuyerTradeParty/DefinedTradeContact/", "TelexUniversalCommunication"),
+    no!("CII-SR-269", "BuyerTradeParty/DefinedTradeContact/", "VOIPUniversalCommunication"),
+    no!("CII-SR-270", "BuyerTradeParty/DefinedTradeContact/", "InstantMessagingUniversalCommunication"),
+    no!("CII-SR-271", "BuyerTradeParty/DefinedTradeContact/", "SpecifiedNote"),
+    no!("CII-SR-272", "BuyerTradeParty/DefinedTradeContact/", "SpecifiedContactPerson"),
+    no!("CII-SR-273", "BuyerTradeParty/URIUniversalCommunication/", "ChannelCode"),
+    no!("CII-SR-274", "BuyerTradeParty/URIUniversalCommunication/", "CompleteNumber"),
+    no!("CII-SR-275", "BuyerTradeParty/SpecifiedTaxRegistration/", "AssociatedRegisteredTax"),
+    no!("CII-SR-276", "BuyerTradeParty/", "EndPointURIUniversalCommunication"),
+    no!("CII-SR-277", "BuyerTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
+    no!("CII-SR-278", "", "SalesAgentTradeParty"),
+    no!("CII-SR-279", "", "BuyerRequisitionerTradeParty"),
+    no!("CII-SR-280", "", "BuyerAssignedAccountantTradeParty"),
+    no!("CII-SR-281", "", "SellerAssignedAccountantTradeParty"),
+    r!(Kind::Absent, "CII-SR-282", "SellerTaxRepresentativeTradeParty/ID"),
+    no!("CII-SR-283", "SellerTaxRepresentativeTradeParty/", "GlobalID"),
+    no!("CII-SR-284", "SellerTaxRepresentativeTradeParty/", "RoleCode"),
+    no!("CII-SR-285", "SellerTaxRepresentativeTradeParty/", "Description"),
+    no!("CII-SR-286", "SellerTaxRepresentativeTradeParty/", "SpecifiedLegalOrganization"),
+    no!("CII-SR-287", "SellerTaxRepresentativeTradeParty/", "DefinedTradeContact"),
+    no!("CII-SR-288", "SellerTaxRepresentativeTradeParty/", "URIUniversalCommunication"),
+    no!("CII-SR-289", "SellerTaxRepresentativeTradeParty/SpecifiedTaxRegistration/", "AssociatedRegisteredTax"),
+    no!("CII-SR-290", "SellerTaxRepresentativeTradeParty/", "EndPointURIUniversalCommunication"),
+    no!("CII-SR-291", "SellerTaxRepresentativeTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
+    no!("CII-SR-292", "", "ProductEndUserTradeParty"),
+    no!("CII-SR-293", "", "ApplicableTradeDeliveryTerms"),
+    no!("CII-SR-294", "SellerOrderReferencedDocument/", "LineID"),
+    no!("CII-SR-295", "BuyerOrderReferencedDocument/", "LineID"),
+    no!("CII-SR-296", "", "QuotationReferencedDocument"),
+    no!("CII-SR-297", "", "OrderResponseReferencedDocument"),
+    no!("CII-SR-298", "ContractReferencedDocument/", "LineID"),
+    no!("CII-SR-299", "", "DemandForecastReferencedDocument"),
+    no!("CII-SR-300", "", "SupplyInstructionReferencedDocument"),
+    no!("CII-SR-301", "", "PromotionalDealReferencedDocument"),
+    no!("CII-SR-302", "", "PriceListReferencedDocument"),
+    no!("CII-SR-303", "AdditionalReferencedDocument/", "LineID"),
+    no!("CII-SR-304", "", "RequisitionerReferencedDocument"),
+    no!("CII-SR-305", "", "BuyerAgentTradeParty"),
+    no!("CII-SR-306", "", "PurchaseConditionsReferencedDocument"),
+    no!("CII-SR-307", "SpecifiedProcuringProject/", "Description"),
+    no!("CII-SR-448", "", "UltimateCustomerOrderReferencedDocument"),
+    r!(AtMostOne, "CII-SR-455", "SellerTradeParty/DefinedTradeContact"),
+    r!(AtMostOne, "CII-SR-456", "BuyerTradeParty/DefinedTradeContact"),
+    r!(AtMostOne, "CII-SR-459", "SellerTradeParty/URIUniversalCommunication"),
+    r!(AtMostOne, "CII-SR-460", "BuyerTradeParty/URIUniversalCommunication"),
 ]);
 
+#[rustfmt::skip]
 static HEADER_DELIVERY: Table = Table::new(&[
-    no!(W "CII-SR-308", "", "RelatedSupplyChainConsignment"),
-    no!(W "CII-SR-309", "ShipToTradeParty/", "RoleCode"),
-    no!(W "CII-SR-310", "ShipToTradeParty/", "Description"),
-    no!(W "CII-SR-311", "ShipToTradeParty/", "SpecifiedLegalOrganization"),
-    no!(W "CII-SR-312", "ShipToTradeParty/", "DefinedTradeContact"),
-    no!(W "CII-SR-313", "ShipToTradeParty/", "URIUniversalCommunication"),
-    no!(W "CII-SR-314", "ShipToTradeParty/", "SpecifiedTaxRegistration"),
-    no!(W "CII-SR-315", "ShipToTradeParty/", "EndPointURIUniversalCommunication"),
-    no!(W "CII-SR-316", "ShipToTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
-    no!(W "CII-SR-317", "", "UltimateShipToTradeParty"),
-    no!(W "CII-SR-318", "", "ShipFromTradeParty"),
-    no!(W "CII-SR-319", "", "ActualDespatchSupplyChainEvent"),
-    no!(W "CII-SR-320", "", "ActualPickUpSupplyChainEvent"),
-    no!(W "CII-SR-321", "ActualDeliverySupplyChainEvent/", "ID"),
-    no!(W "CII-SR-322", "ActualDeliverySupplyChainEvent/OccurrenceDateTime/udt:", "DateTime"),
-    no!(W "CII-SR-323", "ActualDeliverySupplyChainEvent/", "TypeCode"),
-    no!(W "CII-SR-324", "ActualDeliverySupplyChainEvent/", "Description"),
-    no!(W "CII-SR-325", "ActualDeliverySupplyChainEvent/", "DescriptionBinaryObject"),
-    no!(W "CII-SR-326", "ActualDeliverySupplyChainEvent/", "UnitQuantity"),
-    no!(W "CII-SR-327", "ActualDeliverySupplyChainEvent/", "LatestOccurrenceDateTime"),
-    no!(W "CII-SR-328", "ActualDeliverySupplyChainEvent/", "EarliestOccurrenceDateTime"),
-    no!(W "CII-SR-329", "ActualDeliverySupplyChainEvent/", "OccurrenceSpecifiedPeriod"),
-    no!(W "CII-SR-330", "ActualDeliverySupplyChainEvent/", "OccurrenceLogisticsLocation"),
-    no!(W "CII-SR-331", "", "ActualReceiptSupplyChainEvent"),
-    no!(W "CII-SR-332", "", "AdditionalReferencedDocument"),
-    no!(W "CII-SR-333", "DespatchAdviceReferencedDocument/", "LineID"),
-    no!(W "CII-SR-334", "DespatchAdviceReferencedDocument/", "LineID"),
-    no!(W "CII-SR-335", "", "DeliveryNoteReferencedDocument"),
-    no!(W "CII-SR-336", "", "ConsumptionReportReferencedDocument"),
-    no!(W "CII-SR-337", "", "PreviousDeliverySupplyChainEvent"),
-    no!(W "CII-SR-338", "", "PackingListReferencedDocument"),
+    no!("CII-SR-308", "", "RelatedSupplyChainConsignment"),
+    no!("CII-SR-309", "ShipToTradeParty/", "RoleCode"),
+    no!("CII-SR-310", "ShipToTradeParty/", "Description"),
+    no!("CII-SR-311", "ShipToTradeParty/", "SpecifiedLegalOrganization"),
+    no!("CII-SR-312", "ShipToTradeParty/", "DefinedTradeContact"),
+    no!("CII-SR-313", "ShipToTradeParty/", "URIUniversalCommunication"),
+    no!("CII-SR-314", "ShipToTradeParty/", "SpecifiedTaxRegistration"),
+    no!("CII-SR-315", "ShipToTradeParty/", "EndPointURIUniversalCommunication"),
+    no!("CII-SR-316", "ShipToTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
+    no!("CII-SR-317", "", "UltimateShipToTradeParty"),
+    no!("CII-SR-318", "", "ShipFromTradeParty"),
+    no!("CII-SR-319", "", "ActualDespatchSupplyChainEvent"),
+    no!("CII-SR-320", "", "ActualPickUpSupplyChainEvent"),
+    no!("CII-SR-321", "ActualDeliverySupplyChainEvent/", "ID"),
+    no!("CII-SR-322", "ActualDeliverySupplyChainEvent/OccurrenceDateTime/udt:", "DateTime"),
+    no!("CII-SR-323", "ActualDeliverySupplyChainEvent/", "TypeCode"),
+    no!("CII-SR-324", "ActualDeliverySupplyChainEvent/", "Description"),
+    no!("CII-SR-325", "ActualDeliverySupplyChainEvent/", "DescriptionBinaryObject"),
+    no!("CII-SR-326", "ActualDeliverySupplyChainEvent/", "UnitQuantity"),
+    no!("CII-SR-327", "ActualDeliverySupplyChainEvent/", "LatestOccurrenceDateTime"),
+    no!("CII-SR-328", "ActualDeliverySupplyChainEvent/", "EarliestOccurrenceDateTime"),
+    no!("CII-SR-329", "ActualDeliverySupplyChainEvent/", "OccurrenceSpecifiedPeriod"),
+    no!("CII-SR-330", "ActualDeliverySupplyChainEvent/", "OccurrenceLogisticsLocation"),
+    no!("CII-SR-331", "", "ActualReceiptSupplyChainEvent"),
+    no!("CII-SR-332", "", "AdditionalReferencedDocument"),
+    no!("CII-SR-333", "DespatchAdviceReferencedDocument/", "LineID"),
+    no!("CII-SR-334", "DespatchAdviceReferencedDocument/", "LineID"),
+    no!("CII-SR-335", "", "DeliveryNoteReferencedDocument"),
+    no!("CII-SR-336", "", "ConsumptionReportReferencedDocument"),
+    no!("CII-SR-337", "", "PreviousDeliverySupplyChainEvent"),
+    no!("CII-SR-338", "", "PackingListReferencedDocument"),
 ]);
 
+#[rustfmt::skip]
 static HEADER_SETTLEMENT: Table = Table::new(&[
-    no!(W "CII-SR-339", "", "DuePayableAmount"),
-    no!(W "CII-SR-340", "", "CreditorReferenceTypeCode"),
-    no!(W "CII-SR-341", "", "CreditorReferenceType"),
-    no!(W "CII-SR-342", "", "CreditorReferenceIssuerID"),
-    no!(W "CII-SR-344", "", "PaymentCurrencyCode"),
-    no!(W "CII-SR-345", "", "InvoiceIssuerReference"),
-    no!(W "CII-SR-346", "", "InvoiceDateTime"),
-    no!(W "CII-SR-347", "", "NextInvoiceDateTime"),
-    no!(W "CII-SR-348", "", "CreditReasonCode"),
-    no!(W "CII-SR-349", "", "CreditReason"),
-    no!(W "CII-SR-350", "", "InvoicerTradeParty"),
-    no!(W "CII-SR-351", "", "InvoiceeTradeParty"),
-    no!(W "CII-SR-352", "PayeeTradeParty/", "RoleCode"),
-    no!(W "CII-SR-353", "PayeeTradeParty/", "Description"),
-    no!(W "CII-SR-354", "PayeeTradeParty/SpecifiedLegalOrganization/", "LegalClassificationCode"),
-    no!(W "CII-SR-355", "PayeeTradeParty/SpecifiedLegalOrganization/", "Name"),
-    no!(W "CII-SR-356", "PayeeTradeParty/SpecifiedLegalOrganization/", "TradingBusinessName"),
-    no!(W "CII-SR-357", "PayeeTradeParty/SpecifiedLegalOrganization/", "PostalTradeAddress"),
-    no!(W "CII-SR-358", "PayeeTradeParty/SpecifiedLegalOrganization/", "AuthorizedLegalRegistration"),
-    no!(W "CII-SR-359", "PayeeTradeParty/", "DefinedTradeContact"),
-    no!(W "CII-SR-360", "PayeeTradeParty/", "PostalTradeAddress"),
-    no!(W "CII-SR-361", "PayeeTradeParty/", "URIUniversalCommunication"),
-    no!(W "CII-SR-362", "PayeeTradeParty/", "SpecifiedTaxRegistration"),
-    no!(W "CII-SR-363", "PayeeTradeParty/", "EndPointURIUniversalCommunication"),
-    no!(W "CII-SR-364", "PayeeTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
-    no!(W "CII-SR-365", "", "PayerTradeParty"),
-    no!(W "CII-SR-366", "", "TaxApplicableTradeCurrencyExchange"),
-    no!(W "CII-SR-367", "", "InvoiceApplicableTradeCurrencyExchange"),
-    no!(W "CII-SR-368", "", "PaymentApplicableTradeCurrencyExchange"),
-    no!(W "CII-SR-369", "SpecifiedTradeSettlementPaymentMeans/", "PaymentChannelCode"),
-    no!(W "CII-SR-370", "SpecifiedTradeSettlementPaymentMeans/", "GuaranteeMethodCode"),
-    no!(W "CII-SR-371", "SpecifiedTradeSettlementPaymentMeans/", "PaymentMethodCode"),
-    no!(W "CII-SR-443", "SpecifiedTradeSettlementPaymentMeans/", "ID"),
-    no!(W "CII-SR-372", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "MicrochipIndicator"),
-    no!(W "CII-SR-373", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "TypeCode"),
-    no!(W "CII-SR-375", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "ExpiryDate"),
-    no!(W "CII-SR-376", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "VerificationNumeric"),
-    no!(W "CII-SR-377", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "ValidFromDateTime"),
-    r!(W Kind::Absent, "CII-SR-378",
-        "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/CreditLimitAmount",
-        "CreditLimitAmountshould not be present"),
-    no!(W "CII-SR-379", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "CreditAvailableAmount"),
-    no!(W "CII-SR-380", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "InterestRatePercent"),
-    no!(W "CII-SR-381", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "Description"),
-    no!(W "CII-SR-382", "SpecifiedTradeSettlementPaymentMeans/PayerPartyDebtorFinancialAccount/", "AccountName"),
-    no!(W "CII-SR-444", "SpecifiedTradeSettlementPaymentMeans/PayerPartyDebtorFinancialAccount/", "ProprietaryID"),
-    no!(W "CII-SR-384", "SpecifiedTradeSettlementPaymentMeans/PayerSpecifiedDebtorFinancialInstitution/", "ClearingSystemName"),
-    no!(W "CII-SR-385", "SpecifiedTradeSettlementPaymentMeans/PayerSpecifiedDebtorFinancialInstitution/", "Name"),
-    no!(W "CII-SR-386", "SpecifiedTradeSettlementPaymentMeans/PayerSpecifiedDebtorFinancialInstitution/", "LocationFinancialInstitutionAddress"),
-    no!(W "CII-SR-388", "SpecifiedTradeAllowanceCharge/", "ID"),
-    no!(W "CII-SR-389", "SpecifiedTradeAllowanceCharge/", "SequenceNumeric"),
-    no!(W "CII-SR-390", "SpecifiedTradeAllowanceCharge/", "BasisQuantity"),
-    no!(W "CII-SR-391", "SpecifiedTradeAllowanceCharge/", "PrepaidIndicator"),
-    no!(W "CII-SR-392", "SpecifiedTradeAllowanceCharge/", "UnitBasisAmount"),
-    no!(W "CII-SR-393", "SpecifiedTradeAllowanceCharge/", "TypeCode"),
-    no!(W "CII-SR-394", "SpecifiedTradeAllowanceCharge/", "ActualTradeCurrencyExchange"),
-    no!(W "CII-SR-395", "", "SubtotalCalculatedTradeTax"),
-    no!(W "CII-SR-396", "", "SpecifiedLogisticsServiceCharge"),
-    no!(W "CII-SR-397", "SpecifiedTradePaymentTerms/", "ID"),
-    no!(W "CII-SR-398", "SpecifiedTradePaymentTerms/", "FromEventCode"),
-    no!(W "CII-SR-399", "SpecifiedTradePaymentTerms/", "SettlementPeriodMeasure"),
-    no!(W "CII-SR-400", "SpecifiedTradePaymentTerms/DueDateDateTime/udt:", "DateTime"),
-    no!(W "CII-SR-401", "SpecifiedTradePaymentTerms/", "TypeCode"),
-    no!(W "CII-SR-402", "SpecifiedTradePaymentTerms/", "InstructionTypeCode"),
-    no!(W "CII-SR-404", "SpecifiedTradePaymentTerms/", "PartialPaymentPercent"),
-    no!(W "CII-SR-405", "SpecifiedTradePaymentTerms/", "PaymentMeansID"),
-    no!(W "CII-SR-406", "SpecifiedTradePaymentTerms/", "PartialPaymentAmount"),
-    no!(W "CII-SR-407", "SpecifiedTradePaymentTerms/", "ApplicableTradePaymentPenaltyTerms"),
-    no!(W "CII-SR-408", "SpecifiedTradePaymentTerms/", "ApplicableTradePaymentDiscountTerms"),
-    no!(W "CII-SR-409", "SpecifiedTradePaymentTerms/", "PayeeTradeParty"),
-    no!(W "CII-SR-421", "", "SpecifiedFinancialAdjustment"),
-    no!(W "CII-SR-422", "InvoiceReferencedDocument/", "LineID"),
-    no!(W "CII-SR-423", "", "ProFormaInvoiceReferencedDocument"),
-    no!(W "CII-SR-424", "", "LetterOfCreditReferencedDocument"),
-    no!(W "CII-SR-425", "", "FactoringAgreementReferencedDocument"),
-    no!(W "CII-SR-426", "", "FactoringListReferencedDocument"),
-    no!(W "CII-SR-427", "", "PayableSpecifiedTradeAccountingAccount"),
-    no!(W "CII-SR-428", "ReceivableSpecifiedTradeAccountingAccount/", "SetTriggerCode"),
-    no!(W "CII-SR-429", "ReceivableSpecifiedTradeAccountingAccount/", "TypeCode"),
-    no!(W "CII-SR-430", "ReceivableSpecifiedTradeAccountingAccount/", "AmountTypeCode"),
-    no!(W "CII-SR-431", "ReceivableSpecifiedTradeAccountingAccount/", "Name"),
-    no!(W "CII-SR-432", "ReceivableSpecifiedTradeAccountingAccount/", "CostReferenceDimensionPattern"),
-    no!(W "CII-SR-433", "", "PurchaseSpecifiedTradeAccountingAccount"),
-    no!(W "CII-SR-434", "", "SalesSpecifiedTradeAccountingAccount"),
-    no!(W "CII-SR-435", "", "SpecifiedTradeSettlementFinancialCard"),
-    no!(W "CII-SR-436", "", "SpecifiedAdvancePayment"),
-    no!(W "CII-SR-437", "", "UltimatePayeeTradeParty"),
-    r!(W AtMostOne, "CII-SR-452", "SpecifiedTradePaymentTerms",
-        "Only one SpecifiedTradePaymentTerms should be present"),
-    r!(W AtMostOne, "CII-SR-453", "SpecifiedTradePaymentTerms/Description",
-        "Only one SpecifiedTradePaymentTerms Description should be present"),
-    r!(F AtMostOne, "CII-SR-461", "ApplicableTradeTax/TaxPointDate", "Only one TaxPointDate shall be present"),
+    no!("CII-SR-339", "", "DuePayableAmount"),
+    no!("CII-SR-340", "", "CreditorReferenceTypeCode"),
+    no!("CII-SR-341", "", "CreditorReferenceType"),
+    no!("CII-SR-342", "", "CreditorReferenceIssuerID"),
+    no!("CII-SR-344", "", "PaymentCurrencyCode"),
+    no!("CII-SR-345", "", "InvoiceIssuerReference"),
+    no!("CII-SR-346", "", "InvoiceDateTime"),
+    no!("CII-SR-347", "", "NextInvoiceDateTime"),
+    no!("CII-SR-348", "", "CreditReasonCode"),
+    no!("CII-SR-349", "", "CreditReason"),
+    no!("CII-SR-350", "", "InvoicerTradeParty"),
+    no!("CII-SR-351", "", "InvoiceeTradeParty"),
+    no!("CII-SR-352", "PayeeTradeParty/", "RoleCode"),
+    no!("CII-SR-353", "PayeeTradeParty/", "Description"),
+    no!("CII-SR-354", "PayeeTradeParty/SpecifiedLegalOrganization/", "LegalClassificationCode"),
+    no!("CII-SR-355", "PayeeTradeParty/SpecifiedLegalOrganization/", "Name"),
+    no!("CII-SR-356", "PayeeTradeParty/SpecifiedLegalOrganization/", "TradingBusinessName"),
+    no!("CII-SR-357", "PayeeTradeParty/SpecifiedLegalOrganization/", "PostalTradeAddress"),
+    no!("CII-SR-358", "PayeeTradeParty/SpecifiedLegalOrganization/", "AuthorizedLegalRegistration"),
+    no!("CII-SR-359", "PayeeTradeParty/", "DefinedTradeContact"),
+    no!("CII-SR-360", "PayeeTradeParty/", "PostalTradeAddress"),
+    no!("CII-SR-361", "PayeeTradeParty/", "URIUniversalCommunication"),
+    no!("CII-SR-362", "PayeeTradeParty/", "SpecifiedTaxRegistration"),
+    no!("CII-SR-363", "PayeeTradeParty/", "EndPointURIUniversalCommunication"),
+    no!("CII-SR-364", "PayeeTradeParty/", "LogoAssociatedSpecifiedBinaryFile"),
+    no!("CII-SR-365", "", "PayerTradeParty"),
+    no!("CII-SR-366", "", "TaxApplicableTradeCurrencyExchange"),
+    no!("CII-SR-367", "", "InvoiceApplicableTradeCurrencyExchange"),
+    no!("CII-SR-368", "", "PaymentApplicableTradeCurrencyExchange"),
+    no!("CII-SR-369", "SpecifiedTradeSettlementPaymentMeans/", "PaymentChannelCode"),
+    no!("CII-SR-370", "SpecifiedTradeSettlementPaymentMeans/", "GuaranteeMethodCode"),
+    no!("CII-SR-371", "SpecifiedTradeSettlementPaymentMeans/", "PaymentMethodCode"),
+    no!("CII-SR-443", "SpecifiedTradeSettlementPaymentMeans/", "ID"),
+    no!("CII-SR-372", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "MicrochipIndicator"),
+    no!("CII-SR-373", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "TypeCode"),
+    no!("CII-SR-375", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "ExpiryDate"),
+    no!("CII-SR-376", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "VerificationNumeric"),
+    no!("CII-SR-377", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "ValidFromDateTime"),
+    r!(Kind::Absent, "CII-SR-378", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/CreditLimitAmount"),
+    no!("CII-SR-379", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "CreditAvailableAmount"),
+    no!("CII-SR-380", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "InterestRatePercent"),
+    no!("CII-SR-381", "SpecifiedTradeSettlementPaymentMeans/ApplicableTradeSettlementFinancialCard/", "Description"),
+    no!("CII-SR-382", "SpecifiedTradeSettlementPaymentMeans/PayerPartyDebtorFinancialAccount/", "AccountName"),
+    no!("CII-SR-444", "SpecifiedTradeSettlementPaymentMeans/PayerPartyDebtorFinancialAccount/", "ProprietaryID"),
+    no!("CII-SR-384", "SpecifiedTradeSettlementPaymentMeans/PayerSpecifiedDebtorFinancialInstitution/", "ClearingSystemName"),
+    no!("CII-SR-385", "SpecifiedTradeSettlementPaymentMeans/PayerSpecifiedDebtorFinancialInstitution/", "Name"),
+    no!("CII-SR-386", "SpecifiedTradeSettlementPaymentMeans/PayerSpecifiedDebtorFinancialInstitution/", "LocationFinancialInstitutionAddress"),
+    no!("CII-SR-388", "SpecifiedTradeAllowanceCharge/", "ID"),
+    no!("CII-SR-389", "SpecifiedTradeAllowanceCharge/", "SequenceNumeric"),
+    no!("CII-SR-390", "SpecifiedTradeAllowanceCharge/", "BasisQuantity"),
+    no!("CII-SR-391", "SpecifiedTradeAllowanceCharge/", "PrepaidIndicator"),
+    no!("CII-SR-392", "SpecifiedTradeAllowanceCharge/", "UnitBasisAmount"),
+    no!("CII-SR-393", "SpecifiedTradeAllowanceCharge/", "TypeCode"),
+    no!("CII-SR-394", "SpecifiedTradeAllowanceCharge/", "ActualTradeCurrencyExchange"),
+    no!("CII-SR-395", "", "SubtotalCalculatedTradeTax"),
+    no!("CII-SR-396", "", "SpecifiedLogisticsServiceCharge"),
+    no!("CII-SR-397", "SpecifiedTradePaymentTerms/", "ID"),
+    no!("CII-SR-398", "SpecifiedTradePaymentTerms/", "FromEventCode"),
+    no!("CII-SR-399", "SpecifiedTradePaymentTerms/", "SettlementPeriodMeasure"),
+    no!("CII-SR-400", "SpecifiedTradePaymentTerms/DueDateDateTime/udt:", "DateTime"),
+    no!("CII-SR-401", "SpecifiedTradePaymentTerms/", "TypeCode"),
+    no!("CII-SR-402", "SpecifiedTradePaymentTerms/", "InstructionTypeCode"),
+    no!("CII-SR-404", "SpecifiedTradePaymentTerms/", "PartialPaymentPercent"),
+    no!("CII-SR-405", "SpecifiedTradePaymentTerms/", "PaymentMeansID"),
+    no!("CII-SR-406", "SpecifiedTradePaymentTerms/", "PartialPaymentAmount"),
+    no!("CII-SR-407", "SpecifiedTradePaymentTerms/", "ApplicableTradePaymentPenaltyTerms"),
+    no!("CII-SR-408", "SpecifiedTradePaymentTerms/", "ApplicableTradePaymentDiscountTerms"),
+    no!("CII-SR-409", "SpecifiedTradePaymentTerms/", "PayeeTradeParty"),
+    no!("CII-SR-421", "", "SpecifiedFinancialAdjustment"),
+    no!("CII-SR-422", "InvoiceReferencedDocument/", "LineID"),
+    no!("CII-SR-423", "", "ProFormaInvoiceReferencedDocument"),
+    no!("CII-SR-424", "", "LetterOfCreditReferencedDocument"),
+    no!("CII-SR-425", "", "FactoringAgreementReferencedDocument"),
+    no!("CII-SR-426", "", "FactoringListReferencedDocument"),
+    no!("CII-SR-427", "", "PayableSpecifiedTradeAccountingAccount"),
+    no!("CII-SR-428", "ReceivableSpecifiedTradeAccountingAccount/", "SetTriggerCode"),
+    no!("CII-SR-429", "ReceivableSpecifiedTradeAccountingAccount/", "TypeCode"),
+    no!("CII-SR-430", "ReceivableSpecifiedTradeAccountingAccount/", "AmountTypeCode"),
+    no!("CII-SR-431", "ReceivableSpecifiedTradeAccountingAccount/", "Name"),
+    no!("CII-SR-432", "ReceivableSpecifiedTradeAccountingAccount/", "CostReferenceDimensionPattern"),
+    no!("CII-SR-433", "", "PurchaseSpecifiedTradeAccountingAccount"),
+    no!("CII-SR-434", "", "SalesSpecifiedTradeAccountingAccount"),
+    no!("CII-SR-435", "", "SpecifiedTradeSettlementFinancialCard"),
+    no!("CII-SR-436", "", "SpecifiedAdvancePayment"),
+    no!("CII-SR-437", "", "UltimatePayeeTradeParty"),
+    r!(AtMostOne, "CII-SR-452", "SpecifiedTradePaymentTerms"),
+    r!(AtMostOne, "CII-SR-453", "SpecifiedTradePaymentTerms/Description"),
+    r!(AtMostOne, "CII-SR-461", "ApplicableTradeTax/TaxPointDate"),
 ]);
 
+#[rustfmt::skip]
 static HEADER_TOTALS: Table = Table::new(&[
-    no!(W "CII-SR-411", "", "InformationAmount"),
-    no!(W "CII-SR-412", "", "TotalDiscountAmount"),
-    no!(W "CII-SR-413", "", "TotalAllowanceChargeAmount"),
-    no!(W "CII-SR-414", "", "RetailValueExcludingTaxInformationAmount"),
-    no!(W "CII-SR-415", "", "TotalDepositFeeInformationAmount"),
-    no!(W "CII-SR-416", "", "ProductValueExcludingTobaccoTaxInformationAmount"),
-    no!(W "CII-SR-417", "", "TotalRetailValueInformationAmount"),
-    no!(W "CII-SR-418", "", "GrossLineTotalAmount"),
-    no!(W "CII-SR-419", "", "NetLineTotalAmount"),
-    no!(W "CII-SR-420", "", "NetIncludingTaxesLineTotalAmount"),
+    no!("CII-SR-411", "", "InformationAmount"),
+    no!("CII-SR-412", "", "TotalDiscountAmount"),
+    no!("CII-SR-413", "", "TotalAllowanceChargeAmount"),
+    no!("CII-SR-414", "", "RetailValueExcludingTaxInformationAmount"),
+    no!("CII-SR-415", "", "TotalDepositFeeInformationAmount"),
+    no!("CII-SR-416", "", "ProductValueExcludingTobaccoTaxInformationAmount"),
+    no!("CII-SR-417", "", "TotalRetailValueInformationAmount"),
+    no!("CII-SR-418", "", "GrossLineTotalAmount"),
+    no!("CII-SR-419", "", "NetLineTotalAmount"),
+    no!("CII-SR-420", "", "NetIncludingTaxesLineTotalAmount"),
 ]);
 
+#[rustfmt::skip]
 static ROOT: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-013", "@languageID", "languageID should not be present"),
-    r!(F Kind::Absent, "CII-DT-014", "@languageLocaleID", "languageLocaleID should not be present"),
-    no!(W "CII-SR-438", "", "ValuationBreakdownStatement"),
+    r!(Kind::Absent, "CII-DT-013", "@languageID"),
+    r!(Kind::Absent, "CII-DT-014", "@languageLocaleID"),
+    no!("CII-SR-438", "", "ValuationBreakdownStatement"),
 ]);
 
 // ---- contexts matched anywhere (`//...`) ----
 
+#[rustfmt::skip]
 static CONTEXT_PARAMETER: Table = Table::new(&[
-    r!(W Kind::Absent, "CII-SR-04", "Value", "Value should not be present"),
-    r!(W Kind::Absent, "CII-SR-05", "SpecifiedDocumentVersion", "SpecifiedDocumentVersion should not be present"),
+    r!(Kind::Absent, "CII-SR-04", "Value"),
+    r!(Kind::Absent, "CII-SR-05", "SpecifiedDocumentVersion"),
 ]);
 
 /// Identifiers that take no attributes at all.
+#[rustfmt::skip]
 static ID_NO_ATTRIBUTES: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-001", "@schemeName", "schemeName should not be present"),
-    r!(F Kind::Absent, "CII-DT-002", "@schemeAgencyName", "schemeAgencyName should not be present"),
-    r!(F Kind::Absent, "CII-DT-003", "@schemeDataURI", "schemeDataURI should not be present"),
-    r!(F Kind::Absent, "CII-DT-004", "@schemeURI", "schemeURI should not be present"),
-    r!(F Kind::Absent, "CII-DT-005", "@schemeID", "schemeID should not be present"),
-    r!(F Kind::Absent, "CII-DT-006", "@schemeAgencyID", "schemeAgencyID should not be present"),
-    r!(F Kind::Absent, "CII-DT-007", "@schemeVersionID", "schemeVersionID should not be present"),
+    r!(Kind::Absent, "CII-DT-001", "@schemeName"),
+    r!(Kind::Absent, "CII-DT-002", "@schemeAgencyName"),
+    r!(Kind::Absent, "CII-DT-003", "@schemeDataURI"),
+    r!(Kind::Absent, "CII-DT-004", "@schemeURI"),
+    r!(Kind::Absent, "CII-DT-005", "@schemeID"),
+    r!(Kind::Absent, "CII-DT-006", "@schemeAgencyID"),
+    r!(Kind::Absent, "CII-DT-007", "@schemeVersionID"),
 ]);
 
-/// `//ram:*[ends-with(name(), 'ID')]`; the artefacts give these asserts the
-/// ids CII-DT-0010 to -0040.
+/// `//ram:*[ends-with(name(), 'ID')]`.
+#[rustfmt::skip]
 static ID: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-0010", "@schemeName", "schemeName should not be present"),
-    r!(F Kind::Absent, "CII-DT-0020", "@schemeAgencyName", "schemeAgencyName should not be present"),
-    r!(F Kind::Absent, "CII-DT-0030", "@schemeDataURI", "schemeDataURI should not be present"),
-    r!(F Kind::Absent, "CII-DT-0040", "@schemeURI", "schemeURI should not be present"),
+    r!(Kind::Absent, "CII-DT-101", "@schemeName"),
+    r!(Kind::Absent, "CII-DT-102", "@schemeAgencyName"),
+    r!(Kind::Absent, "CII-DT-103", "@schemeDataURI"),
+    r!(Kind::Absent, "CII-DT-104", "@schemeURI"),
 ]);
 
+#[rustfmt::skip]
 static TYPE_CODE: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-008", "@name", "name should not be present"),
-    r!(F Kind::Absent, "CII-DT-009", "@listURI", "listURI should not be present"),
+    r!(Kind::Absent, "CII-DT-008", "@name"),
+    r!(Kind::Absent, "CII-DT-009", "@listURI"),
 ]);
 
+#[rustfmt::skip]
 static DOCUMENT_TYPE_CODE: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-010", "@listID", "listID should not be present"),
-    r!(F Kind::Absent, "CII-DT-011", "@listAgencyID", "listAgencyID should not be present"),
-    r!(F Kind::Absent, "CII-DT-012", "@listVersionID", "listVersionID should not be present"),
+    r!(Kind::Absent, "CII-DT-010", "@listID"),
+    r!(Kind::Absent, "CII-DT-011", "@listAgencyID"),
+    r!(Kind::Absent, "CII-DT-012", "@listVersionID"),
 ]);
 
+#[rustfmt::skip]
 static LINE_CATEGORY_CODE: Table = Table::new(&[
-    r!(W Kind::Absent, "CII-DT-045", "@listID", "@listID should not be present"),
-    r!(W Kind::Absent, "CII-DT-046", "@listAgencyID", "@listAgencyID should not be present"),
-    r!(W Kind::Absent, "CII-DT-047", "@listVersionID", "@listVersionID should not be present"),
-    r!(W Kind::Absent, "CII-DT-048", "@listURI", "@listURI should not be present"),
+    r!(Kind::Absent, "CII-DT-045", "@listID"),
+    r!(Kind::Absent, "CII-DT-046", "@listAgencyID"),
+    r!(Kind::Absent, "CII-DT-047", "@listVersionID"),
+    r!(Kind::Absent, "CII-DT-048", "@listURI"),
 ]);
 
 const ADDITIONAL_916: Kind = Kind::AbsentUnless(Except::Additional(&["916"]));
 
+#[rustfmt::skip]
 static REFERENCED_DOCUMENT: Table = Table::new(&[
-    r!(F ADDITIONAL_916, "CII-DT-015", "URIID", "URIID should not be present"),
-    no!(F "CII-DT-016", "", "StatusCode"),
-    no!(F "CII-DT-017", "", "CopyIndicator"),
-    r!(F Kind::AbsentUnless(Except::Additional(&["50", "130", "916"])), "CII-DT-018", "TypeCode",
-        "TypeCode should not be present"),
-    no!(F "CII-DT-019", "", "GlobalID"),
-    no!(F "CII-DT-020", "", "RevisionID"),
-    r!(F ADDITIONAL_916, "CII-DT-021", "Name", "Name should not be present"),
-    r!(F ADDITIONAL_916, "CII-DT-022", "AttachmentBinaryObject", "AttachmentBinaryObject should not be present"),
-    no!(F "CII-DT-023", "", "Information"),
-    r!(F Kind::AbsentUnless(Except::Additional(&["130"])), "CII-DT-024", "ReferenceTypeCode",
-        "ReferenceTypeCode should not be present"),
-    no!(F "CII-DT-025", "", "SectionName"),
-    no!(F "CII-DT-026", "", "PreviousRevisionID"),
-    r!(F Kind::AbsentUnless(Except::SelfIs("InvoiceReferencedDocument")), "CII-DT-027", "FormattedIssueDateTime",
-        "FormattedIssueDateTime should not be present"),
-    no!(F "CII-DT-028", "", "EffectiveSpecifiedPeriod"),
-    no!(F "CII-DT-029", "", "IssuerTradeParty"),
-    no!(F "CII-DT-030", "", "AttachedSpecifiedBinaryFile"),
+    r!(ADDITIONAL_916, "CII-DT-015", "URIID"),
+    no!("CII-DT-016", "", "StatusCode"),
+    no!("CII-DT-017", "", "CopyIndicator"),
+    r!(Kind::AbsentUnless(Except::Additional(&["50", "130", "916"])), "CII-DT-018", "TypeCode"),
+    no!("CII-DT-019", "", "GlobalID"),
+    no!("CII-DT-020", "", "RevisionID"),
+    r!(ADDITIONAL_916, "CII-DT-021", "Name"),
+    r!(ADDITIONAL_916, "CII-DT-022", "AttachmentBinaryObject"),
+    no!("CII-DT-023", "", "Information"),
+    r!(Kind::AbsentUnless(Except::Additional(&["130"])), "CII-DT-024", "ReferenceTypeCode"),
+    no!("CII-DT-025", "", "SectionName"),
+    no!("CII-DT-026", "", "PreviousRevisionID"),
+    r!(Kind::AbsentUnless(Except::SelfIs("InvoiceReferencedDocument")), "CII-DT-027", "FormattedIssueDateTime"),
+    no!("CII-DT-028", "", "EffectiveSpecifiedPeriod"),
+    no!("CII-DT-029", "", "IssuerTradeParty"),
+    no!("CII-DT-030", "", "AttachedSpecifiedBinaryFile"),
 ]);
 
+#[rustfmt::skip]
 static AMOUNT: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-031", "@currencyID", "currencyID should not be present"),
-    r!(F Kind::Absent, "CII-DT-032", "@currencyCodeListVersionID", "currencyCodeListVersionID should not be present"),
+    r!(Kind::Absent, "CII-DT-031", "@currencyID"),
+    r!(Kind::Absent, "CII-DT-032", "@currencyCodeListVersionID"),
 ]);
 
+#[rustfmt::skip]
 static QUANTITY: Table = Table::new(&[
-    r!(F Kind::Absent, "CII-DT-034", "@unitCodeListID", "unitCodeListID should not be present"),
-    r!(F Kind::Absent, "CII-DT-035", "@unitCodeListAgencyID", "unitCodeListAgencyID should not be present"),
-    r!(F Kind::Absent, "CII-DT-036", "@unitCodeListAgencyName", "unitCodeListAgencyName should not be present"),
+    r!(Kind::Absent, "CII-DT-034", "@unitCodeListID"),
+    r!(Kind::Absent, "CII-DT-035", "@unitCodeListAgencyID"),
+    r!(Kind::Absent, "CII-DT-036", "@unitCodeListAgencyName"),
 ]);
 
 const IN_HEADER: Kind = Kind::AbsentUnless(Except::InHeaderSettlement);
 const SELF_TAX: Kind = Kind::AbsentUnless(Except::SelfIs("ApplicableTradeTax"));
 
+#[rustfmt::skip]
 static TRADE_TAX: Table = Table::new(&[
-    no!(W "CII-DT-038", "", "CalculatedRate"),
-    no!(W "CII-DT-039", "", "CalculationSequenceNumeric"),
-    no!(W "CII-DT-040", "", "BasisQuantity"),
-    r!(W IN_HEADER, "CII-DT-041", "BasisAmount", "BasisAmount should not be present"),
-    no!(W "CII-DT-042", "", "UnitBasisAmount"),
-    no!(W "CII-DT-043", "", "LineTotalBasisAmount"),
-    no!(W "CII-DT-044", "", "AllowanceChargeBasisAmount"),
-    no!(W "CII-DT-049", "", "CurrencyCode"),
-    no!(W "CII-DT-050", "", "Jurisdiction"),
-    no!(W "CII-DT-051", "", "CustomsDutyIndicator"),
-    r!(W SELF_TAX, "CII-DT-052", "ExemptionReasonCode", "ExemptionReasonCode should not be present"),
-    r!(W SELF_TAX, "CII-DT-098", "ExemptionReason", "ExemptionReason should not be present"),
-    no!(W "CII-DT-053", "", "TaxBasisAllowanceRate"),
-    r!(W IN_HEADER, "CII-DT-054", "TaxPointDate", "TaxPointDate should not be present"),
-    no!(W "CII-DT-055", "", "Type"),
-    no!(W "CII-DT-056", "", "InformationAmount"),
-    no!(W "CII-DT-057", "", "CategoryName"),
-    r!(W IN_HEADER, "CII-DT-058", "DueDateTypeCode", "DueDateTypeCode should not be present"),
-    r!(W Kind::Absent, "CII-DT-059", "RateApplicablePercent/@format", "@format should not be present"),
-    no!(W "CII-DT-060", "", "SpecifiedTradeAccountingAccount"),
-    no!(W "CII-DT-061", "", "ServiceSupplyTradeCountry"),
-    no!(W "CII-DT-062", "", "BuyerRepayableTaxSpecifiedTradeAccountingAccount"),
-    no!(W "CII-DT-063", "", "SellerPayableTaxSpecifiedTradeAccountingAccount"),
-    no!(W "CII-DT-064", "", "SellerRefundableTaxSpecifiedTradeAccountingAccount"),
-    no!(W "CII-DT-065", "", "BuyerDeductibleTaxSpecifiedTradeAccountingAccount"),
-    no!(W "CII-DT-066", "", "BuyerNonDeductibleTaxSpecifiedTradeAccountingAccount"),
-    no!(W "CII-DT-067", "", "PlaceApplicableTradeLocation"),
+    no!("CII-DT-038", "", "CalculatedRate"),
+    no!("CII-DT-039", "", "CalculationSequenceNumeric"),
+    no!("CII-DT-040", "", "BasisQuantity"),
+    r!(IN_HEADER, "CII-DT-041", "BasisAmount"),
+    no!("CII-DT-042", "", "UnitBasisAmount"),
+    no!("CII-DT-043", "", "LineTotalBasisAmount"),
+    no!("CII-DT-044", "", "AllowanceChargeBasisAmount"),
+    no!("CII-DT-049", "", "CurrencyCode"),
+    no!("CII-DT-050", "", "Jurisdiction"),
+    no!("CII-DT-051", "", "CustomsDutyIndicator"),
+    r!(SELF_TAX, "CII-DT-052", "ExemptionReasonCode"),
+    r!(SELF_TAX, "CII-DT-098", "ExemptionReason"),
+    no!("CII-DT-053", "", "TaxBasisAllowanceRate"),
+    r!(IN_HEADER, "CII-DT-054", "TaxPointDate"),
+    no!("CII-DT-055", "", "Type"),
+    no!("CII-DT-056", "", "InformationAmount"),
+    no!("CII-DT-057", "", "CategoryName"),
+    r!(IN_HEADER, "CII-DT-058", "DueDateTypeCode"),
+    r!(Kind::Absent, "CII-DT-059", "RateApplicablePercent/@format"),
+    no!("CII-DT-060", "", "SpecifiedTradeAccountingAccount"),
+    no!("CII-DT-061", "", "ServiceSupplyTradeCountry"),
+    no!("CII-DT-062", "", "BuyerRepayableTaxSpecifiedTradeAccountingAccount"),
+    no!("CII-DT-063", "", "SellerPayableTaxSpecifiedTradeAccountingAccount"),
+    no!("CII-DT-064", "", "SellerRefundableTaxSpecifiedTradeAccountingAccount"),
+    no!("CII-DT-065", "", "BuyerDeductibleTaxSpecifiedTradeAccountingAccount"),
+    no!("CII-DT-066", "", "BuyerNonDeductibleTaxSpecifiedTradeAccountingAccount"),
+    no!("CII-DT-067", "", "PlaceApplicableTradeLocation"),
 ]);
 
+#[rustfmt::skip]
 static BILLING_PERIOD: Table = Table::new(&[
     unused!("CII-DT-068", "StartDateTime/udt:", "DateTime"),
     unused!("CII-DT-069", "", "DurationMeasure"),
@@ -734,6 +721,7 @@ static BILLING_PERIOD: Table = Table::new(&[
     unused!("CII-DT-081", "", "PurposeCode"),
 ]);
 
+#[rustfmt::skip]
 static POSTAL_ADDRESS: Table = Table::new(&[
     unused!("CII-DT-082", "", "ID"),
     unused!("CII-DT-083", "", "PostOfficeBox"),
@@ -764,7 +752,7 @@ struct Index {
 }
 
 struct Table {
-    rules: &'static [Rule],
+    rules: &'static [Assert],
     index: OnceLock<Index>,
 }
 
@@ -772,7 +760,7 @@ const MAX_RULES: usize = 128;
 const MAX_COUNTED: usize = 16;
 
 impl Table {
-    const fn new(rules: &'static [Rule]) -> Table {
+    const fn new(rules: &'static [Assert]) -> Table {
         Table {
             rules,
             index: OnceLock::new(),
@@ -853,8 +841,8 @@ impl Table {
     }
 }
 
-fn fire(r: &Rule, out: &mut Out) {
-    out.push(r.fatal, r.id, r.msg, "");
+fn fire(r: &Assert, out: &mut Out) {
+    out.fire(r.rule, "");
 }
 
 fn excepted(kind: Kind, ctx: Node<'_>, in_header: bool) -> bool {
@@ -900,16 +888,10 @@ fn has(n: Node<'_>, local: &str) -> bool {
 }
 
 /// `not(P/ID and P/GlobalID)` for the party `P` below `ctx`.
-fn one_party_identifier(
-    ctx: Node<'_>,
-    party: &str,
-    id: &'static str,
-    msg: &'static str,
-    out: &mut Out,
-) {
+fn one_party_identifier(ctx: Node<'_>, party: &str, rule: &'static Rule, out: &mut Out) {
     let both = ctx.children_named(RAM, party).any(|p| has(p, "ID"))
         && ctx.children_named(RAM, party).any(|p| has(p, "GlobalID"));
-    out.check_warning(!both, id, msg, "");
+    out.check(!both, rule, "");
 }
 
 /// Additional documents below `ctx` whose type code satisfies `code`.
@@ -970,46 +952,26 @@ pub(crate) fn check(root: Node<'_>, out: &mut Out) {
         }
         for a in t.children_named(RAM, "ApplicableHeaderTradeAgreement") {
             HEADER_AGREEMENT.run(a, false, out);
-            one_party_identifier(
-                a,
-                "BuyerTradeParty",
-                "CII-SR-450",
-                "Only one  buyer identifier should be present (either the ID or the Global ID)",
-                out,
-            );
-            out.check_warning(
+            one_party_identifier(a, "BuyerTradeParty", rule!("CII-SR-450"), out);
+            out.check(
                 additional_documents(a, |c| c == "50") <= 1,
-                "CII-SR-457",
-                "IssuerAssignedID with TypeCode 50 should exist maximum once",
+                rule!("CII-SR-457"),
                 "",
             );
-            out.check_warning(
+            out.check(
                 additional_documents(a, |c| c == "130") <= 1,
-                "CII-SR-458",
-                "IssuerAssignedID with TypeCode 130 should exist maximum once",
+                rule!("CII-SR-458"),
                 "",
             );
         }
         for d in t.children_named(RAM, "ApplicableHeaderTradeDelivery") {
             HEADER_DELIVERY.run(d, false, out);
-            one_party_identifier(d, "ShipToTradeParty", "CII-SR-449",
-                "Only one delivery to location identifier should be present (either the ID or the Global ID)", out);
+            one_party_identifier(d, "ShipToTradeParty", rule!("CII-SR-449"), out);
         }
         for s in t.children_named(RAM, "ApplicableHeaderTradeSettlement") {
             HEADER_SETTLEMENT.run(s, true, out);
-            one_party_identifier(
-                s,
-                "PayeeTradeParty",
-                "CII-SR-451",
-                "Only one payee identifier should be present (either the ID or the Global ID)",
-                out,
-            );
-            out.check(
-                !mixed,
-                "CII-SR-462",
-                "Only one DueDateTypeCode shall be present",
-                "",
-            );
+            one_party_identifier(s, "PayeeTradeParty", rule!("CII-SR-451"), out);
+            out.check(!mixed, rule!("CII-SR-462"), "");
             for m in s.children_named(RAM, "SpecifiedTradeSettlementHeaderMonetarySummation") {
                 HEADER_TOTALS.run(m, true, out);
             }
@@ -1048,12 +1010,7 @@ fn check_line(line: Node<'_>, out: &mut Out) {
                 }
                 // Added in v1.3.16 (invoice line object identifier, BT-128).
                 let n130 = additional_documents(c, |t| t.trim() == "130");
-                out.check_warning(
-                    n130 <= 1,
-                    "CII-SR-474",
-                    "An invoice line shall not contain more than one AdditionalReferencedDocument with TypeCode 130.",
-                    "",
-                );
+                out.check(n130 <= 1, rule!("CII-SR-474"), "");
             }
             _ => {}
         }
@@ -1072,20 +1029,10 @@ fn check_product(p: Node<'_>, out: &mut Out) {
         global = true;
         scheme |= g.attr("schemeID").is_some();
     }
-    out.check(
-        !global || scheme,
-        "CII-SR-046",
-        "schemeID must be present if GlobalID is present",
-        "",
-    );
+    out.check(!global || scheme, rule!("CII-SR-046"), "");
     let origin = p.children_named(RAM, "OriginTradeCountry").count();
     let origin_ids = count(p, "OriginTradeCountry/ID", usize::MAX);
-    out.check(
-        origin == 0 || origin_ids == 1,
-        "CII-SR-090",
-        "ID should exist maximum once.",
-        "",
-    );
+    out.check(origin == 0 || origin_ids == 1, rule!("CII-SR-090"), "");
 }
 
 /// CII-SR-119: a gross price may only carry allowances (indicator false,
@@ -1106,12 +1053,7 @@ fn check_price_allowances(agreement: Node<'_>, out: &mut Out) {
     }
     let amount = charges().any(|c| has(c, "ActualAmount"));
     let ok = (allowance && amount) || (!any_indicator && !amount);
-    out.check_warning(
-        ok,
-        "CII-SR-119",
-        "Only allowances on price a price should be present",
-        "",
-    );
+    out.check(ok, rule!("CII-SR-119"), "");
 }
 
 /// The descendant-or-self contexts (`//ram:*[...]`), in one pass.
@@ -1132,12 +1074,7 @@ impl<'t> Walk<'_, 't> {
                 header |= name == "ApplicableHeaderTradeSettlement";
             } else if c.ns() == UDT && name == "DateTimeString" && c.attr("format") == Some("102") {
                 let ok = is_yyyymmdd(c.text());
-                self.out.check(
-                    ok,
-                    "CII-DT-097",
-                    "Date time string with format attribute 102 shall be YYYYMMDD.",
-                    "",
-                );
+                self.out.check(ok, rule!("CII-DT-097"), "");
             }
             if name.as_bytes().last() == Some(&b'r') && name.ends_with("DocumentContextParameter") {
                 CONTEXT_PARAMETER.run(c, header, self.out);
@@ -1161,8 +1098,7 @@ impl<'t> Walk<'_, 't> {
             Some(b'y') if name.ends_with("Quantity") => {
                 self.out.check(
                     c.attr("unitCode").is_none() || self.billed_unit,
-                    "CII-DT-033",
-                    "unitCode should not be present",
+                    rule!("CII-DT-033"),
                     "",
                 );
                 QUANTITY.run(c, in_header, self.out);
@@ -1173,8 +1109,7 @@ impl<'t> Walk<'_, 't> {
                     any = true;
                     vat |= t.text() == "VAT";
                 }
-                self.out
-                    .check(!any || vat, "CII-DT-037", "TypeCode shall be 'VAT'", "");
+                self.out.check(!any || vat, rule!("CII-DT-037"), "");
                 TRADE_TAX.run(c, in_header, self.out);
                 if name == "ApplicableTradeTax" {
                     self.due_date_codes
@@ -1258,8 +1193,11 @@ mod tests {
         let tree = Tree::parse(xml.as_bytes()).expect("well-formed test document");
         let mut out = Out::default();
         check(tree.root(), &mut out);
-        let mut ids: Vec<(&'static str, bool)> =
-            out.fired.iter().map(|f| (f.rule, f.fatal)).collect();
+        let mut ids: Vec<(&'static str, bool)> = out
+            .fired
+            .iter()
+            .map(|f| (f.rule.id, f.rule.cii.is_some_and(|b| b.0)))
+            .collect();
         ids.sort_unstable();
         ids.dedup();
         ids

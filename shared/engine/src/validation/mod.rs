@@ -2,14 +2,16 @@
 //! result.md's `validation` object.
 
 pub(crate) mod business;
+pub(crate) mod catalogue;
 mod cii_syntax;
 pub(crate) mod codes;
+pub(crate) mod rule;
 mod ubl_restrictions;
 mod ubl_syntax;
 
 use crate::input::xml::Node;
 use crate::output::{Validation, Violation};
-use business::Out;
+use rule::{At, Out, Stylesheet};
 
 /// `validation.engine`: which rule set and version ran.
 pub const ENGINE: &str = "intake-en16931 (CEN/TC 434 rules v1.3.16)";
@@ -24,7 +26,7 @@ pub(crate) fn ubl(root: Node<'_>, credit_note: bool) -> Validation {
     crate::validation::codes::ubl(root, &mut out);
     crate::validation::ubl_syntax::check(root, credit_note, &mut out);
     crate::validation::ubl_restrictions::check(root, credit_note, &mut out);
-    finish(out)
+    finish(out, root, Stylesheet::Ubl)
 }
 
 pub(crate) fn cii(root: Node<'_>) -> Validation {
@@ -33,31 +35,38 @@ pub(crate) fn cii(root: Node<'_>) -> Validation {
     business::evaluate(&inv, &mut out);
     crate::binding::cii::codes(root, &mut out);
     crate::validation::cii_syntax::check(root, &mut out);
-    finish(out)
+    finish(out, root, Stylesheet::Cii)
 }
 
-fn finish(out: Out) -> Validation {
+fn finish(out: Out, root: Node<'_>, stylesheet: Stylesheet) -> Validation {
     let mut fatal: Vec<String> = Vec::new();
     let mut warning: Vec<String> = Vec::new();
-    for f in &out.fired {
-        let list = if f.fatal { &mut fatal } else { &mut warning };
-        list.push(f.rule.to_owned());
+    let mut violations = Vec::new();
+    for f in out.fired {
+        // Every check names a rule of its own syntax's stylesheet; a rule
+        // the stylesheet does not have cannot be part of its verdict.
+        let Some((is_fatal, message)) = f.rule.binding(stylesheet) else {
+            debug_assert!(false, "{} is not a rule of {stylesheet:?}", f.rule.id);
+            continue;
+        };
+        let list = if is_fatal { &mut fatal } else { &mut warning };
+        list.push(f.rule.id.to_owned());
+        if violations.len() < MAX_VIOLATIONS {
+            violations.push(Violation {
+                rule: f.rule.id.to_owned(),
+                severity: if is_fatal { "fatal" } else { "warning" }.to_owned(),
+                message: message.to_owned(),
+                path: match f.at {
+                    At::Element(loc) => Some(root.location(loc)),
+                    At::Described(s) => Some(s).filter(|p| !p.is_empty()),
+                },
+            });
+        }
     }
     fatal.sort();
     fatal.dedup();
     warning.sort();
     warning.dedup();
-    let violations = out
-        .fired
-        .into_iter()
-        .take(MAX_VIOLATIONS)
-        .map(|f| Violation {
-            rule: f.rule.to_owned(),
-            severity: if f.fatal { "fatal" } else { "warning" }.to_owned(),
-            message: f.message.to_owned(),
-            path: Some(f.path).filter(|p| !p.is_empty()),
-        })
-        .collect();
     Validation {
         engine: ENGINE.to_owned(),
         valid: fatal.is_empty(),

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use crate::binding::ubl::{CAC, CBC};
 use crate::input::xml::{Node, Ns};
-use crate::validation::business::Out;
+use crate::validation::rule::{find, Out, Rule};
 
 /// The message every UBL-CR text starts with.
 const LEAD: &str = "A UBL invoice should not include the ";
@@ -561,7 +561,6 @@ const TABLE: &str = "
 628 cbc:OrderableUnitFactorRate
 629 cbc:ValidityPeriod
 630 cbc:PriceList
-631 cbc:OrderableUnitFactorRate
 644 cac:PricingExchangeRate
 @ Line/cac:Item/cac:Price/cac:AllowanceCharge
 632 cbc:ID
@@ -796,12 +795,8 @@ struct TrieNode {
 
 struct Compiled {
     trie: Vec<TrieNode>,
-    /// Per slot: (rule id, message, fatal).
-    rules: Vec<Option<(&'static str, &'static str, bool)>>,
-}
-
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
+    /// Per slot: the rule.
+    rules: Vec<Option<&'static Rule>>,
 }
 
 fn compiled() -> &'static Compiled {
@@ -873,7 +868,7 @@ fn len_bit(name: &str) -> u64 {
 
 fn compile() -> Compiled {
     let mut trie = vec![TrieNode::default()];
-    let mut rules: Vec<Option<(&'static str, &'static str, bool)>> = vec![None; SLOTS];
+    let mut rules: Vec<Option<&'static Rule>> = vec![None; SLOTS];
     let mut prefix: Vec<&'static str> = Vec::new();
     let mut words: Option<&'static str> = None;
     let local = |s: &&'static str| -> &'static str {
@@ -911,7 +906,8 @@ fn compile() -> Compiled {
                     format!("{LEAD}{}", w.join(" "))
                 }
             };
-            rules[n as usize] = Some((leak(format!("UBL-CR-{n:03}")), leak(text), false));
+            let _ = text;
+            rules[n as usize] = find(&format!("UBL-CR-{n:03}"));
         }
     };
     for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -947,10 +943,12 @@ fn compile() -> Compiled {
         }
     }
     for &(n, msg, fatal) in HAND {
-        rules[n as usize] = Some((leak(format!("UBL-CR-{n:03}")), msg, fatal));
+        let _ = (msg, fatal);
+        rules[n as usize] = find(&format!("UBL-CR-{n:03}"));
     }
     for &(n, _, msg) in DT {
-        rules[DT_BASE + n as usize] = Some((leak(format!("UBL-DT-{n:02}")), msg, false));
+        let _ = msg;
+        rules[DT_BASE + n as usize] = find(&format!("UBL-DT-{n:02}"));
     }
     Compiled { trie, rules }
 }
@@ -1152,8 +1150,8 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         if !fired {
             continue;
         }
-        if let Some((id, msg, fatal)) = c.rules[slot] {
-            out.push(fatal, id, msg, "/");
+        if let Some(rule) = c.rules[slot] {
+            out.fire(rule, "/");
         }
     }
 }
@@ -1175,7 +1173,10 @@ mod tests {
         let tree = Tree::parse(xml.as_bytes()).expect("well-formed");
         let mut out = Out::default();
         check(tree.root(), root == "CreditNote", &mut out);
-        out.fired.iter().map(|f| (f.rule, f.fatal)).collect()
+        out.fired
+            .iter()
+            .map(|f| (f.rule.id, f.rule.ubl.is_some_and(|b| b.0)))
+            .collect()
     }
 
     fn ids(root: &str, body: &str) -> Vec<&'static str> {
@@ -1291,7 +1292,7 @@ mod tests {
         let c = compiled();
 
         // Act
-        let m = |n: usize| c.rules[n].map(|r| (r.0, r.1));
+        let m = |n: usize| c.rules[n].and_then(|r| Some((r.id, r.ubl?.1)));
 
         // Assert
         assert_eq!(
@@ -1309,8 +1310,8 @@ mod tests {
             ))
         );
         // Every number from 1 to 682 is a rule, except the three the
-        // artefacts never assigned.
+        // artefacts never assigned and 631, which v1.3.16 dropped.
         let missing: Vec<usize> = (1..=682).filter(|&n| c.rules[n].is_none()).collect();
-        assert_eq!(missing, [120, 423, 536]);
+        assert_eq!(missing, [120, 423, 536, 631]);
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::binding::ubl::{cac, cbc, CAC, CBC};
 use crate::input::xml::{Node, Ns};
-use crate::validation::business::Out;
+use crate::validation::rule::{rule, Out, Rule};
 
 fn vat_scheme(s: Node<'_>) -> bool {
     s.first(&[cac("TaxScheme"), cbc("ID")])
@@ -11,28 +11,21 @@ fn vat_scheme(s: Node<'_>) -> bool {
 }
 
 pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
-    let mut sr = |ok: bool, id: &'static str, msg: &'static str| {
-        if !ok {
-            out.fatal(id, msg, "/");
-        }
-    };
+    let mut sr = |ok: bool, rule: &'static Rule| out.check(ok, rule, "/");
     let sup = root.first(&[cac("AccountingSupplierParty"), cac("Party")]);
     let cus = root.first(&[cac("AccountingCustomerParty"), cac("Party")]);
     let c = |p: Option<Node<'_>>, path: &[(Ns, &str)]| p.map_or(0, |p| p.count(path));
     sr(
         root.count(&[cac("ContractDocumentReference"), cbc("ID")]) <= 1,
-        "UBL-SR-01",
-        "Contract identifier shall occur maximum once.",
+        rule!("UBL-SR-01"),
     );
     sr(
         root.count(&[cac("ReceiptDocumentReference"), cbc("ID")]) <= 1,
-        "UBL-SR-02",
-        "Receive advice identifier shall occur maximum once",
+        rule!("UBL-SR-02"),
     );
     sr(
         root.count(&[cac("DespatchDocumentReference"), cbc("ID")]) <= 1,
-        "UBL-SR-03",
-        "Despatch advice identifier shall occur maximum once",
+        rule!("UBL-SR-03"),
     );
     let n130 = root
         .all(&[cac("AdditionalDocumentReference")])
@@ -43,35 +36,23 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         })
         .map(|d| d.count(&[cbc("ID")]))
         .sum::<usize>();
-    sr(
-        n130 <= 1,
-        "UBL-SR-04",
-        "Invoice object identifier shall occur maximum once",
-    );
+    sr(n130 <= 1, rule!("UBL-SR-04"));
     sr(
         root.count(&[cac("PaymentTerms"), cbc("Note")]) <= 1,
-        "UBL-SR-05",
-        "Payment terms shall occur maximum once",
+        rule!("UBL-SR-05"),
     );
-    sr(
-        root.count(&[cac("InvoicePeriod")]) <= 1,
-        "UBL-SR-08",
-        "Invoice period shall occur maximum once",
-    );
+    sr(root.count(&[cac("InvoicePeriod")]) <= 1, rule!("UBL-SR-08"));
     sr(
         c(sup, &[cac("PartyLegalEntity"), cbc("RegistrationName")]) <= 1,
-        "UBL-SR-09",
-        "Seller name shall occur maximum once",
+        rule!("UBL-SR-09"),
     );
     sr(
         c(sup, &[cac("PartyName"), cbc("Name")]) <= 1,
-        "UBL-SR-10",
-        "Seller trader name shall occur maximum once",
+        rule!("UBL-SR-10"),
     );
     sr(
         c(sup, &[cac("PartyLegalEntity"), cbc("CompanyID")]) <= 1,
-        "UBL-SR-11",
-        "Seller legal registration identifier shall occur maximum once",
+        rule!("UBL-SR-11"),
     );
     let tax_ids = |p: Option<Node<'_>>, vat: bool| {
         p.map_or(0, |p| {
@@ -84,102 +65,65 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
                 .sum::<usize>()
         })
     };
-    sr(
-        tax_ids(sup, true) <= 1,
-        "UBL-SR-12",
-        "Seller VAT identifier shall occur maximum once",
-    );
-    sr(
-        tax_ids(sup, false) <= 1,
-        "UBL-SR-13",
-        "Seller tax registration shall occur maximum once",
-    );
+    sr(tax_ids(sup, true) <= 1, rule!("UBL-SR-12"));
+    sr(tax_ids(sup, false) <= 1, rule!("UBL-SR-13"));
     sr(
         c(sup, &[cac("PartyLegalEntity"), cbc("CompanyLegalForm")]) <= 1,
-        "UBL-SR-14",
-        "Seller additional legal information shall occur maximum once",
+        rule!("UBL-SR-14"),
     );
     sr(
         c(cus, &[cac("PartyLegalEntity"), cbc("RegistrationName")]) <= 1,
-        "UBL-SR-15",
-        "Buyer name shall occur maximum once",
+        rule!("UBL-SR-15"),
     );
     sr(
         c(cus, &[cac("PartyIdentification"), cbc("ID")]) <= 1,
-        "UBL-SR-16",
-        "Buyer identifier shall occur maximum once",
+        rule!("UBL-SR-16"),
     );
     sr(
         c(cus, &[cac("PartyLegalEntity"), cbc("CompanyID")]) <= 1,
-        "UBL-SR-17",
-        "Buyer legal registration identifier shall occur maximum once",
+        rule!("UBL-SR-17"),
     );
-    sr(
-        tax_ids(cus, true) <= 1,
-        "UBL-SR-18",
-        "Buyer VAT identifier shall occur maximum once",
-    );
-    sr(
-        root.count(&[cac("Delivery")]) <= 1,
-        "UBL-SR-24",
-        "Deliver to information shall occur maximum once",
-    );
-    sr(
-        count_sepa(root) <= 1,
-        "UBL-SR-29",
-        "Bank creditor reference shall occur maximum once",
-    );
+    sr(tax_ids(cus, true) <= 1, rule!("UBL-SR-18"));
+    sr(root.count(&[cac("Delivery")]) <= 1, rule!("UBL-SR-24"));
+    sr(count_sepa(root) <= 1, rule!("UBL-SR-29"));
     sr(
         root.count(&[cac("ProjectReference"), cbc("ID")]) <= 1,
-        "UBL-SR-39",
-        "Project reference shall occur maximum once.",
+        rule!("UBL-SR-39"),
     );
     sr(
         c(cus, &[cac("PartyName"), cbc("Name")]) <= 1,
-        "UBL-SR-40",
-        "Buyer trade name shall occur maximum once",
+        rule!("UBL-SR-40"),
     );
-    sr(distinct(root, "PaymentID") <= 1, "UBL-SR-44", "An Invoice may only have one unique PaymentID, but the PaymentID may be used for multiple PaymentMeans");
+    sr(distinct(root, "PaymentID") <= 1, rule!("UBL-SR-44"));
     sr(
         root.count(&[cac("PaymentMeans"), cbc("PaymentDueDate")]) <= 1,
-        "UBL-SR-45",
-        "Due Date shall occur maximum once",
+        rule!("UBL-SR-45"),
     );
     let names = root
         .all(&[cac("PaymentMeans"), cbc("PaymentMeansCode")])
         .into_iter()
         .filter(|c| c.attr("name").is_some())
         .count();
-    sr(
-        names <= 1,
-        "UBL-SR-46",
-        "Payment means text shall occur maximum once",
-    );
-    sr(
-        distinct(root, "PaymentMeansCode") <= 1,
-        "UBL-SR-47",
-        "When there are more than one payment means code, they shall be equal",
-    );
+    sr(names <= 1, rule!("UBL-SR-46"));
+    sr(distinct(root, "PaymentMeansCode") <= 1, rule!("UBL-SR-47"));
     sr(
         root.count(&[cac("InvoicePeriod"), cbc("DescriptionCode")]) <= 1,
-        "UBL-SR-49",
-        "Value tax point date shall occur maximum once",
+        rule!("UBL-SR-49"),
     );
     if let Some(s) = sup {
-        sr(
-            s.count(&[cac("PartyTaxScheme")]) <= 2,
-            "UBL-SR-42",
-            "Party tax scheme shall occur maximum twice in accounting supplier party",
-        );
+        sr(s.count(&[cac("PartyTaxScheme")]) <= 2, rule!("UBL-SR-42"));
     }
 
     for b in root.children_named(CAC, "BillingReference") {
         sr(
             b.count(&[cac("InvoiceDocumentReference")]) <= 1,
-            "UBL-SR-06",
-            "Preceding invoice reference shall occur maximum once",
+            rule!("UBL-SR-06"),
         );
-        sr(b.first(&[cac("InvoiceDocumentReference"), cbc("ID")]).is_some(), "UBL-SR-07", "If there is a preceding invoice reference, the preceding invoice number shall be present");
+        sr(
+            b.first(&[cac("InvoiceDocumentReference"), cbc("ID")])
+                .is_some(),
+            rule!("UBL-SR-07"),
+        );
     }
     if let Some(p) = root.first(&[cac("PayeeParty")]) {
         let seller_reg = sup
@@ -200,56 +144,45 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
                     .is_some_and(|s| !s.eq_ignore_ascii_case("SEPA"))
             })
             .count();
+        sr(payee_names.len() <= 1 && differs, rule!("UBL-SR-19"));
+        sr(non_sepa <= 1 && differs, rule!("UBL-SR-20"));
         sr(
-            payee_names.len() <= 1 && differs,
-            "UBL-SR-19",
-            "Payee name shall occur maximum once, if the Payee is different from the Seller",
+            p.count(&[cac("PartyLegalEntity"), cbc("CompanyID")]) <= 1 && differs,
+            rule!("UBL-SR-21"),
         );
-        sr(
-            non_sepa <= 1 && differs,
-            "UBL-SR-20",
-            "Payee identifier shall occur maximum once, if the Payee is different from the Seller",
-        );
-        sr(p.count(&[cac("PartyLegalEntity"), cbc("CompanyID")]) <= 1 && differs, "UBL-SR-21", "Payee legal registration identifier shall occur maximum once, if the Payee is different from the Seller");
     }
     if let Some(t) = root.first(&[cac("TaxRepresentativeParty")]) {
-        sr(t.count(&[cac("PartyName"), cbc("Name")]) <= 1, "UBL-SR-22", "Seller tax representative name shall occur maximum once, if the Seller has a tax representative");
+        sr(
+            t.count(&[cac("PartyName"), cbc("Name")]) <= 1,
+            rule!("UBL-SR-22"),
+        );
     }
     if let Some(d) = root.first(&[cac("Delivery")]) {
         sr(
             d.count(&[cac("DeliveryParty"), cac("PartyName"), cbc("Name")]) <= 1,
-            "UBL-SR-25",
-            "Deliver to party name shall occur maximum once",
+            rule!("UBL-SR-25"),
         );
     }
     for pm in root.children_named(CAC, "PaymentMeans") {
-        sr(
-            pm.count(&[cbc("PaymentID")]) <= 1,
-            "UBL-SR-26",
-            "Payment reference shall occur maximum once",
-        );
+        sr(pm.count(&[cbc("PaymentID")]) <= 1, rule!("UBL-SR-26"));
         sr(
             pm.count(&[cbc("PaymentMeansCode")]) <= 1,
-            "UBL-SR-27",
-            "Payment means text shall occur maximum once",
+            rule!("UBL-SR-27"),
         );
         sr(
             pm.count(&[cac("PaymentMandate"), cbc("ID")]) <= 1,
-            "UBL-SR-28",
-            "Mandate reference identifier shall occur maximum once",
+            rule!("UBL-SR-28"),
         );
     }
     for ac in root.children_named(CAC, "AllowanceCharge") {
         match ac.first(&[cbc("ChargeIndicator")]).map(|i| i.text()) {
             Some("false" | "0") => sr(
                 ac.count(&[cbc("AllowanceChargeReason")]) <= 1,
-                "UBL-SR-30",
-                "Document level allowance reason shall occur maximum once",
+                rule!("UBL-SR-30"),
             ),
             Some("true" | "1") => sr(
                 ac.count(&[cbc("AllowanceChargeReason")]) <= 1,
-                "UBL-SR-31",
-                "Document level charge reason shall occur maximum once",
+                rule!("UBL-SR-31"),
             ),
             _ => {}
         }
@@ -258,16 +191,14 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         for st in tt.children_named(CAC, "TaxSubtotal") {
             sr(
                 st.count(&[cac("TaxCategory"), cbc("TaxExemptionReason")]) <= 1,
-                "UBL-SR-32",
-                "VAT exemption reason text shall occur maximum once",
+                rule!("UBL-SR-32"),
             );
         }
     }
     for d in root.children_named(CAC, "AdditionalDocumentReference") {
         sr(
             d.count(&[cbc("DocumentDescription")]) <= 1,
-            "UBL-SR-33",
-            "Supporting document description shall occur maximum once",
+            rule!("UBL-SR-33"),
         );
         let code = d.first(&[cbc("DocumentTypeCode")]).map(|c| c.text());
         let scheme = d
@@ -276,7 +207,7 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         let ok = code == Some("130")
             || (credit_note && code == Some("50"))
             || (!scheme && code.is_none());
-        sr(ok, "UBL-SR-43", "Scheme identifier shall only be used for invoiced object (document type code with value 130 or 50)");
+        sr(ok, rule!("UBL-SR-43"));
     }
     let line_el = if credit_note {
         "CreditNoteLine"
@@ -284,40 +215,27 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
         "InvoiceLine"
     };
     for l in root.children_named(CAC, line_el) {
-        sr(
-            l.count(&[cbc("Note")]) <= 1,
-            "UBL-SR-34",
-            "Invoice line note shall occur maximum once",
-        );
+        sr(l.count(&[cbc("Note")]) <= 1, rule!("UBL-SR-34"));
         sr(
             l.count(&[cac("OrderLineReference"), cbc("LineID")]) <= 1,
-            "UBL-SR-35",
-            "Referenced purchase order line identifier shall occur maximum once",
+            rule!("UBL-SR-35"),
         );
-        sr(
-            l.count(&[cac("InvoicePeriod")]) <= 1,
-            "UBL-SR-36",
-            "Invoice line period shall occur maximum once",
-        );
+        sr(l.count(&[cac("InvoicePeriod")]) <= 1, rule!("UBL-SR-36"));
         sr(
             l.count(&[cac("Price"), cac("AllowanceCharge"), cbc("Amount")]) <= 1,
-            "UBL-SR-37",
-            "Item price discount shall occur maximum once",
+            rule!("UBL-SR-37"),
         );
         sr(
             l.count(&[cac("Item"), cac("ClassifiedTaxCategory")]) == 1,
-            "UBL-SR-48",
-            "Invoice lines shall have one and only one classified tax category.",
+            rule!("UBL-SR-48"),
         );
         sr(
             l.count(&[cac("Item"), cbc("Description")]) <= 1,
-            "UBL-SR-50",
-            "Item description shall occur maximum once",
+            rule!("UBL-SR-50"),
         );
         sr(
             l.count(&[cac("DocumentReference")]) <= 1,
-            "UBL-SR-52",
-            "Document reference shall occur maximum once",
+            rule!("UBL-SR-52"),
         );
     }
     walk(root, out);
@@ -360,26 +278,14 @@ fn walk(root: Node<'_>, out: &mut Out) {
                     && !in_price_ac
                     && crate::dec::fraction_digits(c.text()) > 2
                 {
-                    out.fatal(
-                        "UBL-DT-01",
-                        "Amount shall be decimal up to two fraction digits",
-                        name.to_owned(),
-                    );
+                    out.fire(rule!("UBL-DT-01"), name.to_owned());
                 }
                 if name.ends_with("BinaryObject") {
                     if c.attr("mimeCode").is_none() {
-                        out.fatal(
-                            "UBL-DT-06",
-                            "Binary object elements shall contain the mime code attribute",
-                            name.to_owned(),
-                        );
+                        out.fire(rule!("UBL-DT-06"), name.to_owned());
                     }
                     if c.attr("filename").is_none() {
-                        out.fatal(
-                            "UBL-DT-07",
-                            "Binary object elements shall contain the file name attribute",
-                            name.to_owned(),
-                        );
+                        out.fire(rule!("UBL-DT-07"), name.to_owned());
                     }
                 }
             } else if c.ns() == CAC {
@@ -387,18 +293,14 @@ fn walk(root: Node<'_>, out: &mut Out) {
                     "PostalAddress" | "Address" => {
                         let lines = c.children_named(CAC, "AddressLine").count();
                         if lines > 1 {
-                            out.fatal(
-                                "UBL-SR-51",
-                                "An address can only have one third line.",
-                                name.to_owned(),
-                            );
+                            out.fire(rule!("UBL-SR-51"), name.to_owned());
                         }
                     }
                     "PartyTaxScheme" => {
                         let ok = c.first(&[cac("TaxScheme"), cbc("ID")]).is_some()
                             && c.first(&[cbc("CompanyID")]).is_some();
                         if !ok {
-                            out.fatal("UBL-SR-53", "Party tax scheme shall have a tax scheme identifier and a company identifier", name.to_owned());
+                            out.fire(rule!("UBL-SR-53"), name.to_owned());
                         }
                     }
                     _ => {}

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use crate::hash::FastHash;
 use crate::input::xml::Node;
-use crate::validation::business::Out;
+use crate::validation::rule::{rule, Out};
 
 /// UNTDID 1001 subset for invoices (BR-CL-01).
 const INVOICE_TYPES: &str = "71 80 81 82 84 102 130 202 203 204 211 218 219 295 325 326 331 380 382 383 384 385 386 387 388 389 390 393 394 395 456 457 471 472 473 500 501 502 503 527 553 575 623 633 751 780 817 870 875 876 877 935";
@@ -137,29 +137,23 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
             let text = c.text();
             match name {
                 "InvoiceTypeCode" => {
-                    out.check(code_ok(&L_INVOICE_TYPES, text), "BR-CL-01", "The document type code MUST be coded by the invoice and credit note related code lists of UNTDID 1001.", "BT-3");
+                    out.check(code_ok(&L_INVOICE_TYPES, text), rule!("BR-CL-01"), "BT-3");
                 }
                 "CreditNoteTypeCode" => {
-                    out.check(code_ok(&L_CREDIT_NOTE_TYPES, text), "BR-CL-01", "The document type code MUST be coded by the invoice and credit note related code lists of UNTDID 1001.", "BT-3");
+                    out.check(
+                        code_ok(&L_CREDIT_NOTE_TYPES, text),
+                        rule!("BR-CL-01"),
+                        "BT-3",
+                    );
                 }
                 "DocumentCurrencyCode" => {
-                    out.check(
-                        code_ok(&L_CURRENCIES, text),
-                        "BR-CL-04",
-                        "Invoice currency code MUST be coded using ISO code list 4217 alpha-3",
-                        "BT-5",
-                    );
+                    out.check(code_ok(&L_CURRENCIES, text), rule!("BR-CL-04"), "BT-5");
                 }
                 "TaxCurrencyCode" => {
-                    out.check(
-                        code_ok(&L_CURRENCIES, text),
-                        "BR-CL-05",
-                        "Tax currency code MUST be coded using ISO code list 4217 alpha-3",
-                        "BT-6",
-                    );
+                    out.check(code_ok(&L_CURRENCIES, text), rule!("BR-CL-05"), "BT-6");
                 }
                 "DescriptionCode" if parent == "InvoicePeriod" => {
-                    out.check(code_ok(&L_VAT_POINT, text), "BR-CL-06", "Value added tax point date code MUST be coded using a restriction of UNTDID 2005.", "BT-8");
+                    out.check(code_ok(&L_VAT_POINT, text), rule!("BR-CL-06"), "BT-8");
                 }
                 "ID" => {
                     let scheme = c.attr("schemeID");
@@ -169,7 +163,7 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
                                 .first(&[(CBC, "DocumentTypeCode")])
                                 .is_some_and(|t| t.text() == "130");
                             if is_130 && !code_ok(&L_1153, s) {
-                                out.fatal("BR-CL-07", "Object identifier identification scheme identifier MUST be coded using a restriction of UNTDID 1153.", "BT-18");
+                                out.fire(rule!("BR-CL-07"), "BT-18");
                             }
                         }
                         ("PartyIdentification", Some(s)) => {
@@ -178,28 +172,26 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
                                     matches!(*a, "AccountingSupplierParty" | "PayeeParty")
                                 });
                             if !code_ok(&L_ICD, s) && !sepa_ok {
-                                out.fatal("BR-CL-10", "Any identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.", "BT-29");
+                                out.fire(rule!("BR-CL-10"), "BT-29");
                             }
                         }
                         ("StandardItemIdentification", Some(s)) => {
-                            out.check(code_ok(&L_ICD, s), "BR-CL-21", "Item standard identifier scheme identifier MUST belong to the ISO 6523 ICD code list", "BT-157");
+                            out.check(code_ok(&L_ICD, s), rule!("BR-CL-21"), "BT-157");
                         }
                         ("DeliveryLocation", Some(s)) => {
-                            out.check(code_ok(&L_ICD, s), "BR-CL-26", "Delivery location identifier scheme identifier MUST belong to the ISO 6523 ICD code list", "BT-71");
+                            out.check(code_ok(&L_ICD, s), rule!("BR-CL-26"), "BT-71");
                         }
                         ("TaxCategory", _) => {
                             out.check(
                                 code_ok(&L_VAT_CATEGORIES, text),
-                                "BR-CL-17",
-                                "Invoice tax categories MUST be coded using UNCL5305 code list",
+                                rule!("BR-CL-17"),
                                 "BT-118",
                             );
                         }
                         ("ClassifiedTaxCategory", _) => {
                             out.check(
                                 code_ok(&L_VAT_CATEGORIES, text),
-                                "BR-CL-18",
-                                "Invoice tax categories MUST be coded using UNCL5305 code list",
+                                rule!("BR-CL-18"),
                                 "BT-151",
                             );
                         }
@@ -208,80 +200,57 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
                 }
                 "CompanyID" if parent == "PartyLegalEntity" => {
                     if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&L_ICD, s), "BR-CL-11", "Any registration identifier identification scheme identifier MUST be coded using one of the ISO 6523 ICD list.", "BT-30");
+                        out.check(code_ok(&L_ICD, s), rule!("BR-CL-11"), "BT-30");
                     }
                 }
                 "ItemClassificationCode" if parent == "CommodityClassification" => {
                     if let Some(s) = c.attr("listID") {
-                        out.check(code_ok(&L_7143, s), "BR-CL-13", "Item classification identifier identification scheme identifier MUST be coded using one of the UNTDID 7143 list.", "BT-158");
+                        out.check(code_ok(&L_7143, s), rule!("BR-CL-13"), "BT-158");
                     }
                 }
                 "IdentificationCode" if parent == "Country" => {
-                    out.check(
-                        code_ok(&L_COUNTRIES, text),
-                        "BR-CL-14",
-                        "Country codes in an invoice MUST be coded using ISO code list 3166-1",
-                        "BT-40",
-                    );
+                    out.check(code_ok(&L_COUNTRIES, text), rule!("BR-CL-14"), "BT-40");
                 }
                 "IdentificationCode" if parent == "OriginCountry" => {
-                    out.check(
-                        code_ok(&L_COUNTRIES, text),
-                        "BR-CL-15",
-                        "Country codes in an invoice MUST be coded using ISO code list 3166-1",
-                        "BT-159",
-                    );
+                    out.check(code_ok(&L_COUNTRIES, text), rule!("BR-CL-15"), "BT-159");
                 }
                 "PaymentMeansCode" if parent == "PaymentMeans" => {
-                    out.check(
-                        code_ok(&L_PAYMENT_MEANS, text),
-                        "BR-CL-16",
-                        "Payment means in an invoice MUST be coded using UNCL4461 code list",
-                        "BT-81",
-                    );
+                    out.check(code_ok(&L_PAYMENT_MEANS, text), rule!("BR-CL-16"), "BT-81");
                 }
                 "AllowanceChargeReasonCode" if parent == "AllowanceCharge" => {
                     let charge = n.first(&[(CBC, "ChargeIndicator")]).map(|i| i.text());
                     match charge {
                         Some("false" | "0") if !code_ok(&L_ALLOWANCE_REASONS, text) => {
-                            out.fatal(
-                                "BR-CL-19",
-                                "Coded allowance reasons MUST belong to the UNCL 5189 code list",
-                                "BT-98",
-                            );
+                            out.fire(rule!("BR-CL-19"), "BT-98");
                         }
                         Some("true" | "1") if !code_ok(&L_CHARGE_REASONS, text) => {
-                            out.fatal(
-                                "BR-CL-20",
-                                "Coded charge reasons MUST belong to the UNCL 7161 code list",
-                                "BT-105",
-                            );
+                            out.fire(rule!("BR-CL-20"), "BT-105");
                         }
                         _ => {}
                     }
                 }
                 "TaxExemptionReasonCode" => {
-                    out.check(code_ok(&L_VATEX, &text.to_ascii_uppercase()), "BR-CL-22", "Tax exemption reason code identifier scheme identifier MUST belong to the CEF VATEX code list", "BT-121");
+                    out.check(
+                        code_ok(&L_VATEX, &text.to_ascii_uppercase()),
+                        rule!("BR-CL-22"),
+                        "BT-121",
+                    );
                 }
                 "InvoicedQuantity" | "BaseQuantity" | "CreditedQuantity" => {
                     if let Some(u) = c.attr("unitCode") {
-                        out.check(code_ok(&L_UNITS, u), "BR-CL-23", "Unit code MUST be coded according to the UN/ECE Recommendation 20 with Rec 21 extension", "BT-130");
+                        out.check(code_ok(&L_UNITS, u), rule!("BR-CL-23"), "BT-130");
                     }
                 }
                 "EmbeddedDocumentBinaryObject" => {
                     if let Some(m) = c.attr("mimeCode") {
                         if !L_MIME.has(m) || m != m.trim() {
-                            out.fatal(
-                                "BR-CL-24",
-                                "For Mime code in attribute use MIMEMediaType.",
-                                "BT-125",
-                            );
+                            out.fire(rule!("BR-CL-24"), "BT-125");
                         }
                     }
                 }
                 "EndpointID" => {
                     if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&L_EAS, s), "BR-CL-25", "Endpoint identifier scheme identifier MUST belong to the CEF EAS code list", "BT-34");
+                        out.check(code_ok(&L_EAS, s), rule!("BR-CL-25"), "BT-34");
                     }
                 }
                 _ => {}
@@ -290,8 +259,7 @@ fn ubl_walk<'t>(n: Node<'t>, stack: &mut Vec<&'t str>, out: &mut Out) {
                 let cur = c.attr("currencyID").unwrap_or("");
                 out.check(
                     code_ok(&L_CURRENCIES, cur),
-                    "BR-CL-03",
-                    "currencyID MUST be coded using ISO code list 4217 alpha-3",
+                    rule!("BR-CL-03"),
                     name.to_owned(),
                 );
             }
