@@ -23,7 +23,7 @@ pub(crate) fn ubl(root: Node<'_>, credit_note: bool) -> Validation {
     let inv = crate::binding::ubl::build(root, credit_note);
     let mut out = Out::default();
     business::evaluate(&inv, &mut out);
-    crate::validation::codes::ubl(root, &mut out);
+    codes::ubl(root, &mut out);
     crate::validation::ubl_syntax::check(root, credit_note, &mut out);
     crate::validation::ubl_restrictions::check(root, credit_note, &mut out);
     finish(out, root, Stylesheet::Ubl)
@@ -33,7 +33,7 @@ pub(crate) fn cii(root: Node<'_>) -> Validation {
     let inv = crate::binding::cii::build(root);
     let mut out = Out::default();
     business::evaluate(&inv, &mut out);
-    crate::binding::cii::codes(root, &mut out);
+    codes::cii(root, &mut out);
     crate::validation::cii_syntax::check(root, &mut out);
     finish(out, root, Stylesheet::Cii)
 }
