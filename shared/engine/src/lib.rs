@@ -18,7 +18,7 @@ mod validation;
 
 use input::detect::{detect_root, RootKind};
 use input::{pdf, xml};
-use output::{cii, ubl};
+use output::projection;
 pub use output::{
     Container, Document, Invoice, Kind, Line, Party, Syntax, Totals, Validation, VatBreakdown,
     Violation,
@@ -122,24 +122,21 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
     let tree = xml::Tree::parse(bytes)?;
     let root = tree.root();
-    let (syntax, kind, customization_id, invoice, validation) = match detect_root(root.ns(), root.local_name()) {
-        Some(RootKind::UblInvoice) => {
-            let (c, inv) = ubl::extract(root, false);
-            (Syntax::Ubl, Kind::Invoice, c, inv, Some(validation::ubl(root, false)))
-        }
-        Some(RootKind::UblCreditNote) => {
-            let (c, inv) = ubl::extract(root, true);
-            (Syntax::Ubl, Kind::CreditNote, c, inv, Some(validation::ubl(root, true)))
+    // One model per document: the output is its projection, the verdict
+    // judges it (ZUGFeRD 1.0 predates EN 16931: no verdict).
+    let (syntax, model, validation) = match detect_root(root.ns(), root.local_name()) {
+        Some(ubl @ (RootKind::UblInvoice | RootKind::UblCreditNote)) => {
+            let credit_note = ubl == RootKind::UblCreditNote;
+            let model = binding::ubl::build(root, credit_note);
+            let verdict = validation::ubl(root, &model, credit_note);
+            (Syntax::Ubl, model, Some(verdict))
         }
         Some(RootKind::Cii) => {
-            let (c, inv) = cii::extract(root, &cii::D16B);
-            (Syntax::Cii, cii::kind_of(&inv), c, inv, Some(validation::cii(root)))
+            let model = binding::cii::build(root);
+            let verdict = validation::cii(root, &model);
+            (Syntax::Cii, model, Some(verdict))
         }
-        Some(RootKind::Zugferd1) => {
-            // ZUGFeRD 1.0 predates EN 16931: no verdict.
-            let (c, inv) = cii::extract(root, &cii::ZUGFERD1);
-            (Syntax::CiiZugferd1, cii::kind_of(&inv), c, inv, None)
-        }
+        Some(RootKind::Zugferd1) => (Syntax::CiiZugferd1, binding::zugferd1::build(root), None),
         None => {
             return Err(EngineError::UnsupportedDocument(format!(
                 "root element {{{}}}{} is not a UBL Invoice/CreditNote, CII CrossIndustryInvoice or ZUGFeRD 1.0 CrossIndustryDocument",
@@ -148,6 +145,11 @@ fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
             )))
         }
     };
+    let (kind, customization_id, invoice) = (
+        projection::kind(&model),
+        projection::customization_id(&model),
+        projection::invoice(&model),
+    );
     Ok(Extraction {
         document: Document {
             syntax,

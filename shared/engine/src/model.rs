@@ -9,13 +9,19 @@
 //! the official rules distinguish them.
 
 use crate::dec::Dec;
+use crate::input::xml::Loc;
 
 /// Which binding filled the model; a few rules of the official artefacts are
 /// bound slightly differently per syntax and the verdict must match them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Binding {
-    Ubl { credit_note: bool },
+    Ubl {
+        credit_note: bool,
+    },
     Cii,
+    /// ZUGFeRD 1.0, the CII D13B dialect that predates EN 16931: mapped for
+    /// the `invoice` output only, no rules run on it.
+    Zugferd1,
 }
 
 /// An amount/quantity/percentage as written, with its decimal value when the
@@ -24,13 +30,16 @@ pub(crate) enum Binding {
 pub(crate) struct Num {
     pub raw: String,
     pub val: Option<Dec>,
+    /// The element the value was read from.
+    pub at: Loc,
 }
 
 impl Num {
-    pub(crate) fn new(raw: &str) -> Num {
+    pub(crate) fn new(raw: &str, at: Loc) -> Num {
         Num {
             raw: raw.to_owned(),
             val: Dec::parse(raw),
+            at,
         }
     }
 }
@@ -39,6 +48,8 @@ impl Num {
 /// charge (BT-95/96, BT-102/103) or a VAT breakdown (BT-118/119/120/121).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Cat {
+    /// The category element (UBL `cac:ClassifiedTaxCategory` / `cac:TaxCategory`, CII `ram:ApplicableTradeTax` / `ram:CategoryTradeTax`).
+    pub at: Loc,
     /// Category code, whitespace-trimmed; `None` when the element is absent.
     pub code: Option<String>,
     /// The tax scheme is VAT (UBL TaxScheme/ID, CII TypeCode).
@@ -65,6 +76,8 @@ impl Cat {
 /// BG-20/BG-21 (document level) or BG-27/BG-28 (line level).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AllowanceCharge {
+    /// The allowance/charge element (UBL `cac:AllowanceCharge`, CII `ram:SpecifiedTradeAllowanceCharge`).
+    pub at: Loc,
     /// `Some(true)` charge, `Some(false)` allowance, `None` indicator missing/invalid.
     pub charge: Option<bool>,
     pub amount: Option<Num>,
@@ -83,6 +96,8 @@ impl AllowanceCharge {
 /// BG-14 / BG-26.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Period {
+    /// The period element (UBL `cac:InvoicePeriod`, CII `ram:BillingSpecifiedPeriod`).
+    pub at: Loc,
     /// The start date element's value (CII: of its `DateTimeString` of
     /// format 102, empty without one); `None` without the element.
     pub start: Option<String>,
@@ -99,6 +114,8 @@ pub(crate) struct Period {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Address {
+    /// The address element (UBL `cac:PostalAddress` / `cac:Address`, CII `ram:PostalTradeAddress`).
+    pub at: Loc,
     /// Country code text, trimmed (empty when the element is absent or blank).
     pub country: String,
     pub country_present: bool,
@@ -106,6 +123,8 @@ pub(crate) struct Address {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Party {
+    /// The party element (UBL `cac:Party` / `cac:PayeeParty` / `cac:TaxRepresentativeParty`, or `cac:AccountingSupplierParty` when it has no `cac:Party`; CII `ram:*TradeParty`).
+    pub at: Loc,
     /// BT-27 / BT-44 / BT-62 (trimmed, empty when absent).
     pub name: String,
     /// Trading names (UBL PartyName/Name).
@@ -127,10 +146,16 @@ pub(crate) struct Party {
 /// BG-23.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Subtotal {
+    /// The breakdown element (UBL `cac:TaxSubtotal`, CII `ram:ApplicableTradeTax`).
+    pub at: Loc,
     pub taxable: Option<Num>,
     pub tax: Option<Num>,
-    /// The VAT category (first category with scheme VAT), if any.
+    /// The VAT category (first category with scheme VAT), if any: what the
+    /// VAT rules match.
     pub cat: Option<Cat>,
+    /// The first category whatever its tax scheme: BT-118/119 as written,
+    /// for the output.
+    pub category: Option<Cat>,
     /// Whether any category has code "S", whatever its scheme: the UBL
     /// binding of BR-S-01…04 does not filter on the scheme.
     pub any_scheme_s: bool,
@@ -146,6 +171,8 @@ impl Subtotal {
 /// ApplicableTradeTax).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TaxTotal {
+    /// UBL `cac:TaxTotal`; CII the `ram:TaxTotalAmount` (or the settlement when there is none).
+    pub at: Loc,
     pub amount: Option<Num>,
     pub amount_currency: Option<String>,
     pub subtotals: Vec<Subtotal>,
@@ -154,6 +181,8 @@ pub(crate) struct TaxTotal {
 /// BG-22.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Totals {
+    /// UBL `cac:LegalMonetaryTotal`, CII `ram:SpecifiedTradeSettlementHeaderMonetarySummation`.
+    pub at: Loc,
     pub line_net: Option<Num>,
     pub allowances: Option<Num>,
     pub charges: Option<Num>,
@@ -167,6 +196,8 @@ pub(crate) struct Totals {
 /// BG-16.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PaymentMeans {
+    /// UBL `cac:PaymentMeans`, CII `ram:SpecifiedTradeSettlementPaymentMeans`.
+    pub at: Loc,
     /// BT-81 element present (trimmed text).
     pub code: Option<String>,
     /// BG-17 present: whether it has a non-blank BT-84.
@@ -178,9 +209,15 @@ pub(crate) struct PaymentMeans {
 /// BG-25.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Line {
+    /// UBL `cac:InvoiceLine` / `cac:CreditNoteLine`, CII `ram:IncludedSupplyChainTradeLineItem`.
+    pub at: Loc,
     pub id: String,
     pub quantity: bool,
     pub unit_code: bool,
+    /// BT-129 as written (empty when absent).
+    pub quantity_value: String,
+    /// BT-130.
+    pub unit_code_value: Option<String>,
     pub net: Option<Num>,
     pub item_name: String,
     /// BT-146.
@@ -206,6 +243,8 @@ impl Line {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Invoice {
+    /// The root element.
+    pub at: Loc,
     pub binding: Binding,
     pub customization_id: String,
     pub number: String,
@@ -213,6 +252,11 @@ pub(crate) struct Invoice {
     pub type_code: String,
     pub currency: String,
     pub tax_currency: Option<String>,
+    /// BT-9 as written (CII: the first payment terms' format-102 date);
+    /// empty when absent.
+    pub due_date: String,
+    /// BT-10 (empty when absent).
+    pub buyer_reference: String,
     /// BT-7 present.
     pub tax_point_date: bool,
     /// BT-8 present (CII: DueDateTypeCode anywhere).

@@ -29,6 +29,7 @@ fn is_vat(n: Node<'_>) -> bool {
 
 fn cat(n: Node<'_>) -> Cat {
     Cat {
+        at: n.loc(),
         code: n.first(&[ram("CategoryCode")]).map(|e| e.text().to_owned()),
         vat: is_vat(n),
         rate: num(n, &[ram("RateApplicablePercent")]),
@@ -50,6 +51,7 @@ pub(crate) fn indicator(n: Node<'_>) -> Option<bool> {
 
 fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
     AllowanceCharge {
+        at: n.loc(),
         charge: indicator(n),
         amount: num(n, &[ram("ActualAmount")]),
         base: num(n, &[ram("BasisAmount")]),
@@ -65,6 +67,7 @@ fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
 
 fn period(n: Node<'_>) -> Period {
     Period {
+        at: n.loc(),
         start: n
             .first(&[ram("StartDateTime")])
             .map(|d| date102(d).unwrap_or_default()),
@@ -82,6 +85,7 @@ fn period(n: Node<'_>) -> Period {
 fn address(n: Node<'_>) -> Address {
     let c = n.first(&[ram("CountryID")]);
     Address {
+        at: n.loc(),
         country: c.map(|e| e.text().to_owned()).unwrap_or_default(),
         country_present: c.is_some(),
     }
@@ -92,6 +96,7 @@ fn party(p: Node<'_>) -> Party {
     let mut ids = texts(p, &[ram("ID")]);
     ids.extend(texts(p, &[ram("GlobalID")]));
     Party {
+        at: p.loc(),
         name: txt(p, &[ram("Name")]),
         trading_names: texts(
             p,
@@ -127,9 +132,12 @@ fn line(l: Node<'_>) -> Line {
     let qty = l.first(&[ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity")]);
     let settlement = l.first(&[ram("SpecifiedLineTradeSettlement")]);
     Line {
+        at: l.loc(),
         id: txt(l, &[ram("AssociatedDocumentLineDocument"), ram("LineID")]),
         quantity: qty.is_some(),
         unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
+        quantity_value: qty.map(|q| q.text().to_owned()).unwrap_or_default(),
+        unit_code_value: qty.and_then(|q| q.attr("unitCode")).map(str::to_owned),
         net: settlement.and_then(|s| {
             num(
                 s,
@@ -146,7 +154,7 @@ fn line(l: Node<'_>) -> Line {
             .map(|a| a.all(&[ram("GrossPriceProductTradePrice"), ram("ChargeAmount")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| Num::new(e.text()))
+            .map(|e| Num::new(e.text(), e.loc()))
             .collect(),
         cats: settlement
             .map(|s| s.all(&[ram("ApplicableTradeTax")]))
@@ -203,9 +211,11 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
     let subtotals: Vec<Subtotal> = s_all(&[ram("ApplicableTradeTax")])
         .into_iter()
         .map(|t| Subtotal {
+            at: t.loc(),
             taxable: num(t, &[ram("BasisAmount")]),
             tax: num(t, &[ram("CalculatedAmount")]),
             cat: is_vat(t).then(|| cat(t)),
+            category: Some(cat(t)),
             any_scheme_s: t
                 .first(&[ram("CategoryCode")])
                 .is_some_and(|c| c.text() == "S"),
@@ -216,7 +226,8 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         .unwrap_or_default()
         .into_iter()
         .map(|a| TaxTotal {
-            amount: Some(Num::new(a.text())),
+            at: a.loc(),
+            amount: Some(Num::new(a.text(), a.loc())),
             amount_currency: a.attr("currencyID").map(str::to_owned),
             subtotals: Vec::new(),
         })
@@ -229,6 +240,8 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
     match home {
         Some(i) => tax_totals[i].subtotals = subtotals,
         None if !subtotals.is_empty() => tax_totals.push(TaxTotal {
+            // Breakdowns without a TaxTotalAmount: the settlement holds them.
+            at: settlement.map_or(root.loc(), |s| s.loc()),
             amount: None,
             amount_currency: None,
             subtotals,
@@ -255,6 +268,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
     }
 
     Invoice {
+        at: root.loc(),
         binding: Binding::Cii,
         customization_id: txt(
             root,
@@ -276,6 +290,14 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         tax_currency: settlement
             .and_then(|s| s.first(&[ram("TaxCurrencyCode")]))
             .map(|e| e.text().to_owned()),
+        // BT-9: the first payment terms that carry a date.
+        due_date: s_all(&[ram("SpecifiedTradePaymentTerms"), ram("DueDateDateTime")])
+            .into_iter()
+            .find_map(date102)
+            .unwrap_or_default(),
+        buyer_reference: agreement
+            .map(|a| txt(a, &[ram("BuyerReference")]))
+            .unwrap_or_default(),
         tax_point_date: root.descendants().any(|d| d.is(RAM, "TaxPointDate")),
         tax_point_code: root.descendants().any(|d| d.is(RAM, "DueDateTypeCode")),
         period: settlement
@@ -318,6 +340,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         payment_means: payment_means
             .iter()
             .map(|pm| PaymentMeans {
+                at: pm.loc(),
                 code: pm.first(&[ram("TypeCode")]).map(|e| e.text().to_owned()),
                 account: pm
                     .first(&[ram("PayeePartyCreditorFinancialAccount")])
@@ -336,6 +359,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         tax_totals,
         line_subtotals: Vec::new(),
         totals: summation.map(|m| Totals {
+            at: m.loc(),
             line_net: num(m, &[ram("LineTotalAmount")]),
             allowances: num(m, &[ram("AllowanceTotalAmount")]),
             charges: num(m, &[ram("ChargeTotalAmount")]),

@@ -1,9 +1,10 @@
 //! The syntax bindings: each maps one XML tree into the EN 16931 semantic
-//! model ([`crate::model`]), UBL 2.1 per EN 16931-3-2 and CII D16B per
-//! EN 16931-3-3.
+//! model ([`crate::model`]), UBL 2.1 per EN 16931-3-2, CII D16B per
+//! EN 16931-3-3, and ZUGFeRD 1.0 (the output terms only).
 
 pub(crate) mod cii;
 pub(crate) mod ubl;
+pub(crate) mod zugferd1;
 
 use crate::input::xml::{Node, Ns};
 use crate::model::Num;
@@ -21,7 +22,7 @@ pub(crate) fn has(n: Node<'_>, path: &[(Ns, &str)]) -> bool {
 }
 
 pub(crate) fn num(n: Node<'_>, path: &[(Ns, &str)]) -> Option<Num> {
-    n.first(path).map(|e| Num::new(e.text()))
+    n.first(path).map(|e| Num::new(e.text(), e.loc()))
 }
 
 pub(crate) fn texts(n: Node<'_>, path: &[(Ns, &str)]) -> Vec<String> {

@@ -25,6 +25,7 @@ fn is_vat_scheme(n: Node<'_>) -> bool {
 
 fn cat(n: Node<'_>) -> Cat {
     Cat {
+        at: n.loc(),
         code: n.first(&[cbc("ID")]).map(|e| e.text().to_owned()),
         vat: is_vat_scheme(n),
         rate: num(n, &[cbc("Percent")]),
@@ -44,6 +45,7 @@ fn indicator(n: Node<'_>) -> Option<bool> {
 
 fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
     AllowanceCharge {
+        at: n.loc(),
         charge: indicator(n),
         amount: num(n, &[cbc("Amount")]),
         base: num(n, &[cbc("BaseAmount")]),
@@ -55,6 +57,7 @@ fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
 
 fn period(n: Node<'_>) -> Period {
     Period {
+        at: n.loc(),
         start: n.first(&[cbc("StartDate")]).map(|e| e.text().to_owned()),
         end: n.first(&[cbc("EndDate")]).map(|e| e.text().to_owned()),
         without_102: false,
@@ -66,6 +69,7 @@ fn period(n: Node<'_>) -> Period {
 fn address(n: Node<'_>) -> Address {
     let c = n.first(&[cac("Country"), cbc("IdentificationCode")]);
     Address {
+        at: n.loc(),
         country: c.map(|e| e.text().to_owned()).unwrap_or_default(),
         country_present: c.is_some(),
     }
@@ -74,6 +78,7 @@ fn address(n: Node<'_>) -> Address {
 fn party(p: Node<'_>) -> Party {
     let schemes = p.all(&[cac("PartyTaxScheme")]);
     Party {
+        at: p.loc(),
         name: txt(p, &[cac("PartyLegalEntity"), cbc("RegistrationName")]),
         trading_names: texts(p, &[cac("PartyName"), cbc("Name")]),
         ids: texts(p, &[cac("PartyIdentification"), cbc("ID")]),
@@ -98,12 +103,14 @@ fn party(p: Node<'_>) -> Party {
 
 fn subtotal(s: Node<'_>) -> Subtotal {
     Subtotal {
+        at: s.loc(),
         taxable: num(s, &[cbc("TaxableAmount")]),
         tax: num(s, &[cbc("TaxAmount")]),
         cat: s
             .children_named(CAC, "TaxCategory")
             .find(|c| is_vat_scheme(*c))
             .map(cat),
+        category: s.children_named(CAC, "TaxCategory").next().map(cat),
         any_scheme_s: s
             .all(&[cac("TaxCategory"), cbc("ID")])
             .iter()
@@ -118,9 +125,12 @@ fn line(l: Node<'_>) -> Line {
     let item = l.first(&[cac("Item")]);
     let price = l.first(&[cac("Price")]);
     Line {
+        at: l.loc(),
         id: txt(l, &[cbc("ID")]),
         quantity: qty.is_some(),
         unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
+        quantity_value: qty.map(|q| q.text().to_owned()).unwrap_or_default(),
+        unit_code_value: qty.and_then(|q| q.attr("unitCode")).map(str::to_owned),
         net: num(l, &[cbc("LineExtensionAmount")]),
         item_name: txt(l, &[cac("Item"), cbc("Name")]),
         net_price: price.and_then(|p| num(p, &[cbc("PriceAmount")])),
@@ -128,7 +138,7 @@ fn line(l: Node<'_>) -> Line {
             .map(|p| p.all(&[cac("AllowanceCharge"), cbc("BaseAmount")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| Num::new(e.text()))
+            .map(|e| Num::new(e.text(), e.loc()))
             .collect(),
         cats: item
             .map(|i| i.all(&[cac("ClassifiedTaxCategory")]))
@@ -197,6 +207,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
     }
 
     Invoice {
+        at: root.loc(),
         binding: Binding::Ubl { credit_note },
         customization_id: txt(root, &[cbc("CustomizationID")]),
         number: txt(root, &[cbc("ID")]),
@@ -211,6 +222,17 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             }
         },
         currency: txt(root, &[cbc("DocumentCurrencyCode")]),
+        // BT-9: an Invoice has cbc:DueDate (EN 16931-3-2 maps only that; a
+        // PaymentMeans/PaymentDueDate there is not BT-9). A UBL 2.1 CreditNote
+        // has no document-level DueDate, so there the payment means' due date
+        // is BT-9.
+        due_date: match txt(root, &[cbc("DueDate")]) {
+            d if d.is_empty() && credit_note => {
+                txt(root, &[cac("PaymentMeans"), cbc("PaymentDueDate")])
+            }
+            d => d,
+        },
+        buyer_reference: txt(root, &[cbc("BuyerReference")]),
         tax_currency: root
             .first(&[cbc("TaxCurrencyCode")])
             .map(|e| e.text().to_owned()),
@@ -229,9 +251,12 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .collect(),
         // BR-CO-26's context is cac:AccountingSupplierParty itself: a
         // supplier element without a Party is a seller without identifiers.
-        seller: root
-            .first(&[cac("AccountingSupplierParty")])
-            .map(|s| s.first(&[cac("Party")]).map(party).unwrap_or_default()),
+        seller: root.first(&[cac("AccountingSupplierParty")]).map(|s| {
+            s.first(&[cac("Party")]).map(party).unwrap_or(Party {
+                at: s.loc(),
+                ..Party::default()
+            })
+        }),
         buyer: root
             .first(&[cac("AccountingCustomerParty"), cac("Party")])
             .map(party),
@@ -246,6 +271,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
         payment_means: payment_means
             .iter()
             .map(|pm| PaymentMeans {
+                at: pm.loc(),
                 code: pm
                     .first(&[cbc("PaymentMeansCode")])
                     .map(|e| e.text().to_owned()),
@@ -265,7 +291,8 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .map(|t| {
                 let amount = t.first(&[cbc("TaxAmount")]);
                 TaxTotal {
-                    amount: amount.map(|a| Num::new(a.text())),
+                    at: t.loc(),
+                    amount: amount.map(|a| Num::new(a.text(), a.loc())),
                     amount_currency: amount.and_then(|a| a.attr("currencyID")).map(str::to_owned),
                     subtotals: t.children_named(CAC, "TaxSubtotal").map(subtotal).collect(),
                 }
@@ -276,6 +303,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .map(subtotal)
             .collect(),
         totals: root.first(&[cac("LegalMonetaryTotal")]).map(|m| Totals {
+            at: m.loc(),
             line_net: num(m, &[cbc("LineExtensionAmount")]),
             allowances: num(m, &[cbc("AllowanceTotalAmount")]),
             charges: num(m, &[cbc("ChargeTotalAmount")]),

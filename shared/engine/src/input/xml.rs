@@ -679,7 +679,7 @@ fn decode_line_ends(s: &str) -> Cow<'_, str> {
 
 /// An element of a parsed tree by position, kept by the validation so a
 /// violation's location is rendered only when it is reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Loc(u32);
 
 /// A borrowed handle to one element.
@@ -800,12 +800,6 @@ impl<'t> Node<'t> {
         }
     }
 
-    /// The non-empty text of the first element matched by `path` (document
-    /// order, like `all(path)` filtered; depth-first so nothing is allocated).
-    pub(crate) fn text_at(&self, path: &[(Ns, &str)]) -> Option<String> {
-        self.find_text(path).map(str::to_owned)
-    }
-
     /// Where this element is, as a [`Loc`] the validation keeps until it
     /// renders the location of a violation.
     pub(crate) fn loc(&self) -> Loc {
@@ -852,15 +846,6 @@ impl<'t> Node<'t> {
             current = next;
         }
         path
-    }
-
-    fn find_text(&self, path: &[(Ns, &str)]) -> Option<&'t str> {
-        match path.split_first() {
-            None => Some(self.text()).filter(|t| !t.is_empty()),
-            Some((&(ns, local), rest)) => self
-                .children_named(ns, local)
-                .find_map(|c| c.find_text(rest)),
-        }
     }
 }
 

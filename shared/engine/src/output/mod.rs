@@ -1,8 +1,7 @@
 //! The output model of contract/result.md. Absent data is `None` / empty and is
 //! never serialised (the contract forbids nulls for absent keys).
 
-pub(crate) mod cii;
-pub(crate) mod ubl;
+pub(crate) mod projection;
 
 use serde::Serialize;
 

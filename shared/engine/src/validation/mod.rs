@@ -10,6 +10,7 @@ mod ubl_restrictions;
 mod ubl_syntax;
 
 use crate::input::xml::Node;
+use crate::model::Invoice;
 use crate::output::{Validation, Violation};
 use rule::{At, Out, Stylesheet};
 
@@ -19,20 +20,22 @@ pub const ENGINE: &str = "intake-en16931 (CEN/TC 434 rules v1.3.16)";
 /// At most this many violations are listed (the id sets are always complete).
 const MAX_VIOLATIONS: usize = 1000;
 
-pub(crate) fn ubl(root: Node<'_>, credit_note: bool) -> Validation {
-    let inv = crate::binding::ubl::build(root, credit_note);
+/// The verdict on a UBL document: the business rules on its model, the
+/// syntax rules on its tree.
+pub(crate) fn ubl(root: Node<'_>, inv: &Invoice, credit_note: bool) -> Validation {
     let mut out = Out::default();
-    business::evaluate(&inv, &mut out);
+    business::evaluate(inv, &mut out);
     codes::ubl(root, &mut out);
     crate::validation::ubl_syntax::check(root, credit_note, &mut out);
     crate::validation::ubl_restrictions::check(root, credit_note, &mut out);
     finish(out, root, Stylesheet::Ubl)
 }
 
-pub(crate) fn cii(root: Node<'_>) -> Validation {
-    let inv = crate::binding::cii::build(root);
+/// The verdict on a CII document: the business rules on its model, the
+/// syntax rules on its tree.
+pub(crate) fn cii(root: Node<'_>, inv: &Invoice) -> Validation {
     let mut out = Out::default();
-    business::evaluate(&inv, &mut out);
+    business::evaluate(inv, &mut out);
     codes::cii(root, &mut out);
     crate::validation::cii_syntax::check(root, &mut out);
     finish(out, root, Stylesheet::Cii)
