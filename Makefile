@@ -44,3 +44,7 @@ differential: ## engine vs the official CEN XSLTs on N seeded mutants: make diff
 
 catalogue: ## regenerate the rule catalogue (ids, flags, official messages) from ../shared/artefacts
 	@python3 "$(ROOT)/tools/catalogue/generate.py"
+
+.PHONY: bench-validation
+bench-validation: ## official XSLT (Saxon) vs the engine: time and peak RSS on corpus + N mutants: make bench-validation N=500
+	@bash "$(ROOT)/scripts/differential.sh" bench $(or $(N),500) $(or $(SEED),1)

@@ -6,19 +6,25 @@
 #   -> (check) the Python tests of the harness (generator determinism, SVRL, oracle, comparison)
 #   -> tools/differential/differential.py run: seeded mutants of the corpus's UBL and CII
 #      invoices plus the corpus documents themselves, each run through the official XSLT
-#      (saxonche) and through `intake extract`; fatal and warning sets compared.
+#      (saxonche) and through `intake extract`; fatal and warning sets compared, and per
+#      document the multiset of (rule, flag, location) against the SVRL's.
 # Reports: .local/differential/report-s<SEED>-n<N>.json and the table on stdout.
 #
-# Usage: scripts/differential.sh [install | run [N [SEED]] | check | update-known | show ID [OUT]]
+# Usage: scripts/differential.sh [install | run [N [SEED]] | check | update-known | show ID [OUT]
+#                                 | bench [N [SEED]]]
 #   install      only set up the venv
 #   run N SEED   any size (default N=2000, SEED=1); prints the per-rule disagreements; exit 0
 #                unless the harness itself fails
 #   check        the bounded sample of `make test` (N=2000, SEED=1) as a ratchet against
 #                tools/differential/known-differences.json: fails on a disagreement that is not
-#                listed and on a listed one that no longer occurs
+#                listed, on a listed one that no longer occurs, and when the documents whose
+#                locations agree fall below its location_floor (per syntax)
 #   update-known rewrite known-differences.json from the bounded sample (keeps the reasons of
-#                entries that still occur)
+#                entries that still occur; raises location_floor, never lowers it)
 #   show ID [OUT] write mutant ID (e.g. s1-000042) to OUT (default: stdout), its edits to stderr
+#   bench N SEED time and peak RSS of the official XSLT in Saxon against `intake extract` on the
+#                corpus's invoices plus N mutants (default N=500, SEED=1), one pinned CPU each
+#                (tools/differential/bench.py); writes .local/differential/bench-s<SEED>-n<N>.json
 # Env: CARGO_TARGET_DIR (default <repo>/target), INTAKE_SHARED (default <repo>/../shared),
 #      DIFFERENTIAL_JOBS (oracle processes, default: the number of CPUs)
 set -euo pipefail
@@ -102,6 +108,12 @@ main() {
       install_venv
       build_cli
       harness run --n "$BOUNDED_N" --seed "$BOUNDED_SEED" --known "$KNOWN" --update-known --quiet
+      ;;
+    bench)
+      install_venv
+      build_cli
+      "$VENV_DIR/bin/python" "$ROOT/tools/differential/bench.py" --shared "$SHARED" \
+        --intake "$TARGET_DIR/release/intake" --out "$OUT_DIR" --n "${1:-500}" --seed "${2:-1}"
       ;;
     show)
       [[ $# -ge 1 ]] || die "usage: scripts/differential.sh show ID [OUT]"

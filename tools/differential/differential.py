@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Differential test: the engine's fatal and warning sets against the official CEN/TC 434 XSLTs,
-on seeded mutants of the corpus invoices and on the corpus invoices themselves.
+"""Differential test: the engine's fatal and warning sets, and its violation locations, against
+the official CEN/TC 434 XSLTs, on seeded mutants of the corpus invoices and on the corpus invoices
+themselves.
 
   differential.py [options] run --n N --seed S [--known FILE [--update-known]] [--quiet]
   differential.py [options] show ID [--output FILE]
@@ -15,12 +16,16 @@ import multiprocessing
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine import EngineError, EngineVerdict, engine_verdicts
+from locations import (Locations, agreeing_per_syntax, check_floor, compare_locations,
+                       location_record, location_table, location_totals, print_location_table,
+                       raised_floor)
 from mutate import SYNTAXES, load_sources, make_mutant, parse_mutant_id
 from oracle import Crash, Oracle, Verdict
 
@@ -33,7 +38,10 @@ KNOWN_ABOUT = ("Every disagreement between the engine and the official XSLT on t
                "corpus id, set (fatal/warning), rule, kind (missed: the XSLT fires it, the engine "
                "does not; extra: the other way round), reason. The check fails on a disagreement "
                "not listed here and on a listed one that no longer occurs. 'not implemented': the "
-               "engine never reported the rule in the sample and its source does not name it.")
+               "engine never reported the rule in the sample and its source does not name it. "
+               "location_floor: per syntax, the fewest documents of the sample whose multiset of "
+               "(rule, flag, location) must equal the SVRL's; the check fails below it, "
+               "update-known raises it to the current count and never lowers it.")
 
 
 @dataclass
@@ -49,6 +57,7 @@ class Case:
     engine: EngineVerdict | None = None
     engine_error: str | None = None
     differences: list = field(default_factory=list)   # (set, rule, kind)
+    locations: Locations | None = None                 # None: the XSLT crashed, nothing to compare
 
 
 # ------------------------------------------------------------------------------ oracle pool
@@ -113,6 +122,7 @@ def compare(case: Case) -> None:
                             ("warning", case.oracle.warning, engine_warning)):
         case.differences += [(name, rule, "missed") for rule in sorted(want - got)]
         case.differences += [(name, rule, "extra") for rule in sorted(got - want)]
+    case.locations = compare_locations(case.oracle, case.engine, case.engine_error)
 
 
 # ------------------------------------------------------------------------------ report
@@ -136,6 +146,7 @@ def totals(cases: list[Case]) -> dict:
                 "both_agree": sum(1 for c in scored if not c.differences),
                 "fatal_agree_pct": _pct(fatal_ok, len(scored)),
                 "warning_agree_pct": _pct(warning_ok, len(scored)),
+                **location_totals(scored),
             }
     return out
 
@@ -183,18 +194,26 @@ def case_record(case: Case) -> dict:
     else:
         record["engine"] = {"fatal": sorted(case.engine.fatal), "warning": sorted(case.engine.warning)}
     record["differences"] = [{"set": s, "rule": r, "kind": k} for s, r, k in case.differences]
+    locations = location_record(case.locations)
+    if locations is not None:
+        record["locations"] = locations
     return record
 
 
 def print_tables(summary: dict, rules: list[dict], limit: int | None, out=sys.stdout) -> None:
     print(f"{'':8} {'syntax':6} {'cases':>6} {'crash':>6} {'scored':>6} {'fatal agree':>17} "
-          f"{'warning agree':>17} {'engine err':>10}", file=out)
+          f"{'warning agree':>17} {'engine err':>10} {'locations agree':>21} {'capped':>6}", file=out)
     for group, per_syntax in summary.items():
         for syntax, t in per_syntax.items():
             fatal = f"{t['fatal_agree']} ({_fmt(t['fatal_agree_pct'])})"
             warning = f"{t['warning_agree']} ({_fmt(t['warning_agree_pct'])})"
+            locations = (f"{t['locations_agree']}/{t['locations_comparable']} "
+                         f"({_fmt(t['locations_agree_pct'])})")
             print(f"{group:8} {syntax:6} {t['cases']:>6} {t['xslt_crashes_skipped']:>6} "
-                  f"{t['scored']:>6} {fatal:>17} {warning:>17} {t['engine_errors']:>10}", file=out)
+                  f"{t['scored']:>6} {fatal:>17} {warning:>17} {t['engine_errors']:>10} "
+                  f"{locations:>21} {t['locations_capped']:>6}", file=out)
+    print("(locations agree: the multiset of (rule, flag, location) equals the SVRL's, of the "
+          "documents whose engine list is below its cap; capped: not comparable)", file=out)
     shown = rules if limit is None else rules[:limit]
     print(f"\nper-rule disagreements ({len(rules)} rule/set pairs"
           f"{'' if limit is None or len(rules) <= limit else f', top {limit}'}):", file=out)
@@ -234,26 +253,35 @@ def new_reason(rule: str, implemented: set) -> str:
     return NEW_REASON.format(rule=rule, what="differs" if rule in implemented else "not implemented")
 
 
-def write_known(known_file: Path, seed: int, n: int, differences: list[dict]) -> None:
+def write_known(known_file: Path, seed: int, n: int, differences: list[dict], floor: dict) -> None:
     """One difference per line, so that a fix shows as removed lines in a diff."""
     lines = ",\n".join("  " + json.dumps(e, ensure_ascii=False) for e in differences)
-    header = json.dumps({"about": KNOWN_ABOUT, "sample": {"seed": seed, "n": n}}, ensure_ascii=False)
+    header = json.dumps({"about": KNOWN_ABOUT, "sample": {"seed": seed, "n": n},
+                         "location_floor": floor}, ensure_ascii=False)
     known_file.write_text(header[:-1] + ', "differences": [\n' + lines + "\n]}\n")
 
 
 def ratchet(cases: list[Case], known_file: Path, seed: int, n: int, update: bool,
             engine_src: Path) -> int:
-    """Every difference of this sample must be listed, and every listed one must still occur."""
+    """Every difference of this sample must be listed, and every listed one must still occur;
+    the documents with agreeing locations must not fall below the floor, per syntax."""
     known = json.loads(known_file.read_text()) if known_file.exists() else None
     current = current_differences(cases)
+    agreeing = agreeing_per_syntax(cases, SYNTAXES)
     if update:
         reasons = {_key(e): e["reason"] for e in (known or {}).get("differences", [])}
         implemented = implemented_rules(cases, engine_src)
         for entry in current:
             entry["reason"] = reasons.get(_key(entry)) or new_reason(entry["rule"], implemented)
-        write_known(known_file, seed, n, current)
-        print(f"wrote {len(current)} known differences to {known_file}", file=sys.stderr)
-        return 0
+        old_floor = (known or {}).get("location_floor")
+        floor = raised_floor(old_floor, agreeing)
+        write_known(known_file, seed, n, current, floor)
+        print(f"wrote {len(current)} known differences and the location floor {floor} to "
+              f"{known_file}", file=sys.stderr)
+        below = check_floor(floor, agreeing)
+        for failure in below:
+            print(f"FAILED (floor kept, never lowered): {failure}", file=sys.stderr)
+        return 1 if below else 0
     if known is None:
         print(f"FAILED: {known_file} does not exist (scripts/differential.sh update-known)", file=sys.stderr)
         return 1
@@ -269,12 +297,18 @@ def ratchet(cases: list[Case], known_file: Path, seed: int, n: int, update: bool
         print("NEW (not in known-differences.json): %s %s %s %s" % key, file=sys.stderr)
     for key in resolved:
         print("GONE (listed, no longer occurs; remove it): %s %s %s %s" % key, file=sys.stderr)
+    floor_failures = check_floor(known.get("location_floor"), agreeing)
+    for failure in floor_failures:
+        print(f"FAILED: {failure}", file=sys.stderr)
     if regressions or resolved:
         print(f"FAILED: {len(regressions)} new and {len(resolved)} resolved differences against "
               f"{known_file.name} (a fix: drop the GONE entries, or scripts/differential.sh "
               f"update-known; a NEW one is a regression)", file=sys.stderr)
+    if regressions or resolved or floor_failures:
         return 1
-    print(f"ratchet: the {len(now)} differences are exactly those listed in {known_file.name}",
+    print(f"ratchet: the {len(now)} differences are exactly those listed in {known_file.name}; "
+          f"documents with agreeing locations {agreeing}, floor {known['location_floor']}"
+          f"{' (raise it: scripts/differential.sh update-known)' if agreeing != known['location_floor'] else ''}",
           file=sys.stderr)
     return 0
 
@@ -284,7 +318,10 @@ def cmd_run(args) -> int:
     started = time.monotonic()
     phases = {}
     out = Path(args.out)
-    work = out / "work"
+    out.mkdir(parents=True, exist_ok=True)
+    # A fresh folder per run: two runs at the same time (several developers or agents on one
+    # checkout) must not delete each other's mutants.
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=out))
     cases = build_cases(args.shared, args.seed, args.n, work)
     phases["generate_s"] = round(time.monotonic() - started, 1)
 
@@ -307,16 +344,23 @@ def cmd_run(args) -> int:
 
     summary = totals(cases)
     rules = rule_table(cases)
+    location_rows = location_table(cases)
     report = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": " ".join(sys.argv),
         "seed": args.seed, "n": args.n, "jobs": args.jobs, "wall_time": phases,
-        "totals": summary, "rules": rules, "operators": operator_table(cases),
+        "totals": summary, "rules": rules,
+        "locations": {"agreeing_per_syntax": agreeing_per_syntax(cases, SYNTAXES),
+                      "rules": location_rows},
+        "operators": operator_table(cases),
         "cases": [case_record(c) for c in cases],
     }
     report_file = out / f"report-s{args.seed}-n{args.n}.json"
     report_file.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print_tables(summary, rules, 25 if args.quiet else None)
+    print(f"\ndocuments with agreeing locations (corpus and mutants): "
+          f"{agreeing_per_syntax(cases, SYNTAXES)}")
+    print_location_table(location_rows, 25 if args.quiet else None, sys.stdout)
     print(f"\nwall time: {phases}; report: {report_file}", file=sys.stderr)
     shutil.rmtree(work)
     if args.known:

@@ -1,7 +1,9 @@
 """The engine's verdict: `intake extract FILE…` (JSON Lines, one object per file).
 
 A result line carries `validation.fatal` and `validation.warning`: the sorted unique rule ids
-(the same ids as the artefacts' `@id`) whose severity is fatal resp. warning; an `error` line
+(the same ids as the artefacts' `@id`) whose severity is fatal resp. warning, and
+`validation.violations`: one entry per firing (`rule`, `severity`, `path`), where `path` is meant
+to be the SVRL `location` of the artefact's context node. An `error` line
 (`{"file", "error": {"code", "message"}}`) means the engine gave no verdict on that file.
 """
 from __future__ import annotations
@@ -13,12 +15,22 @@ from pathlib import Path
 
 # Paths per `intake` call: a few hundred keep each command line far below ARG_MAX.
 CHUNK = 500
+# The engine lists at most this many violations (MAX_VIOLATIONS in
+# shared/engine/src/validation/mod.rs); its id sets stay complete beyond it.
+VIOLATIONS_CAP = 1000
 
 
 @dataclass(frozen=True)
 class EngineVerdict:
     fatal: frozenset
     warning: frozenset
+    # (rule, severity, path) per listed violation; path "" when the engine gave none.
+    violations: tuple = ()
+
+    @property
+    def capped(self) -> bool:
+        """The list may have been cut at the cap, so it need not hold every firing."""
+        return len(self.violations) >= VIOLATIONS_CAP
 
 
 @dataclass(frozen=True)
@@ -53,4 +65,7 @@ def parse_result(result: dict) -> EngineVerdict | EngineError:
     if validation is None:
         # An invoice the engine reads but does not validate (e.g. ZUGFeRD 1.0): no verdict.
         return EngineError("no_validation", f"document {result.get('document')} has no validation")
-    return EngineVerdict(frozenset(validation.get("fatal", [])), frozenset(validation.get("warning", [])))
+    violations = tuple((v.get("rule", ""), v.get("severity", ""), v.get("path") or "")
+                       for v in validation.get("violations", []))
+    return EngineVerdict(frozenset(validation.get("fatal", [])), frozenset(validation.get("warning", [])),
+                         violations)

@@ -1,10 +1,12 @@
-"""Tests of the harness itself: the generator's determinism, SVRL parsing, the oracle.
+"""Tests of the harness itself: the generator's determinism, SVRL parsing, the oracle, the
+comparison of sets and of locations, the ratchet.
 
 Run from tools/differential with the harness's venv (scripts/differential.sh check runs them):
     ../../.local/differential-venv/bin/python -m unittest -v test_differential
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -15,10 +17,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from differential import Case, compare
-from engine import EngineVerdict
+from differential import Case, compare, ratchet, totals
+from engine import VIOLATIONS_CAP, EngineVerdict, parse_result
+from locations import check_floor, location_table, raised_floor
 from mutate import ROOTS, load_sources, make_mutant, mutant_id, parse_mutant_id
-from oracle import Crash, Oracle, Verdict, parse_svrl
+from oracle import Crash, Oracle, Verdict, Violation, parse_svrl
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("INTAKE_SHARED", HERE.parents[2] / "shared")).resolve()
@@ -156,6 +159,167 @@ class CompareTest(unittest.TestCase):
     def test_xslt_crash_is_not_compared(self):
         engine = EngineVerdict(frozenset({"BR-01"}), frozenset())
         self.assertEqual(self.case(Crash("XPTY0004", "…"), engine).differences, [])
+
+
+UBL_ROOT = "/*:Invoice[namespace-uri()='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'][1]"
+LINE_1 = UBL_ROOT + "/*:InvoiceLine[namespace-uri()='urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2'][1]"
+LINE_2 = LINE_1[:-3] + "[2]"
+
+
+def oracle_of(*violations) -> Verdict:
+    """The XSLT's verdict on (rule, flag, location) triples, sets derived as parse_svrl does."""
+    found = tuple(Violation(*v) for v in violations)
+    return Verdict(frozenset(v.rule for v in found if v.flag == "fatal"),
+                   frozenset(v.rule for v in found if v.flag == "warning"), found)
+
+
+def engine_of(*violations) -> EngineVerdict:
+    return EngineVerdict(frozenset(v[0] for v in violations if v[1] == "fatal"),
+                         frozenset(v[0] for v in violations if v[1] == "warning"), tuple(violations))
+
+
+def compared(oracle, engine=None, engine_error=None, case_id="s1-000001", syntax="UBL") -> Case:
+    case = Case(case_id, "mutants", syntax, "x.xml", Path("x.xml"), Path("x.xml"),
+                oracle=oracle, engine=engine, engine_error=engine_error)
+    compare(case)
+    return case
+
+
+class EngineResultTest(unittest.TestCase):
+    def test_violations_are_read_with_their_paths(self):
+        result = {"file": "x.xml", "validation": {"fatal": ["BR-01"], "warning": [], "violations": [
+            {"rule": "BR-01", "severity": "fatal", "message": "m", "path": UBL_ROOT},
+            {"rule": "BR-01", "severity": "fatal", "message": "m", "path": None}]}}
+        verdict = parse_result(result)
+        self.assertEqual(verdict.violations, (("BR-01", "fatal", UBL_ROOT), ("BR-01", "fatal", "")))
+        self.assertFalse(verdict.capped)
+
+    def test_a_list_at_the_cap_is_capped(self):
+        verdict = engine_of(*[("BR-CO-04", "fatal", f"/x[{i}]") for i in range(VIOLATIONS_CAP)])
+        self.assertTrue(verdict.capped)
+
+
+class LocationTest(unittest.TestCase):
+    def test_same_multiset_in_another_order_agrees(self):
+        oracle = oracle_of(("BR-CO-04", "fatal", LINE_1), ("BR-CO-04", "fatal", LINE_2),
+                           ("UBL-CR-002", "warning", UBL_ROOT))
+        engine = engine_of(("UBL-CR-002", "warning", UBL_ROOT), ("BR-CO-04", "fatal", LINE_2),
+                           ("BR-CO-04", "fatal", LINE_1))
+        self.assertTrue(compared(oracle, engine).locations.agree)
+
+    def test_firing_once_where_the_xslt_fires_twice_is_one_missed(self):
+        oracle = oracle_of(("BR-CO-04", "fatal", LINE_1), ("BR-CO-04", "fatal", LINE_1))
+        engine = engine_of(("BR-CO-04", "fatal", LINE_1))
+        locations = compared(oracle, engine).locations
+        self.assertEqual(dict(locations.missed), {("BR-CO-04", "fatal", LINE_1): 1})
+        self.assertEqual(dict(locations.extra), {})
+        self.assertFalse(locations.agree)
+
+    def test_equal_sets_on_other_nodes_differ_in_locations_only(self):
+        case = compared(oracle_of(("BR-CO-04", "fatal", LINE_1)), engine_of(("BR-CO-04", "fatal", LINE_2)))
+        self.assertEqual(case.differences, [])
+        self.assertEqual(dict(case.locations.missed), {("BR-CO-04", "fatal", LINE_1): 1})
+        self.assertEqual(dict(case.locations.extra), {("BR-CO-04", "fatal", LINE_2): 1})
+
+    def test_other_flag_is_another_entry(self):
+        locations = compared(oracle_of(("BR-X", "warning", UBL_ROOT)),
+                             engine_of(("BR-X", "fatal", UBL_ROOT))).locations
+        self.assertEqual((dict(locations.missed), dict(locations.extra)),
+                         ({("BR-X", "warning", UBL_ROOT): 1}, {("BR-X", "fatal", UBL_ROOT): 1}))
+
+    def test_capped_engine_list_is_not_comparable(self):
+        many = [("BR-CO-04", "fatal", f"{UBL_ROOT}/x[{i}]") for i in range(VIOLATIONS_CAP + 5)]
+        oracle = oracle_of(*many)
+        locations = compared(oracle, engine_of(*many[:VIOLATIONS_CAP])).locations
+        self.assertTrue(locations.capped)
+        self.assertFalse(locations.agree)
+        self.assertEqual((locations.missed, locations.extra), ({}, {}))
+
+    def test_engine_error_never_agrees(self):
+        locations = compared(oracle_of(), engine_error="malformed_xml").locations
+        self.assertFalse(locations.agree)
+        self.assertEqual(dict(locations.extra), {("error:malformed_xml", "fatal", ""): 1})
+
+    def test_xslt_crash_has_no_locations(self):
+        self.assertIsNone(compared(Crash("XPTY0004", "…"), engine_of()).locations)
+
+    def test_totals_count_capped_apart_from_comparable(self):
+        many = [("BR-CO-04", "fatal", f"/x[{i}]") for i in range(VIOLATIONS_CAP)]
+        cases = [compared(oracle_of(), engine_of(), case_id="s1-000001"),
+                 compared(oracle_of(("BR-01", "fatal", UBL_ROOT)), engine_of(), case_id="s1-000002"),
+                 compared(oracle_of(*many), engine_of(*many), case_id="s1-000003"),
+                 compared(Crash("XPTY0004", "…"), engine_of(), case_id="s1-000004")]
+        ubl = totals(cases)["mutants"]["UBL"]
+        self.assertEqual((ubl["scored"], ubl["locations_comparable"], ubl["locations_capped"],
+                          ubl["locations_agree"], ubl["locations_agree_pct"]), (3, 2, 1, 1, 50.0))
+
+    def test_table_counts_per_rule_and_pairs_examples_from_one_document(self):
+        cases = [compared(oracle_of(("BR-CO-04", "fatal", LINE_1)), engine_of(), case_id="s1-000001"),
+                 compared(oracle_of(("BR-CO-04", "fatal", LINE_1), ("BR-CO-04", "fatal", LINE_2)),
+                          engine_of(("BR-CO-04", "fatal", "BG-25[1]")), case_id="s1-000002"),
+                 compared(oracle_of(), engine_of(("BR-CO-04", "fatal", "BG-25[2]")), case_id="s1-000003")]
+        [row] = location_table(cases)
+        self.assertEqual({k: row[k] for k in ("syntax", "rule", "set", "missed", "extra", "documents")},
+                         {"syntax": "UBL", "rule": "BR-CO-04", "set": "fatal", "missed": 3, "extra": 2,
+                          "documents": 3})
+        self.assertEqual(row["example_missed"], {"id": "s1-000002", "location": LINE_1})
+        self.assertEqual(row["example_extra"], {"id": "s1-000002", "location": "BG-25[1]"})
+
+    def test_table_leaves_out_capped_documents(self):
+        many = [("BR-CO-04", "fatal", f"/x[{i}]") for i in range(VIOLATIONS_CAP)]
+        case = compared(oracle_of(*many, ("BR-01", "fatal", UBL_ROOT)), engine_of(*many))
+        self.assertEqual(location_table([case]), [])
+
+
+class FloorTest(unittest.TestCase):
+    def test_below_the_floor_fails_at_or_above_passes(self):
+        floor = {"UBL": 10, "CII": 5}
+        self.assertEqual(len(check_floor(floor, {"UBL": 9, "CII": 5})), 1)
+        self.assertIn("UBL", check_floor(floor, {"UBL": 9, "CII": 5})[0])
+        self.assertEqual(check_floor(floor, {"UBL": 10, "CII": 7}), [])
+
+    def test_no_floor_fails(self):
+        self.assertEqual(len(check_floor(None, {"UBL": 1, "CII": 1})), 1)
+
+    def test_update_raises_and_never_lowers(self):
+        self.assertEqual(raised_floor({"UBL": 10, "CII": 5}, {"UBL": 12, "CII": 3}), {"UBL": 12, "CII": 5})
+        self.assertEqual(raised_floor(None, {"UBL": 2, "CII": 3}), {"UBL": 2, "CII": 3})
+
+    def sample(self) -> list[Case]:
+        """Two agreeing UBL documents and one CII document with a location difference only."""
+        return [compared(oracle_of(), engine_of(), case_id="s1-000001"),
+                compared(oracle_of(("BR-01", "fatal", UBL_ROOT)), engine_of(("BR-01", "fatal", UBL_ROOT)),
+                         case_id="s1-000002"),
+                compared(oracle_of(("BR-01", "fatal", "/a[1]")), engine_of(("BR-01", "fatal", "/")),
+                         case_id="s1-000003", syntax="CII")]
+
+    def run_ratchet(self, floor, update=False):
+        with tempfile.TemporaryDirectory() as tmp:
+            known = Path(tmp) / "known.json"
+            content = {"about": "", "sample": {"seed": 1, "n": 3}, "differences": []}
+            if floor is not None:
+                content["location_floor"] = floor
+            known.write_text(json.dumps(content))
+            with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
+                code = ratchet(self.sample(), known, 1, 3, update, Path(tmp))
+            return code, json.loads(known.read_text())
+
+    def test_check_passes_at_the_floor(self):
+        self.assertEqual(self.run_ratchet({"UBL": 2, "CII": 0})[0], 0)
+
+    def test_check_fails_below_the_floor(self):
+        self.assertEqual(self.run_ratchet({"UBL": 3, "CII": 0})[0], 1)
+
+    def test_check_fails_without_a_floor(self):
+        self.assertEqual(self.run_ratchet(None)[0], 1)
+
+    def test_update_known_raises_the_floor(self):
+        code, written = self.run_ratchet({"UBL": 1, "CII": 0}, update=True)
+        self.assertEqual((code, written["location_floor"]), (0, {"UBL": 2, "CII": 0}))
+
+    def test_update_known_keeps_a_higher_floor_and_fails(self):
+        code, written = self.run_ratchet({"UBL": 5, "CII": 0}, update=True)
+        self.assertEqual((code, written["location_floor"]), (1, {"UBL": 5, "CII": 0}))
 
 
 class OracleTest(unittest.TestCase):

@@ -119,10 +119,6 @@ impl Dec {
         self.mant == 0
     }
 
-    pub(crate) fn signum(self) -> i32 {
-        self.mant.signum() as i32
-    }
-
     /// XPath `round($x * 10^digits) div 10^digits`: half rounds towards
     /// positive infinity (`round(-2.5) = -2`).
     pub(crate) fn round_to(self, digits: u32) -> Dec {

@@ -28,18 +28,17 @@ pub(crate) enum Binding {
 /// text is a valid xs:decimal.
 #[derive(Debug, Clone)]
 pub(crate) struct Num {
+    /// The element's text as written (untrimmed: the decimal-count rules
+    /// measure the string).
     pub raw: String,
     pub val: Option<Dec>,
-    /// The element the value was read from.
-    pub at: Loc,
 }
 
 impl Num {
-    pub(crate) fn new(raw: &str, at: Loc) -> Num {
+    pub(crate) fn new(raw: &str) -> Num {
         Num {
             raw: raw.to_owned(),
             val: Dec::parse(raw),
-            at,
         }
     }
 }

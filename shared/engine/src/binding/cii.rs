@@ -154,7 +154,7 @@ fn line(l: Node<'_>) -> Line {
             .map(|a| a.all(&[ram("GrossPriceProductTradePrice"), ram("ChargeAmount")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| Num::new(e.text(), e.loc()))
+            .map(|e| Num::new(e.raw_text()))
             .collect(),
         cats: settlement
             .map(|s| s.all(&[ram("ApplicableTradeTax")]))
@@ -227,7 +227,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         .into_iter()
         .map(|a| TaxTotal {
             at: a.loc(),
-            amount: Some(Num::new(a.text(), a.loc())),
+            amount: Some(Num::new(a.raw_text())),
             amount_currency: a.attr("currencyID").map(str::to_owned),
             subtotals: Vec::new(),
         })

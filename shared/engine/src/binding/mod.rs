@@ -22,7 +22,7 @@ pub(crate) fn has(n: Node<'_>, path: &[(Ns, &str)]) -> bool {
 }
 
 pub(crate) fn num(n: Node<'_>, path: &[(Ns, &str)]) -> Option<Num> {
-    n.first(path).map(|e| Num::new(e.text(), e.loc()))
+    n.first(path).map(|e| Num::new(e.raw_text()))
 }
 
 pub(crate) fn texts(n: Node<'_>, path: &[(Ns, &str)]) -> Vec<String> {

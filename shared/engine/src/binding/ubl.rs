@@ -138,7 +138,7 @@ fn line(l: Node<'_>) -> Line {
             .map(|p| p.all(&[cac("AllowanceCharge"), cbc("BaseAmount")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| Num::new(e.text(), e.loc()))
+            .map(|e| Num::new(e.raw_text()))
             .collect(),
         cats: item
             .map(|i| i.all(&[cac("ClassifiedTaxCategory")]))
@@ -292,7 +292,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
                 let amount = t.first(&[cbc("TaxAmount")]);
                 TaxTotal {
                     at: t.loc(),
-                    amount: amount.map(|a| Num::new(a.text(), a.loc())),
+                    amount: amount.map(|a| Num::new(a.raw_text())),
                     amount_currency: amount.and_then(|a| a.attr("currencyID")).map(str::to_owned),
                     subtotals: t.children_named(CAC, "TaxSubtotal").map(subtotal).collect(),
                 }

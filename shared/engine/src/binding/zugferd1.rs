@@ -123,7 +123,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         .into_iter()
         .map(|a| TaxTotal {
             at: a.loc(),
-            amount: Some(crate::model::Num::new(a.text(), a.loc())),
+            amount: Some(crate::model::Num::new(a.raw_text())),
             amount_currency: a.attr("currencyID").map(str::to_owned),
             subtotals: Vec::new(),
         })

@@ -99,8 +99,8 @@ pub(crate) struct Tree<'a> {
     other_ns: Vec<Cow<'a, str>>,
     other_ns_ids: HashMap<Cow<'a, str>, Ns>,
     nodes: Vec<Element<'a>>,
-    /// Direct texts, whitespace-trimmed; borrowed from the input unless
-    /// decoding changed them.
+    /// Direct texts as written (from the first non-blank chunk on); borrowed
+    /// from the input unless decoding changed them.
     texts: Vec<Cow<'a, str>>,
     /// (local name, value) of every element's attributes, in element order.
     attrs: Vec<(&'a str, Cow<'a, str>)>,
@@ -434,36 +434,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Appends to an element's direct text. Leading whitespace is never
-    /// observable (texts are trimmed), so whitespace before any content is
-    /// not stored: indentation between elements costs no memory.
+    /// Appends to an element's direct text. A blank chunk before any content
+    /// is not stored: indentation between elements costs no memory.
     fn push_text(&mut self, node: u32, s: Cow<'a, str>) {
         let el = &mut self.tree.nodes[node as usize];
         if el.text == 0 {
-            if s.trim().is_empty() {
+            if s.bytes().all(is_xml_space) {
                 return;
             }
             el.text = self.tree.texts.len() as u32;
             self.tree.texts.push(s);
         } else {
             self.tree.texts[el.text as usize].to_mut().push_str(&s);
-        }
-    }
-
-    /// Trims an element's text once it is complete.
-    fn finish_text(&mut self, node: u32) {
-        let t = self.tree.nodes[node as usize].text as usize;
-        if t == 0 {
-            return;
-        }
-        match &mut self.tree.texts[t] {
-            Cow::Borrowed(s) => *s = s.trim(),
-            Cow::Owned(s) => {
-                let trimmed = s.trim();
-                if trimmed.len() != s.len() {
-                    *s = trimmed.to_owned();
-                }
-            }
         }
     }
 
@@ -638,7 +620,6 @@ impl<'a> Parser<'a> {
                 ),
             ));
         }
-        self.finish_text(frame.node);
         // At most MAX_ELEMENTS, checked when each was added.
         self.tree.nodes[frame.node as usize].end = self.tree.nodes.len() as u32;
         self.bindings.truncate(frame.bindings);
@@ -712,8 +693,20 @@ impl<'t> Node<'t> {
         el.ns == ns && same_name(el.name, local)
     }
 
-    /// Direct text content, surrounding whitespace removed.
+    /// Direct text content, surrounding XML whitespace (space, tab, CR, LF)
+    /// removed: what `normalize-space` keeps at the ends.
     pub(crate) fn text(&self) -> &'t str {
+        self.raw_text()
+            .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+    }
+
+    /// Direct text content as written, for the rules that measure the
+    /// string itself (`string-length(substring-after(., '.'))`, exact
+    /// comparisons). Whitespace before the first non-blank chunk of text is
+    /// not kept (indentation costs no memory), so only text split by a
+    /// comment, CDATA section or processing instruction differs from the
+    /// XPath string value.
+    pub(crate) fn raw_text(&self) -> &'t str {
         &self.tree.texts[self.el().text as usize]
     }
 

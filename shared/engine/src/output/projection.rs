@@ -108,7 +108,7 @@ fn text(s: &str) -> Option<String> {
 }
 
 fn amount(n: &Option<Num>) -> Option<String> {
-    n.as_ref().and_then(|n| text(&n.raw))
+    n.as_ref().and_then(|n| text(n.raw.trim()))
 }
 
 /// A date term as the binding reads it → `YYYY-MM-DD`: UBL writes xs:date

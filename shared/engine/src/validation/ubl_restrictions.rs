@@ -3,6 +3,9 @@
 //! EN 16931 binding) and UBL-DT-08…28 (data-type attributes that should not be
 //! used). All are warnings except UBL-CR-673, which the artefacts flag fatal.
 //!
+//! Every one of them is an assertion on the document root (its context and
+//! where it reports), so each fires at most once, at the root.
+//!
 //! Most rules are "this child path below the document root must not exist".
 //! They are kept in one table ([`TABLE`]), compiled once into a trie of path
 //! steps, and the document is checked in a single walk: elements on a trie
@@ -10,32 +13,26 @@
 //! against the attribute rules, and the few "anywhere in the document" rules
 //! (`//x/y/@z` in the artefacts) are tested on the element they concern.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use crate::binding::ubl::{CAC, CBC};
 use crate::input::xml::{Node, Ns};
-use crate::validation::rule::{find, Out, Rule};
+use crate::validation::rule::{find, rule, Out, Rule};
 
-/// The message every UBL-CR text starts with.
-const LEAD: &str = "A UBL invoice should not include the ";
-
-/// The plain path rules. One entry per line:
+/// The plain path rules, as the artefact's tests `not(path)` state them. One
+/// entry per line:
 ///
-/// * `@ steps [= words]` sets the current prefix (`@` alone: the document
-///   root). `words` replaces the prefix's part of the derived message (the
-///   artefacts word some families shorter than the path).
-/// * `nnn steps[@attr] [| message]` is rule UBL-CR-nnn: the prefix followed
-///   by `steps` (may be empty) must not exist below the root (with attribute
-///   `attr`, when given). The message is [`LEAD`] plus the local names of the
-///   path joined by spaces, unless `| message` gives the words after LEAD.
-/// * `nnn+ docref` expands to the 16 document-reference leaves numbered from
-///   nnn (CopyIndicator … ResultOfVerification).
+/// * `@ steps` sets the current prefix (`@` alone: the document root).
+/// * `nnn steps[/@attr]` is rule UBL-CR-nnn: the prefix followed by `steps`
+///   must not exist below the root (with attribute `attr`, when given).
 ///
-/// Steps are `cac:Name` / `cbc:Name` separated by `/`; the step `Line` stands
-/// for the invoice line and the credit-note line (cac:InvoiceLine and
-/// cac:CreditNoteLine), as in the artefacts.
+/// Steps are `cbc:Name`, `cac:Name` or `ext:Name` separated by `/`; the step
+/// `Line` stands for `(cac:InvoiceLine|cac:CreditNoteLine)`, as in the
+/// artefacts.
 const TABLE: &str = "
 @
+001 ext:UBLExtensions
 003 cbc:ProfileExecutionID
 004 cbc:CopyIndicator
 005 cbc:UUID
@@ -45,27 +42,6 @@ const TABLE: &str = "
 009 cbc:PaymentAlternativeCurrencyCode
 010 cbc:AccountingCostCode
 011 cbc:LineCountNumeric
-077 cac:StatementDocumentReference
-137 cac:Signature
-294 cac:BuyerCustomerParty
-295 cac:SellerSupplierParty
-410 cac:DeliveryTerms
-470 cac:PrepaidPayment
-490 cac:TaxExchangeRate
-491 cac:PricingExchangeRate
-492 cac:PaymentExchangeRate
-493 cac:PaymentAlternativeExchangeRate
-513 cac:WithholdingTaxTotal
-514 cac:LegalMonetaryTotal/cbc:PayableAlternativeAmount
-648 cbc:CustomizationID@schemeID
-649 cbc:ProfileID@schemeID
-650 cbc:ID@schemeID
-651 cbc:SalesOrderID@schemeID
-656 cbc:InvoiceTypeCode@listID
-657 cbc:DocumentCurrencyCode@listID
-658 cbc:TaxCurrencyCode@listID
-659 cac:AdditionalDocumentReference/cbc:DocumentTypeCode@listID
-672 cbc:CreditNoteTypeCode@listID
 @ cac:InvoicePeriod
 012 cbc:StartTime
 013 cbc:EndTime
@@ -78,19 +54,19 @@ const TABLE: &str = "
 019 cbc:IssueTime
 020 cbc:CustomerReference
 021 cbc:OrderTypeCode
-022 cbc:DocumentReference
-@ cac:BillingReference/cac:InvoiceDocumentReference = BillingReference
+022 cac:DocumentReference
+@ cac:BillingReference/cac:InvoiceDocumentReference
 023 cbc:CopyIndicator
 024 cbc:UUID
 025 cbc:IssueTime
 026 cbc:DocumentTypeCode
 027 cbc:DocumentType
-028 cbc:Xpath
+028 cbc:XPath
 029 cbc:LanguageID
 030 cbc:LocaleCode
 031 cbc:VersionID
 032 cbc:DocumentStatusCode
-033 cbc:DocumentDescription | BillingReference DocumenDescription
+033 cbc:DocumentDescription
 034 cac:Attachment
 035 cac:ValidityPeriod
 036 cac:IssuerParty
@@ -104,125 +80,234 @@ const TABLE: &str = "
 043 cac:AdditionalDocumentReference
 044 cac:BillingReferenceLine
 @ cac:DespatchDocumentReference
-045+ docref
+045 cbc:CopyIndicator
+046 cbc:UUID
+047 cbc:IssueDate
+048 cbc:IssueTime
+049 cbc:DocumentTypeCode
+050 cbc:DocumentType
+051 cbc:XPath
+052 cbc:LanguageID
+053 cbc:LocaleCode
+054 cbc:VersionID
+055 cbc:DocumentStatusCode
+056 cbc:DocumentDescription
+057 cac:Attachment
+058 cac:ValidityPeriod
+059 cac:IssuerParty
+060 cac:ResultOfVerification
 @ cac:ReceiptDocumentReference
-061+ docref
+061 cbc:CopyIndicator
+062 cbc:UUID
+063 cbc:IssueDate
+064 cbc:IssueTime
+065 cbc:DocumentTypeCode
+066 cbc:DocumentType
+067 cbc:XPath
+068 cbc:LanguageID
+069 cbc:LocaleCode
+070 cbc:VersionID
+071 cbc:DocumentStatusCode
+072 cbc:DocumentDescription
+073 cac:Attachment
+074 cac:ValidityPeriod
+075 cac:IssuerParty
+076 cac:ResultOfVerification
+@
+077 cac:StatementDocumentReference
 @ cac:OriginatorDocumentReference
-078+ docref
+078 cbc:CopyIndicator
+079 cbc:UUID
+080 cbc:IssueDate
+081 cbc:IssueTime
+082 cbc:DocumentTypeCode
+083 cbc:DocumentType
+084 cbc:XPath
+085 cbc:LanguageID
+086 cbc:LocaleCode
+087 cbc:VersionID
+088 cbc:DocumentStatusCode
+089 cbc:DocumentDescription
+090 cac:Attachment
+091 cac:ValidityPeriod
+092 cac:IssuerParty
+093 cac:ResultOfVerification
 @ cac:ContractDocumentReference
-094+ docref
+094 cbc:CopyIndicator
+095 cbc:UUID
+096 cbc:IssueDate
+097 cbc:IssueTime
+098 cbc:DocumentTypeCode
+099 cbc:DocumentType
+100 cbc:XPath
+101 cbc:LanguageID
+102 cbc:LocaleCode
+103 cbc:VersionID
+104 cbc:DocumentStatusCode
+105 cbc:DocumentDescription
+106 cac:Attachment
+107 cac:ValidityPeriod
+108 cac:IssuerParty
+109 cac:ResultOfVerification
 @ cac:AdditionalDocumentReference
 110 cbc:CopyIndicator
 111 cbc:UUID
 112 cbc:IssueDate
 113 cbc:IssueTime
 114 cbc:DocumentType
-115 cbc:Xpath
+115 cbc:XPath
 116 cbc:LanguageID
 117 cbc:LocaleCode
 118 cbc:VersionID
 119 cbc:DocumentStatusCode
+121 cac:Attachment/cac:ExternalReference/cbc:DocumentHash
+122 cac:Attachment/cac:ExternalReference/cbc:HashAlgorithmMethod
+123 cac:Attachment/cac:ExternalReference/cbc:ExpiryDate
+124 cac:Attachment/cac:ExternalReference/cbc:ExpiryTime
+125 cac:Attachment/cac:ExternalReference/cbc:MimeCode
+126 cac:Attachment/cac:ExternalReference/cbc:FormatCode
+127 cac:Attachment/cac:ExternalReference/cbc:EncodingCode
+128 cac:Attachment/cac:ExternalReference/cbc:CharacterSetCode
+129 cac:Attachment/cac:ExternalReference/cbc:FileName
+130 cac:Attachment/cac:ExternalReference/cbc:Description
 131 cac:ValidityPeriod
 132 cac:IssuerParty
 133 cac:ResultOfVerification
-@ cac:AdditionalDocumentReference/cac:Attachment/cac:ExternalReference
-121 cbc:DocumentHash
-122 cbc:HashAlgorithmMethod
-123 cbc:ExpiryDate
-124 cbc:ExpiryTime
-125 cbc:MimeCode
-126 cbc:FormatCode
-127 cbc:EncodingCode
-128 cbc:CharacterSetCode
-129 cbc:FileName
-130 cbc:Description
 @ cac:ProjectReference
 134 cbc:UUID
 135 cbc:IssueDate
 136 cac:WorkPhaseReference
+@
+137 cac:Signature
 @ cac:AccountingSupplierParty
 138 cbc:CustomerAssignedAccountID
 139 cbc:AdditionalAccountID
 140 cbc:DataSendingCapability
+141 cac:Party/cbc:MarkCareIndicator
+142 cac:Party/cbc:MarkAttentionIndicator
+143 cac:Party/cbc:WebsiteURI
+144 cac:Party/cbc:LogoReferenceID
+145 cac:Party/cbc:IndustryClassificationCode
+146 cac:Party/cac:Language
+147 cac:Party/cac:PostalAddress/cbc:ID
+148 cac:Party/cac:PostalAddress/cbc:AddressTypeCode
+149 cac:Party/cac:PostalAddress/cbc:AddressFormatCode
+150 cac:Party/cac:PostalAddress/cbc:Postbox
+151 cac:Party/cac:PostalAddress/cbc:Floor
+152 cac:Party/cac:PostalAddress/cbc:Room
+153 cac:Party/cac:PostalAddress/cbc:BlockName
+154 cac:Party/cac:PostalAddress/cbc:BuildingName
+155 cac:Party/cac:PostalAddress/cbc:BuildingNumber
+156 cac:Party/cac:PostalAddress/cbc:InhouseMail
+157 cac:Party/cac:PostalAddress/cbc:Department
+158 cac:Party/cac:PostalAddress/cbc:MarkAttention
+159 cac:Party/cac:PostalAddress/cbc:MarkCare
+160 cac:Party/cac:PostalAddress/cbc:PlotIdentification
+161 cac:Party/cac:PostalAddress/cbc:CitySubdivisionName
+162 cac:Party/cac:PostalAddress/cbc:CountrySubentityCode
+163 cac:Party/cac:PostalAddress/cbc:Region
+164 cac:Party/cac:PostalAddress/cbc:District
+165 cac:Party/cac:PostalAddress/cbc:TimezoneOffset
+166 cac:Party/cac:PostalAddress/cac:Country/cbc:Name
+167 cac:Party/cac:PostalAddress/cac:LocationCoordinate
+168 cac:Party/cac:PhysicalLocation
+169 cac:Party/cac:PartyTaxScheme/cbc:RegistrationName
+170 cac:Party/cac:PartyTaxScheme/cbc:TaxLevelCode
+171 cac:Party/cac:PartyTaxScheme/cbc:ExemptionReasonCode
+172 cac:Party/cac:PartyTaxScheme/cbc:ExemptionReason
+173 cac:Party/cac:PartyTaxScheme/cac:RegistrationAddress
+174 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:Name
+175 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:TaxTypeCode
+176 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:CurrencyCode
+177 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cac:JurisdictionRegionAddress
+178 cac:Party/cac:PartyLegalEntity/cbc:RegistrationDate
+179 cac:Party/cac:PartyLegalEntity/cbc:RegistrationExpirationDate
+180 cac:Party/cac:PartyLegalEntity/cbc:CompanyLegalFormCode
+181 cac:Party/cac:PartyLegalEntity/cbc:SoleProprietorshipIndicator
+182 cac:Party/cac:PartyLegalEntity/cbc:CompanyLiquidationStatusCode
+183 cac:Party/cac:PartyLegalEntity/cbc:CorporateStockAmount
+184 cac:Party/cac:PartyLegalEntity/cbc:FullyPaidSharesIndicator
+185 cac:Party/cac:PartyLegalEntity/cac:RegistrationAddress
+186 cac:Party/cac:PartyLegalEntity/cac:CorporateRegistrationScheme
+187 cac:Party/cac:PartyLegalEntity/cac:HeadOfficeParty
+188 cac:Party/cac:PartyLegalEntity/cac:ShareholderParty
+189 cac:Party/cac:Contact/cbc:ID
+190 cac:Party/cac:Contact/cbc:Telefax
+191 cac:Party/cac:Contact/cbc:Note
+192 cac:Party/cac:Contact/cac:OtherCommunication
+193 cac:Party/cac:Person
+194 cac:Party/cac:AgentParty
+195 cac:Party/cac:ServiceProviderParty
+196 cac:Party/cac:PowerOfAttorney
+197 cac:Party/cac:FinancialAccount
 198 cac:DespatchContact
 199 cac:AccountingContact
 200 cac:SellerContact
-@ cac:AccountingSupplierParty/cac:Party
-141 cbc:MarkCareIndicator
-142 cbc:MarkAttentionIndicator
-143 cbc:WebsiteURI
-144 cbc:LogoReferenceID
-145 cbc:IndustryClassificationCode
-146 cac:Language
-168 cac:PhysicalLocation
-193 cac:Person
-194 cac:AgentParty
-195 cac:ServiceProviderParty
-196 cac:PowerOfAttorney
-197 cac:FinancialAccount
-@ cac:AccountingSupplierParty/cac:Party/cac:PostalAddress
-147+ address
-@ cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme
-169+ taxscheme
-@ cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity
-178 cbc:RegistrationDate
-179 cbc:RegistrationExpirationDate
-180 cbc:CompanyLegalFormCode
-181 cbc:SoleProprietorshipIndicator
-182 cbc:CompanyLiquidationStatusCode
-183 cbc:CorporationStockAmount
-184 cbc:FullyPaidSharesIndicator
-185 cac:RegistrationAddress
-186 cac:CorporateRegistrationScheme
-187 cac:HeadOfficeParty
-188 cac:ShareholderParty
-@ cac:AccountingSupplierParty/cac:Party/cac:Contact
-189 cbc:ID
-190 cbc:Telefax
-191 cbc:Note
-192 cac:OtherCommunication
 @ cac:AccountingCustomerParty
 201 cbc:CustomerAssignedAccountID
 202 cbc:SupplierAssignedAccountID
 203 cbc:AdditionalAccountID
+204 cac:Party/cbc:MarkCareIndicator
+205 cac:Party/cbc:MarkAttentionIndicator
+206 cac:Party/cbc:WebsiteURI
+207 cac:Party/cbc:LogoReferenceID
+208 cac:Party/cbc:IndustryClassificationCode
+209 cac:Party/cac:Language
+210 cac:Party/cac:PostalAddress/cbc:ID
+211 cac:Party/cac:PostalAddress/cbc:AddressTypeCode
+212 cac:Party/cac:PostalAddress/cbc:AddressFormatCode
+213 cac:Party/cac:PostalAddress/cbc:Postbox
+214 cac:Party/cac:PostalAddress/cbc:Floor
+215 cac:Party/cac:PostalAddress/cbc:Room
+216 cac:Party/cac:PostalAddress/cbc:BlockName
+217 cac:Party/cac:PostalAddress/cbc:BuildingName
+218 cac:Party/cac:PostalAddress/cbc:BuildingNumber
+219 cac:Party/cac:PostalAddress/cbc:InhouseMail
+220 cac:Party/cac:PostalAddress/cbc:Department
+221 cac:Party/cac:PostalAddress/cbc:MarkAttention
+222 cac:Party/cac:PostalAddress/cbc:MarkCare
+223 cac:Party/cac:PostalAddress/cbc:PlotIdentification
+224 cac:Party/cac:PostalAddress/cbc:CitySubdivisionName
+225 cac:Party/cac:PostalAddress/cbc:CountrySubentityCode
+226 cac:Party/cac:PostalAddress/cbc:Region
+227 cac:Party/cac:PostalAddress/cbc:District
+228 cac:Party/cac:PostalAddress/cbc:TimezoneOffset
+229 cac:Party/cac:PostalAddress/cac:Country/cbc:Name
+230 cac:Party/cac:PostalAddress/cac:LocationCoordinate
+231 cac:Party/cac:PhysicalLocation
+232 cac:Party/cac:PartyTaxScheme/cbc:RegistrationName
+233 cac:Party/cac:PartyTaxScheme/cbc:TaxLevelCode
+234 cac:Party/cac:PartyTaxScheme/cbc:ExemptionReasonCode
+235 cac:Party/cac:PartyTaxScheme/cbc:ExemptionReason
+236 cac:Party/cac:PartyTaxScheme/cac:RegistrationAddress
+237 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:Name
+238 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:TaxTypeCode
+239 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cbc:CurrencyCode
+240 cac:Party/cac:PartyTaxScheme/cac:TaxScheme/cac:JurisdictionRegionAddress
+241 cac:Party/cac:PartyLegalEntity/cbc:RegistrationDate
+242 cac:Party/cac:PartyLegalEntity/cbc:RegistrationExpirationDate
+243 cac:Party/cac:PartyLegalEntity/cbc:CompanyLegalFormCode
+244 cac:Party/cac:PartyLegalEntity/cbc:CompanyLegalForm
+245 cac:Party/cac:PartyLegalEntity/cbc:SoleProprietorshipIndicator
+246 cac:Party/cac:PartyLegalEntity/cbc:CompanyLiquidationStatusCode
+247 cac:Party/cac:PartyLegalEntity/cbc:CorporateStockAmount
+248 cac:Party/cac:PartyLegalEntity/cbc:FullyPaidSharesIndicator
+249 cac:Party/cac:PartyLegalEntity/cac:RegistrationAddress
+250 cac:Party/cac:PartyLegalEntity/cac:CorporateRegistrationScheme
+251 cac:Party/cac:PartyLegalEntity/cac:HeadOfficeParty
+252 cac:Party/cac:PartyLegalEntity/cac:ShareholderParty
+253 cac:Party/cac:Contact/cbc:ID
+254 cac:Party/cac:Contact/cbc:Telefax
+255 cac:Party/cac:Contact/cbc:Note
+256 cac:Party/cac:Contact/cac:OtherCommunication
+257 cac:Party/cac:Person
+258 cac:Party/cac:AgentParty
+259 cac:Party/cac:ServiceProviderParty
+260 cac:Party/cac:PowerOfAttorney
+261 cac:Party/cac:FinancialAccount
 262 cac:DeliveryContact
 263 cac:AccountingContact
 264 cac:BuyerContact
-@ cac:AccountingCustomerParty/cac:Party
-204 cbc:MarkCareIndicator
-205 cbc:MarkAttentionIndicator
-206 cbc:WebsiteURI
-207 cbc:LogoReferenceID
-208 cbc:IndustryClassificationCode
-209 cac:Language
-231 cac:PhysicalLocation
-257 cac:Person
-258 cac:AgentParty
-259 cac:ServiceProviderParty
-260 cac:PowerOfAttorney
-261 cac:FinancialAccount
-@ cac:AccountingCustomerParty/cac:Party/cac:PostalAddress
-210+ address
-@ cac:AccountingCustomerParty/cac:Party/cac:PartyTaxScheme
-232+ taxscheme
-@ cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity
-241 cbc:RegistrationDate
-242 cbc:RegistrationExpirationDate
-243 cbc:CompanyLegalFormCode
-244 cbc:CompanyLegalForm
-245 cbc:SoleProprietorshipIndicator
-246 cbc:CompanyLiquidationStatusCode
-247 cbc:CorporationStockAmount
-248 cbc:FullyPaidSharesIndicator
-249 cac:RegistrationAddress
-250 cac:CorporateRegistrationScheme
-251 cac:HeadOfficeParty
-252 cac:ShareholderParty
-@ cac:AccountingCustomerParty/cac:Party/cac:Contact
-253 cbc:ID
-254 cbc:Telefax
-255 cbc:Note
-256 cac:OtherCommunication
 @ cac:PayeeParty
 265 cbc:MarkCareIndicator
 266 cbc:MarkAttentionIndicator
@@ -234,26 +319,28 @@ const TABLE: &str = "
 272 cac:PostalAddress
 273 cac:PhysicalLocation
 274 cac:PartyTaxScheme
+275 cac:PartyLegalEntity/cbc:RegistrationName
+276 cac:PartyLegalEntity/cbc:RegistrationDate
+277 cac:PartyLegalEntity/cbc:RegistrationExpirationDate
+278 cac:PartyLegalEntity/cbc:CompanyLegalFormCode
+279 cac:PartyLegalEntity/cbc:CompanyLegalForm
+280 cac:PartyLegalEntity/cbc:SoleProprietorshipIndicator
+281 cac:PartyLegalEntity/cbc:CompanyLiquidationStatusCode
+282 cac:PartyLegalEntity/cbc:CorporateStockAmount
+283 cac:PartyLegalEntity/cbc:FullyPaidSharesIndicator
+284 cac:PartyLegalEntity/cac:RegistrationAddress
+285 cac:PartyLegalEntity/cac:CorporateRegistrationScheme
+286 cac:PartyLegalEntity/cac:HeadOfficeParty
+287 cac:PartyLegalEntity/cac:ShareholderParty
 288 cac:Contact
 289 cac:Person
 290 cac:AgentParty
 291 cac:ServiceProviderParty
 292 cac:PowerOfAttorney
 293 cac:FinancialAccount
-@ cac:PayeeParty/cac:PartyLegalEntity
-275 cbc:RegistrationName
-276 cbc:RegistrationDate
-277 cbc:RegistrationExpirationDate
-278 cbc:CompanyLegalFormCode
-279 cbc:CompanyLegalForm
-280 cbc:SoleProprietorshipIndicator
-281 cbc:CompanyLiquidationStatusCode
-282 cbc:CorporationStockAmount
-283 cbc:FullyPaidSharesIndicator
-284 cac:RegistrationAddress
-285 cac:CorporateRegistrationScheme
-286 cac:HeadOfficeParty
-287 cac:ShareholderParty
+@
+294 cac:BuyerCustomerParty
+295 cac:SellerSupplierParty
 @ cac:TaxRepresentativeParty
 296 cbc:MarkCareIndicator
 297 cbc:MarkAttentionIndicator
@@ -263,7 +350,37 @@ const TABLE: &str = "
 301 cbc:IndustryClassificationCode
 302 cac:PartyIdentification
 303 cac:Language
+304 cac:PostalAddress/cbc:ID
+305 cac:PostalAddress/cbc:AddressTypeCode
+306 cac:PostalAddress/cbc:AddressFormatCode
+307 cac:PostalAddress/cbc:Postbox
+308 cac:PostalAddress/cbc:Floor
+309 cac:PostalAddress/cbc:Room
+310 cac:PostalAddress/cbc:BlockName
+311 cac:PostalAddress/cbc:BuildingName
+312 cac:PostalAddress/cbc:BuildingNumber
+313 cac:PostalAddress/cbc:InhouseMail
+314 cac:PostalAddress/cbc:Department
+315 cac:PostalAddress/cbc:MarkAttention
+316 cac:PostalAddress/cbc:MarkCare
+317 cac:PostalAddress/cbc:PlotIdentification
+318 cac:PostalAddress/cbc:CitySubdivisionName
+319 cac:PostalAddress/cbc:CountrySubentityCode
+320 cac:PostalAddress/cbc:Region
+321 cac:PostalAddress/cbc:District
+322 cac:PostalAddress/cbc:TimezoneOffset
+323 cac:PostalAddress/cac:Country/cbc:Name
+324 cac:PostalAddress/cac:LocationCoordinate
 325 cac:PhysicalLocation
+326 cac:PartyTaxScheme/cbc:RegistrationName
+327 cac:PartyTaxScheme/cbc:TaxLevelCode
+328 cac:PartyTaxScheme/cbc:ExemptionReasonCode
+329 cac:PartyTaxScheme/cbc:ExemptionReason
+330 cac:PartyTaxScheme/cac:RegistrationAddress
+331 cac:PartyTaxScheme/cac:TaxScheme/cbc:Name
+332 cac:PartyTaxScheme/cac:TaxScheme/cbc:TaxTypeCode
+333 cac:PartyTaxScheme/cac:TaxScheme/cbc:CurrencyCode
+334 cac:PartyTaxScheme/cac:TaxScheme/cac:JurisdictionRegionAddress
 335 cac:PartyLegalEntity
 336 cac:Contact
 337 cac:Person
@@ -271,10 +388,6 @@ const TABLE: &str = "
 339 cac:ServiceProviderParty
 340 cac:PowerOfAttorney
 341 cac:FinancialAccount
-@ cac:TaxRepresentativeParty/cac:PostalAddress
-304+ address
-@ cac:TaxRepresentativeParty/cac:PartyTaxScheme
-326+ taxscheme
 @ cac:Delivery
 342 cbc:ID
 343 cbc:Quantity
@@ -285,98 +398,107 @@ const TABLE: &str = "
 348 cbc:LatestDeliveryTime
 349 cbc:ReleaseID
 350 cbc:TrackingID
+351 cac:DeliveryLocation/cbc:Description
+352 cac:DeliveryLocation/cbc:Conditions
+353 cac:DeliveryLocation/cbc:CountrySubentity
+354 cac:DeliveryLocation/cbc:CountrySubentityCode
+355 cac:DeliveryLocation/cbc:LocationTypeCode
+356 cac:DeliveryLocation/cbc:InformationURI
+357 cac:DeliveryLocation/cbc:Name
+358 cac:DeliveryLocation/cac:ValidityPeriod
+359 cac:DeliveryLocation/cac:Address/cbc:ID
+360 cac:DeliveryLocation/cac:Address/cbc:AddressTypeCode
+361 cac:DeliveryLocation/cac:Address/cbc:AddressFormatCode
+362 cac:DeliveryLocation/cac:Address/cbc:Postbox
+363 cac:DeliveryLocation/cac:Address/cbc:Floor
+364 cac:DeliveryLocation/cac:Address/cbc:Room
+365 cac:DeliveryLocation/cac:Address/cbc:BlockName
+366 cac:DeliveryLocation/cac:Address/cbc:BuildingName
+367 cac:DeliveryLocation/cac:Address/cbc:BuildingNumber
+368 cac:DeliveryLocation/cac:Address/cbc:InhouseMail
+369 cac:DeliveryLocation/cac:Address/cbc:Department
+370 cac:DeliveryLocation/cac:Address/cbc:MarkAttention
+371 cac:DeliveryLocation/cac:Address/cbc:MarkCare
+372 cac:DeliveryLocation/cac:Address/cbc:PlotIdentification
+373 cac:DeliveryLocation/cac:Address/cbc:CitySubdivisionName
+374 cac:DeliveryLocation/cac:Address/cbc:CountrySubentityCode
+375 cac:DeliveryLocation/cac:Address/cbc:Region
+376 cac:DeliveryLocation/cac:Address/cbc:District
+377 cac:DeliveryLocation/cac:Address/cbc:TimezoneOffset
+378 cac:DeliveryLocation/cac:Address/cac:Country/cbc:Name
+379 cac:DeliveryLocation/cac:Address/cac:LocationCoordinate
+380 cac:DeliveryLocation/cac:SubsidiaryLocation
+381 cac:DeliveryLocation/cac:LocationCoordinate
 382 cac:AlternativeDeliveryLocation
 383 cac:RequestedDeliveryPeriod
-384 cac:PromisedDeliveryPeriod
+384 cac:EstimatedDeliveryPeriod
 385 cac:CarrierParty
+386 cac:DeliveryParty/cbc:MarkCareIndicator
+387 cac:DeliveryParty/cbc:MarkAttentionIndicator
+388 cac:DeliveryParty/cbc:WebsiteURI
+389 cac:DeliveryParty/cbc:LogoReferenceID
+390 cac:DeliveryParty/cbc:EndpointID
+391 cac:DeliveryParty/cbc:IndustryClassificationCode
+392 cac:DeliveryParty/cac:PartyIdentification
+393 cac:DeliveryParty/cac:Language
+394 cac:DeliveryParty/cac:PostalAddress
+395 cac:DeliveryParty/cac:PhysicalLocation
+396 cac:DeliveryParty/cac:PartyTaxScheme
+397 cac:DeliveryParty/cac:PartyLegalEntity
+398 cac:DeliveryParty/cac:Contact
+399 cac:DeliveryParty/cac:Person
+400 cac:DeliveryParty/cac:AgentParty
+401 cac:DeliveryParty/cac:ServiceProviderParty
+402 cac:DeliveryParty/cac:PowerOfAttorney
+403 cac:DeliveryParty/cac:FinancialAccount
 404 cac:NotifyParty
 405 cac:Despatch
 406 cac:DeliveryTerms
 407 cac:MinimumDeliveryUnit
 408 cac:MaximumDeliveryUnit
 409 cac:Shipment
-682 cac:DeliveryAddress
-@ cac:Delivery/cac:DeliveryLocation
-351 cbc:Description
-352 cbc:Conditions
-353 cbc:CountrySubentity
-354 cbc:CountrySubentityCode
-355 cbc:LocationTypeCode
-356 cbc:InformationURI
-357 cbc:Name
-358 cac:ValidationPeriod
-380 cac:SubsidiaryLocation
-381 cac:LocationCoordinate
-@ cac:Delivery/cac:DeliveryLocation/cac:Address
-359+ address
-@ cac:Delivery/cac:DeliveryParty
-386 cbc:MarkCareIndicator
-387 cbc:MarkAttentionIndicator
-388 cbc:WebsiteURI
-389 cbc:LogoReferenceID
-390 cbc:EndpointID
-391 cbc:IndustryClassificationCode
-392 cac:PartyIdentification
-393 cac:Language
-394 cac:PostalAddress
-395 cac:PhysicalLocation
-396 cac:PartyTaxScheme
-397 cac:PartyLegalEntity
-398 cac:Contact
-399 cac:Person
-400 cac:AgentParty
-401 cac:ServiceProviderParty
-402 cac:PowerOfAttorney
-403 cac:FinancialAccount
+@
+410 cac:DeliveryTerms
 @ cac:PaymentMeans
 411 cbc:ID
 413 cbc:PaymentChannelCode
 414 cbc:InstructionID
+415 cac:CardAccount/cbc:CardTypeCode
+416 cac:CardAccount/cbc:ValidityStartDate
+417 cac:CardAccount/cbc:ExpiryDate
+418 cac:CardAccount/cbc:IssuerID
+419 cac:CardAccount/cbc:IssueNumberID
+420 cac:CardAccount/cbc:CV2ID
+421 cac:CardAccount/cbc:CardChipCode
+422 cac:CardAccount/cbc:ChipApplicationID
+424 cac:PayeeFinancialAccount/cbc:AliasName
+425 cac:PayeeFinancialAccount/cbc:AccountTypeCode
+426 cac:PayeeFinancialAccount/cbc:AccountFormatCode
+427 cac:PayeeFinancialAccount/cbc:CurrencyCode
+428 cac:PayeeFinancialAccount/cbc:PaymentNote
+429 cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:Name
+430 cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cac:FinancialInstitution/cbc:Name
+431 cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cac:FinancialInstitution/cac:Address
+432 cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cac:Address
+433 cac:PayeeFinancialAccount/cac:Country
 434 cac:CreditAccount
+435 cac:PaymentMandate/cbc:MandateTypeCode
+436 cac:PaymentMandate/cbc:MaximumPaymentInstructionsNumeric
+437 cac:PaymentMandate/cbc:MaximumPaidAmount
+438 cac:PaymentMandate/cbc:SignatureID
+439 cac:PaymentMandate/cac:PayerParty
+440 cac:PaymentMandate/cac:PayerFinancialAccount/cbc:Name
+441 cac:PaymentMandate/cac:PayerFinancialAccount/cbc:AliasName
+442 cac:PaymentMandate/cac:PayerFinancialAccount/cbc:AccountTypeCode
+443 cac:PaymentMandate/cac:PayerFinancialAccount/cbc:AccountFormatCode
+444 cac:PaymentMandate/cac:PayerFinancialAccount/cbc:CurrencyCode
+445 cac:PaymentMandate/cac:PayerFinancialAccount/cbc:PaymentNote
+446 cac:PaymentMandate/cac:PayerFinancialAccount/cac:FinancialInstitutionBranch
+447 cac:PaymentMandate/cac:PayerFinancialAccount/cac:Country
+448 cac:PaymentMandate/cac:ValidityPeriod
+449 cac:PaymentMandate/cac:PaymentReversalPeriod
+450 cac:PaymentMandate/cac:Clause
 451 cac:TradeFinancing
-653 cbc:PaymentID@schemeID
-654 cac:PayeeFinancialAccount/cbc:ID@schemeID
-655 cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID@schemeID
-661 cbc:PaymentMeansCode@listID
-681 cbc:InstructionNote
-@ cac:PaymentMeans/cac:CardAccount
-415 cbc:CardTypeCode
-416 cbc:ValidityStartDate
-417 cbc:ExpiryDate
-418 cbc:IssuerID
-419 cbc:IssuerNumberID
-420 cbc:CV2ID
-421 cbc:CardChipCode
-422 cbc:ChipApplicationID
-@ cac:PaymentMeans/cac:PayeeFinancialAccount
-424 cbc:AliasName
-425 cbc:AccountTypeCode
-426 cbc:AccountFormatCode
-427 cbc:CurrencyCode
-428 cbc:PaymentNote
-429 cac:FinancialInstitutionBranch/cbc:Name
-430 cac:FinancialInstitutionBranch/cac:FinancialInstitution/cbc:Name
-431 cac:FinancialInstitutionBranch/cac:FinancialInstitution/cac:Address
-432 cac:FinancialInstitutionBranch/cac:Address
-433 cac:Country
-@ cac:PaymentMeans/cac:PaymentMandate
-435 cbc:MandateTypeCode
-436 cbc:MaximumPaymentInstructionsNumeric
-437 cbc:MaximumPaidAmount
-438 cbc:SignatureID
-439 cac:PayerParty
-448 cac:ValidityPeriod
-449 cac:PaymentReversalPeriod
-450 cac:Clause
-@ cac:PaymentMeans/cac:PaymentMandate/cac:PayerFinancialAccount
-440 cbc:Name
-441 cbc:AliasName
-442 cbc:AccountTypeCode
-443 cbc:AccountFormatCode
-444 cbc:CurrencyCode
-445 cbc:PaymentNote
-446 cac:FinancialInstitutionBranch
-447 cac:Country
 @ cac:PaymentTerms
 452 cbc:ID
 453 cbc:PaymentMeansID
@@ -396,6 +518,8 @@ const TABLE: &str = "
 467 cac:PenaltyPeriod
 468 cac:ExchangeRate
 469 cac:ValidityPeriod
+@
+470 cac:PrepaidPayment
 @ cac:AllowanceCharge
 471 cbc:ID
 472 cbc:PrepaidIndicator
@@ -403,384 +527,240 @@ const TABLE: &str = "
 474 cbc:AccountingCostCode
 475 cbc:AccountingCost
 476 cbc:PerUnitAmount
+477 cac:TaxCategory/cbc:Name
+478 cac:TaxCategory/cbc:BaseUnitMeasure
+479 cac:TaxCategory/cbc:PerUnitAmount
+480 cac:TaxCategory/cbc:TaxExemptionReasonCode
+481 cac:TaxCategory/cbc:TaxExemptionReason
+482 cac:TaxCategory/cbc:TierRange
+483 cac:TaxCategory/cbc:TierRatePercent
+484 cac:TaxCategory/cac:TaxScheme/cbc:Name
+485 cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode
+486 cac:TaxCategory/cac:TaxScheme/cbc:CurrencyCode
+487 cac:TaxCategory/cac:TaxScheme/cac:JurisdictionRegionAddress
 488 cac:TaxTotal
 489 cac:PaymentMeans
-@ cac:AllowanceCharge/cac:TaxCategory
-477 cbc:Name
-478 cbc:BaseUnitMeasure
-479 cbc:PerUnitAmount
-480 cbc:TaxExemptionReasonCode
-481 cbc:TaxExemptionReason
-482 cbc:TierRange
-483 cbc:TierRatePercent
-484 cac:TaxScheme/cbc:Name
-485 cac:TaxScheme/cbc:TaxTypeCode
-486 cac:TaxScheme/cbc:CurrencyCode
-487 cac:TaxScheme/cac:JurisdictionRegionAddress
-487 cac:TaxScheme/cac:JurisdiccionRegionAddress
+@
+490 cac:TaxExchangeRate
+491 cac:PricingExchangeRate
+492 cac:PaymentExchangeRate
+493 cac:PaymentAlternativeExchangeRate
 @ cac:TaxTotal
 494 cbc:RoundingAmount
 495 cbc:TaxEvidenceIndicator
 496 cbc:TaxIncludedIndicator
-@ cac:TaxTotal/cac:TaxSubtotal
-497 cbc:CalculationSequenceNumeric
-498 cbc:TransactionCurrencyTaxAmount
-499 cbc:Percent
-500 cbc:BaseUnitMeasure
-501 cbc:PerUnitAmount
-502 cbc:TierRange
-503 cbc:TierRatePercent
-@ cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory
-504 cbc:Name
-505 cbc:BaseUnitMeasure
-506 cbc:PerUnitAmount
-507 cbc:TierRange
-508 cbc:TierRatePercent
-509 cac:TaxScheme/cbc:Name
-510 cac:TaxScheme/cbc:TaxTypeCode
-511 cac:TaxScheme/cbc:CurrencyCode
-512 cac:TaxScheme/cac:JurisdictionRegionAddress
-512 cac:TaxScheme/cac:JurisdiccionRegionAddress
+497 cac:TaxSubtotal/cbc:CalculationSequenceNumeric
+498 cac:TaxSubtotal/cbc:TransactionCurrencyTaxAmount
+499 cac:TaxSubtotal/cbc:Percent
+500 cac:TaxSubtotal/cbc:BaseUnitMeasure
+501 cac:TaxSubtotal/cbc:PerUnitAmount
+502 cac:TaxSubtotal/cbc:TierRange
+503 cac:TaxSubtotal/cbc:TierRatePercent
+504 cac:TaxSubtotal/cac:TaxCategory/cbc:Name
+505 cac:TaxSubtotal/cac:TaxCategory/cbc:BaseUnitMeasure
+506 cac:TaxSubtotal/cac:TaxCategory/cbc:PerUnitAmount
+507 cac:TaxSubtotal/cac:TaxCategory/cbc:TierRange
+508 cac:TaxSubtotal/cac:TaxCategory/cbc:TierRatePercent
+509 cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:Name
+510 cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:TaxTypeCode
+511 cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:CurrencyCode
+512 cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cac:JurisdictionRegionAddress
+@
+513 cac:WithholdingTaxTotal
+@ cac:LegalMonetaryTotal
+514 cbc:PayableAlternativeAmount
 @ Line
 515 cbc:UUID
 516 cbc:TaxPointDate
 517 cbc:AccountingCostCode
 518 cbc:PaymentPurposeCode
 519 cbc:FreeOfChargeIndicator
+520 cac:InvoicePeriod/cbc:StartTime
+521 cac:InvoicePeriod/cbc:EndTime
+522 cac:InvoicePeriod/cbc:DurationMeasure
+523 cac:InvoicePeriod/cbc:DescriptionCode
+524 cac:InvoicePeriod/cbc:Description
+525 cac:OrderLineReference/cbc:SalesOrderLineID
+526 cac:OrderLineReference/cbc:UUID
+527 cac:OrderLineReference/cbc:LineStatusCode
+528 cac:OrderLineReference/cac:OrderReference
 529 cac:DespatchLineReference
 530 cac:ReceiptLineReference
 531 cac:BillingReference
+532 cac:DocumentReference/cbc:CopyIndicator
+533 cac:DocumentReference/cbc:UUID
+534 cac:DocumentReference/cbc:IssueDate
+535 cac:DocumentReference/cbc:IssueTime
+537 cac:DocumentReference/cbc:DocumentType
+538 cac:DocumentReference/cbc:XPath
+539 cac:DocumentReference/cbc:LanguageID
+540 cac:DocumentReference/cbc:LocaleCode
+541 cac:DocumentReference/cbc:VersionID
+542 cac:DocumentReference/cbc:DocumentStatusCode
+543 cac:DocumentReference/cbc:DocumentDescription
+544 cac:DocumentReference/cac:Attachment
+545 cac:DocumentReference/cac:ValidityPeriod
+546 cac:DocumentReference/cac:IssuerParty
+547 cac:DocumentReference/cac:ResultOfVerification
 548 cac:PricingReference
 549 cac:OriginatorParty
 550 cac:Delivery
 551 cac:PaymentTerms
+552 cac:AllowanceCharge/cbc:ID
+553 cac:AllowanceCharge/cbc:PrepaidIndicator
+554 cac:AllowanceCharge/cbc:SequenceNumeric
+555 cac:AllowanceCharge/cbc:AccountingCostCode
+556 cac:AllowanceCharge/cbc:AccountingCost
+557 cac:AllowanceCharge/cbc:PerUnitAmount
+558 cac:AllowanceCharge/cac:TaxCategory
+559 cac:AllowanceCharge/cac:TaxTotal
+560 cac:AllowanceCharge/cac:PaymentMeans
 561 cac:TaxTotal
 562 cac:WithholdingTaxTotal
+563 cac:Item/cbc:PackQuantity
+564 cac:Item/cbc:PackSizeNumeric
+565 cac:Item/cbc:CatalogueIndicator
+566 cac:Item/cbc:HazardousRiskIndicator
+567 cac:Item/cbc:AdditionalInformation
+568 cac:Item/cbc:Keyword
+569 cac:Item/cbc:BrandName
+570 cac:Item/cbc:ModelName
+571 cac:Item/cac:BuyersItemIdentification/cbc:ExtendedID
+572 cac:Item/cac:BuyersItemIdentification/cbc:BarcodeSymbologyID
+573 cac:Item/cac:BuyersItemIdentification/cac:PhysicalAttribute
+574 cac:Item/cac:BuyersItemIdentification/cac:MeasurementDimension
+575 cac:Item/cac:BuyersItemIdentification/cac:IssuerParty
+576 cac:Item/cac:SellersItemIdentification/cbc:ExtendedID
+577 cac:Item/cac:SellersItemIdentification/cbc:BarcodeSymbologyID
+578 cac:Item/cac:SellersItemIdentification/cac:PhysicalAttribute
+579 cac:Item/cac:SellersItemIdentification/cac:MeasurementDimension
+580 cac:Item/cac:SellersItemIdentification/cac:IssuerParty
+581 cac:Item/cac:ManufacturersItemIdentification
+582 cac:Item/cac:StandardItemIdentification/cbc:ExtendedID
+583 cac:Item/cac:StandardItemIdentification/cbc:BarcodeSymbologyID
+584 cac:Item/cac:StandardItemIdentification/cac:PhysicalAttribute
+585 cac:Item/cac:StandardItemIdentification/cac:MeasurementDimension
+586 cac:Item/cac:StandardItemIdentification/cac:IssuerParty
+587 cac:Item/cac:CatalogueItemIdentification
+588 cac:Item/cac:AdditionalItemIdentification
+589 cac:Item/cac:CatalogueDocumentReference
+590 cac:Item/cac:ItemSpecificationDocumentReference
+591 cac:Item/cac:OriginCountry/cbc:Name
+592 cac:Item/cac:CommodityClassification/cbc:NatureCode
+593 cac:Item/cac:CommodityClassification/cbc:CargoTypeCode
+594 cac:Item/cac:CommodityClassification/cbc:CommodityCode
+595 cac:Item/cac:TransactionConditions
+596 cac:Item/cac:HazardousItem
+597 cac:Item/cac:ClassifiedTaxCategory/cbc:Name
+598 cac:Item/cac:ClassifiedTaxCategory/cbc:BaseUnitMeasure
+599 cac:Item/cac:ClassifiedTaxCategory/cbc:PerUnitAmount
+600 cac:Item/cac:ClassifiedTaxCategory/cbc:TaxExemptionReasonCode
+601 cac:Item/cac:ClassifiedTaxCategory/cbc:TaxExemptionReason
+602 cac:Item/cac:ClassifiedTaxCategory/cbc:TierRange
+603 cac:Item/cac:ClassifiedTaxCategory/cbc:TierRatePercent
+604 cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cbc:Name
+605 cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cbc:TaxTypeCode
+606 cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cbc:CurrencyCode
+607 cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cac:JurisdictionRegionAddress
+608 cac:Item/cac:AdditionalItemProperty/cbc:ID
+609 cac:Item/cac:AdditionalItemProperty/cbc:NameCode
+610 cac:Item/cac:AdditionalItemProperty/cbc:TestMethod
+611 cac:Item/cac:AdditionalItemProperty/cbc:ValueQuantity
+612 cac:Item/cac:AdditionalItemProperty/cbc:ValueQualifier
+613 cac:Item/cac:AdditionalItemProperty/cbc:ImportanceCode
+614 cac:Item/cac:AdditionalItemProperty/cbc:ListValue
+615 cac:Item/cac:AdditionalItemProperty/cac:UsabilityPeriod
+616 cac:Item/cac:AdditionalItemProperty/cac:ItemPropertyGroup
+617 cac:Item/cac:AdditionalItemProperty/cac:RangeDimension
+618 cac:Item/cac:AdditionalItemProperty/cac:ItemPropertyRange
+619 cac:Item/cac:ManufacturerParty
+620 cac:Item/cac:InformationContentProviderParty
+621 cac:Item/cac:OriginAddress
+622 cac:Item/cac:ItemInstance
+623 cac:Item/cac:Certificate
+624 cac:Item/cac:Dimension
+625 cac:Price/cbc:PriceChangeReason
+626 cac:Price/cbc:PriceTypeCode
+627 cac:Price/cbc:PriceType
+628 cac:Price/cbc:OrderableUnitFactorRate
+629 cac:Price/cbc:ValidityPeriod
+630 cac:Price/cbc:PriceList
+632 cac:Price/cac:AllowanceCharge/cbc:ID
+633 cac:Price/cac:AllowanceCharge/cbc:AllowanceChargeReasonCode
+634 cac:Price/cac:AllowanceCharge/cbc:AllowanceChargeReason
+635 cac:Price/cac:AllowanceCharge/cbc:MultiplierFactorNumeric
+636 cac:Price/cac:AllowanceCharge/cbc:PrepaidIndicator
+637 cac:Price/cac:AllowanceCharge/cbc:SequenceNumeric
+638 cac:Price/cac:AllowanceCharge/cbc:AccountingCostCode
+639 cac:Price/cac:AllowanceCharge/cbc:AccountingCost
+640 cac:Price/cac:AllowanceCharge/cbc:PerUnitAmount
+641 cac:Price/cac:AllowanceCharge/cac:TaxCategory
+642 cac:Price/cac:AllowanceCharge/cac:TaxTotal
+643 cac:Price/cac:AllowanceCharge/cac:PaymentMeans
+644 cac:Price/cac:PricingExchangeRate
 645 cac:DeliveryTerms
 646 cac:SubInvoiceLine
 647 cac:ItemPriceExtension
-@ Line/cac:InvoicePeriod
-520 cbc:StartTime
-521 cbc:EndTime
-522 cbc:DurationMeasure
-523 cbc:DescriptionCode
-524 cbc:Description
-@ Line/cac:OrderLineReference
-525 cbc:SalesOrderLineID
-526 cbc:UUID
-527 cbc:LineStatusCode
-528 cac:OrderReference
-@ Line/cac:DocumentReference
-532 cbc:CopyIndicator
-533 cbc:UUID
-534 cbc:IssueDate
-535 cbc:IssueTime
-537 cbc:DocumentType
-538 cbc:Xpath
-539 cbc:LanguageID
-540 cbc:LocaleCode
-541 cbc:VersionID
-542 cbc:DocumentStatusCode
-543 cbc:DocumentDescription
-544 cac:Attachment
-545 cac:ValidityPeriod
-546 cac:IssuerParty
-547 cac:ResultOfVerification
-@ Line/cac:AllowanceCharge
-552 cbc:ID
-553 cbc:PrepaidIndicator
-554 cbc:SequenceNumeric
-555 cbc:AccountingCostCode
-556 cbc:AccountingCost
-557 cbc:PerUnitAmount
-558 cac:TaxCategory
-559 cac:TaxTotal
-560 cac:PaymentMeans
-@ Line/cac:Item
-563 cbc:PackQuantity
-564 cbc:PackSizeNumeric
-565 cbc:CatalogueIndicator
-566 cbc:HazardousRiskIndicator
-567 cbc:AdditionalInformation
-568 cbc:Keyword
-569 cbc:BrandName
-570 cbc:ModelName
-581 cac:ManufacturersItemIdentification
-587 cac:CatalogueItemIdentification
-588 cac:AdditionalItemIdentification
-589 cac:CatalogueDocumentReference
-590 cac:ItemSpecificationDocumentReference
-591 cac:OriginCountry/cbc:Name
-595 cac:TransactionConditions
-596 cac:HazardousItem
-619 cac:ManufacturerParty
-620 cac:InformationContentProviderParty
-621 cac:OriginAddress
-622 cac:ItemInstance
-623 cac:Certificate
-624 cac:Dimension
-@ Line/cac:Item/cac:BuyersItemIdentification
-571+ itemid
-@ Line/cac:Item/cac:SellersItemIdentification
-576+ itemid
-@ Line/cac:Item/cac:StandardItemIdentification
-582+ itemid
-@ Line/cac:Item/cac:CommodityClassification
-592 cbc:NatureCode
-593 cbc:CargoTypeCode
-594 cbc:CommodityCode
-@ Line/cac:Item/cac:ClassifiedTaxCategory
-597 cbc:Name
-598 cbc:BaseUnitMeasure
-599 cbc:PerUnitAmount
-600 cbc:TaxExemptionReasonCode
-601 cbc:TaxExemptionReason
-602 cbc:TierRange
-603 cbc:TierRatePercent
-604 cac:TaxScheme/cbc:Name
-605 cac:TaxScheme/cbc:TaxTypeCode
-606 cac:TaxScheme/cbc:CurrencyCode
-607 cac:TaxScheme/cac:JurisdictionRegionAddress
-607 cac:TaxScheme/cac:JurisdiccionRegionAddress
-@ Line/cac:Item/cac:AdditionalItemProperty
-608 cbc:ID
-609 cbc:NameCode
-610 cbc:TestMethod
-611 cbc:ValueQuantity
-612 cbc:ValueQualifier
-613 cbc:ImportanceCode
-614 cbc:ListValue
-615 cac:UsabilityPeriod
-616 cac:ItemPropertyGroup
-617 cac:RangeDimension
-618 cac:ItemPropertyRange
-@ Line/cac:Item/cac:Price
-625 cbc:PriceChangeReason
-626 cbc:PriceTypeCode
-627 cbc:PriceType
-628 cbc:OrderableUnitFactorRate
-629 cbc:ValidityPeriod
-630 cbc:PriceList
-644 cac:PricingExchangeRate
-@ Line/cac:Item/cac:Price/cac:AllowanceCharge
-632 cbc:ID
-633 cbc:AllowanceChargeReasonCode
-634 cbc:AllowanceChargeReason
-635 cbc:MultiplierFactorNumeric
-636 cbc:PrepaidIndicator
-637 cbc:SequenceNumeric
-638 cbc:AccountingCostCode
-639 cbc:AccountingCost
-640 cbc:PerUnitAmount
-641 cac:TaxCategory
-642 cac:TaxTotal
-643 cac:PaymentMeans
+@
+648 cbc:CustomizationID/@schemeID
+649 cbc:ProfileID/@schemeID
+650 cbc:ID/@schemeID
+651 cbc:SalesOrderID/@schemeID
+@ cac:PaymentMeans
+653 cbc:PaymentID/@schemeID
+654 cac:PayeeFinancialAccount/cbc:ID/@schemeID
+655 cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID/@schemeID
+@
+656 cbc:InvoiceTypeCode/@listID
+657 cbc:DocumentCurrencyCode/@listID
+658 cbc:TaxCurrencyCode/@listID
+@ cac:AdditionalDocumentReference
+659 cbc:DocumentTypeCode/@listID
+@ cac:PaymentMeans
+661 cbc:PaymentMeansCode/@listID
+@
+672 cbc:CreditNoteTypeCode/@listID
+@ cac:PaymentMeans
+681 cbc:InstructionNote
+@ cac:Delivery
+682 cac:DeliveryAddress
 ";
 
-/// Leaves of the `docref` expansion (document references of the header).
-const DOCREF: [&str; 16] = [
-    "cbc:CopyIndicator",
-    "cbc:UUID",
-    "cbc:IssueDate",
-    "cbc:IssueTime",
-    "cbc:DocumentTypeCode",
-    "cbc:DocumentType",
-    "cbc:Xpath",
-    "cbc:LanguageID",
-    "cbc:LocaleCode",
-    "cbc:VersionID",
-    "cbc:DocumentStatusCode",
-    "cbc:DocumentDescription",
-    "cac:Attachment",
-    "cac:ValidityPeriod",
-    "cac:IssuerParty",
-    "cac:ResultOfVerification",
-];
+/// One rule of [`TABLE`]: its number, its steps from the root (with `Line`)
+/// and the attribute the last element must carry, if any.
+struct Entry {
+    number: u16,
+    steps: Vec<&'static str>,
+    attr: Option<&'static str>,
+}
 
-/// Leaves of the `address` expansion (postal addresses of the parties).
-const ADDRESS: [&str; 21] = [
-    "cbc:ID",
-    "cbc:AddressTypeCode",
-    "cbc:AddressFormatCode",
-    "cbc:Postbox",
-    "cbc:Floor",
-    "cbc:Room",
-    "cbc:BlockName",
-    "cbc:BuildingName",
-    "cbc:BuildingNumber",
-    "cbc:InhouseMail",
-    "cbc:Department",
-    "cbc:MarkAttention",
-    "cbc:MarkCare",
-    "cbc:PlotIdentification",
-    "cbc:CitySubdivisionName",
-    "cbc:CountrySubentityCode",
-    "cbc:Region",
-    "cbc:District",
-    "cbc:TimezoneOffset",
-    "cac:Country/cbc:Name",
-    "cac:LocationCoordinate",
-];
-
-/// Leaves of the `taxscheme` expansion (party tax schemes).
-const TAXSCHEME: [&str; 9] = [
-    "cbc:RegistrationName",
-    "cbc:TaxLevelCode",
-    "cbc:ExemptionReasonCode",
-    "cbc:ExemptionReason",
-    "cac:RegistrationAddress",
-    "cac:TaxScheme/cbc:Name",
-    "cac:TaxScheme/cbc:TaxTypeCode",
-    "cac:TaxScheme/cbc:CurrencyCode",
-    "cac:TaxScheme/cac:JurisdictionRegionAddress",
-];
-
-/// Leaves of the `itemid` expansion (item identifications of a line).
-const ITEMID: [&str; 5] = [
-    "cbc:ExtendedID",
-    "cbc:BareCodeSymbologyID",
-    "cac:PhysicalAttribute",
-    "cac:MeasurementDimension",
-    "cac:IssuerParty",
-];
-
-/// Rules checked by hand (predicates, `//` paths, attributes anywhere), with
-/// their messages: (number, words after LEAD or full message, fatal).
-const HAND: &[(u16, &str, bool)] = &[
-    (1, "A UBL invoice should not include extensions", false),
-    (
-        2,
-        "A UBL invoice should not include the UBLVersionID or it should be 2.1",
-        false,
-    ),
-    (412, "A UBL invoice should not include the PaymentMeans PaymentDueDate", false),
-    (652, "A UBL invoice should not include the PartyTaxScheme CompanyID schemeID", false),
-    (660, "A UBL invoice should not include the Country Identification code listID", false),
-    (662, "A UBL invoice should not include the AllowanceChargeReasonCode listID", false),
-    (663, "A UBL invoice should not include the unitCodeListID", false),
-    (664, "A UBL invoice should not include the FinancialInstitution element", false),
-    (
-        665,
-        "A UBL invoice should not include the AdditionalDocumentReference ID schemeID unless the ID equals '130'",
-        false,
-    ),
-    (
-        666,
-        "A UBL invoice should not include an AdditionalDocumentReference simultaneously referring an Invoice Object Identifier and an Attachment",
-        false,
-    ),
-    (667, "A UBL invoice should not include the BuyersItemIdentification ID schemeID", false),
-    (668, "A UBL invoice should not include the SellersItemIdentification ID schemeID", false),
-    (669, "A UBL invoice should not include the Price AllowanceCharge AllowanceChargeReasonCode", false),
-    (670, "A UBL invoice should not include the Price AllowanceCharge AllowanceChargeReason", false),
-    (671, "A UBL invoice should not include the Price AllowanceCharge MultiplierFactorNumeric", false),
-    (
-        673,
-        "A UBL invoice shall not include an AdditionalDocumentReference simultaneously referring an Invoice Object Identifier and an Document Description",
-        true,
-    ),
-    (674, "A UBL invoice should not include the PrimaryAccountNumber schemeID", false),
-    (675, "A UBL invoice should not include the NetworkID schemeID", false),
-    (676, "A UBL invoice should not include the PaymentMandate/ID schemeID", false),
-    (677, "A UBL invoice should not include the PayerFinancialAccount/ID schemeID", false),
-    (678, "A UBL invoice should not include the TaxCategory/ID schemeID", false),
-    (679, "A UBL invoice should not include the ClassifiedTaxCategory/ID schemeID", false),
-    (680, "A UBL invoice should not include the PaymentMeans/PayerFinancialAccount", false),
-];
-
-/// UBL-DT-08…28: (number, attribute, message). UBL-DT-18 (`name`) is allowed
-/// on cbc:PaymentMeansCode and checked by hand.
-const DT: &[(u16, &str, &str)] = &[
-    (
-        8,
-        "schemeName",
-        "Scheme name attribute should not be present",
-    ),
-    (
-        9,
-        "schemeAgencyName",
-        "Scheme agency name attribute should not be present",
-    ),
-    (
-        10,
-        "schemeDataURI",
-        "Scheme data uri attribute should not be present",
-    ),
-    (
-        11,
-        "schemeURI",
-        "Scheme uri attribute should not be present",
-    ),
-    (12, "format", "Format attribute should not be present"),
-    (
-        13,
-        "unitCodeListIdentifier",
-        "Unit code list identifier attribute should not be present",
-    ),
-    (
-        14,
-        "unitCodeListAgencyIdentifier",
-        "Unit code list agency identifier attribute should not be present",
-    ),
-    (
-        15,
-        "unitCodeListAgencyName",
-        "Unit code list agency name attribute should not be present",
-    ),
-    (
-        16,
-        "listAgencyName",
-        "List agency name attribute should not be present",
-    ),
-    (17, "listName", "List name attribute should not be present"),
-    (18, "name", "Name attribute should not be present"),
-    (
-        19,
-        "languageID",
-        "Language identifier attribute should not be present",
-    ),
-    (20, "listURI", "List uri attribute should not be present"),
-    (
-        21,
-        "listSchemeURI",
-        "List scheme uri attribute should not be present",
-    ),
-    (
-        22,
-        "languageLocaleID",
-        "Language local identifier attribute should not be present",
-    ),
-    (23, "uri", "Uri attribute should not be present"),
-    (
-        24,
-        "currencyCodeListVersionID",
-        "Currency code list version id should not be present",
-    ),
-    (
-        25,
-        "characterSetCode",
-        "CharacterSetCode attribute should not be present",
-    ),
-    (
-        26,
-        "encodingCode",
-        "EncodingCode attribute should not be present",
-    ),
-    (
-        27,
-        "schemeAgencyID",
-        "Scheme Agency ID attribute should not be present",
-    ),
-    (
-        28,
-        "listAgencyID",
-        "List Agency ID attribute should not be present",
-    ),
-];
-
-/// Fired-rule slots: UBL-CR-n is slot n, UBL-DT-n is slot DT_BASE + n.
-const DT_BASE: usize = 700;
-const SLOTS: usize = DT_BASE + 29;
+/// The entries of [`TABLE`]; a line that is not one (none is, a test
+/// checks) is skipped.
+fn entries() -> Vec<Entry> {
+    let mut prefix: Vec<&'static str> = Vec::new();
+    let mut out = Vec::new();
+    for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(rest) = line.strip_prefix('@') {
+            prefix = rest.trim().split('/').filter(|s| !s.is_empty()).collect();
+            continue;
+        }
+        let Some((Ok(number), rel)) = line.split_once(' ').map(|(n, r)| (n.parse(), r)) else {
+            continue;
+        };
+        let (rel, attr) = match rel.split_once("/@") {
+            Some((p, a)) => (p, Some(a)),
+            None => (rel, None),
+        };
+        let mut steps = prefix.clone();
+        steps.extend(rel.split('/'));
+        out.push(Entry {
+            number,
+            steps,
+            attr,
+        });
+    }
+    out
+}
 
 /// One trie node: the path steps below it and the rules ending on it.
 #[derive(Default)]
@@ -789,49 +769,45 @@ struct TrieNode {
     /// Bit `len` is set when some kid's name has that length (names of 64
     /// bytes or more set bit 63): most elements are rejected by one test.
     lens: u64,
-    /// (slot, attribute the element must carry, if any).
-    rules: Vec<(u16, Option<&'static str>)>,
+    /// (rule, attribute the element must carry, if any).
+    rules: Vec<(&'static Rule, Option<&'static str>)>,
 }
 
-struct Compiled {
-    trie: Vec<TrieNode>,
-    /// Per slot: the rule.
-    rules: Vec<Option<&'static Rule>>,
+fn trie() -> &'static [TrieNode] {
+    static TRIE: OnceLock<Vec<TrieNode>> = OnceLock::new();
+    TRIE.get_or_init(compile)
 }
 
-fn compiled() -> &'static Compiled {
-    static C: OnceLock<Compiled> = OnceLock::new();
-    C.get_or_init(compile)
-}
-
-fn step(s: &'static str) -> (Ns, &'static str) {
-    match s.split_once(':') {
-        Some(("cbc", l)) => (CBC, l),
-        Some(("cac", l)) => (CAC, l),
-        _ => panic!("bad step {s:?} in the UBL restriction table"),
+/// The namespace and local name of a step; `None` for a prefix the table
+/// does not use.
+fn step(s: &'static str) -> Option<(Ns, &'static str)> {
+    match s.split_once(':')? {
+        ("cbc", l) => Some((CBC, l)),
+        ("cac", l) => Some((CAC, l)),
+        ("ext", l) => Some((Ns::UBL_EXT, l)),
+        _ => None,
     }
 }
 
-/// The steps of `path` (with `Line` expanded), once per line element name.
-fn expand(path: &[&'static str]) -> Vec<Vec<(Ns, &'static str)>> {
+/// The element paths of `steps`, `Line` expanded to both line elements.
+fn expand(steps: &[&'static str]) -> Vec<Vec<(Ns, &'static str)>> {
     let mut out = vec![Vec::new()];
-    for &s in path {
-        if s == "Line" {
-            out = out
-                .into_iter()
-                .flat_map(|p| {
-                    ["InvoiceLine", "CreditNoteLine"].map(|l| {
-                        let mut p = p.clone();
-                        p.push((CAC, l));
-                        p
-                    })
-                })
-                .collect();
+    for &s in steps {
+        let names: Vec<(Ns, &'static str)> = if s == "Line" {
+            vec![(CAC, "InvoiceLine"), (CAC, "CreditNoteLine")]
         } else {
-            for p in &mut out {
-                p.push(step(s));
-            }
-        }
+            step(s).into_iter().collect()
+        };
+        out = out
+            .into_iter()
+            .flat_map(|p| {
+                names.iter().map(move |&n| {
+                    let mut p = p.clone();
+                    p.push(n);
+                    p
+                })
+            })
+            .collect();
     }
     out
 }
@@ -839,7 +815,7 @@ fn expand(path: &[&'static str]) -> Vec<Vec<(Ns, &'static str)>> {
 fn insert(
     trie: &mut Vec<TrieNode>,
     path: &[(Ns, &'static str)],
-    rule: (u16, Option<&'static str>),
+    rule: (&'static Rule, Option<&'static str>),
 ) {
     let mut at = 0usize;
     for &(ns, l) in path {
@@ -866,135 +842,62 @@ fn len_bit(name: &str) -> u64 {
     1 << name.len().min(63)
 }
 
-fn compile() -> Compiled {
+fn compile() -> Vec<TrieNode> {
     let mut trie = vec![TrieNode::default()];
-    let mut rules: Vec<Option<&'static Rule>> = vec![None; SLOTS];
-    let mut prefix: Vec<&'static str> = Vec::new();
-    let mut words: Option<&'static str> = None;
-    let local = |s: &&'static str| -> &'static str {
-        if *s == "Line" {
-            "InvoiceLine"
-        } else {
-            s.split_once(':').map_or(s, |(_, l)| l)
-        }
-    };
-    let mut add = |n: u16,
-                   rel: &'static str,
-                   msg: Option<&'static str>,
-                   prefix: &[&'static str],
-                   words: Option<&'static str>| {
-        let (rel, attr) = match rel.split_once('@') {
-            Some((p, a)) => (p, Some(a)),
-            None => (rel, None),
-        };
-        let rel: Vec<&'static str> = rel.split('/').filter(|s| !s.is_empty()).collect();
-        let mut path = prefix.to_vec();
-        path.extend(&rel);
-        for p in expand(&path) {
-            insert(&mut trie, &p, (n, attr));
-        }
-        if rules[n as usize].is_none() {
-            let text = match msg {
-                Some(m) => format!("{LEAD}{m}"),
-                None => {
-                    let mut w: Vec<&str> = match words {
-                        Some(w) => vec![w],
-                        None => prefix.iter().map(local).collect(),
-                    };
-                    w.extend(rel.iter().map(local));
-                    w.extend(attr);
-                    format!("{LEAD}{}", w.join(" "))
-                }
-            };
-            let _ = text;
-            rules[n as usize] = find(&format!("UBL-CR-{n:03}"));
-        }
-    };
-    for line in TABLE.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if let Some(rest) = line.strip_prefix('@') {
-            let (p, w) = match rest.split_once(" = ") {
-                Some((p, w)) => (p, Some(w.trim())),
-                None => (rest, None),
-            };
-            prefix = p.trim().split('/').filter(|s| !s.is_empty()).collect();
-            words = w;
+    for e in entries() {
+        // Every number of the table is a rule of the catalogue (a test
+        // checks).
+        let Some(rule) = find(&format!("UBL-CR-{:03}", e.number)) else {
             continue;
-        }
-        let (head, msg) = match line.split_once(" | ") {
-            Some((h, m)) => (h, Some(m.trim())),
-            None => (line, None),
         };
-        let (num, rel) = head.split_once(' ').unwrap_or((head, ""));
-        if let Some(first) = num.strip_suffix('+') {
-            let first: u16 = first.parse().expect("rule number");
-            let leaves: &[&'static str] = match rel {
-                "docref" => &DOCREF,
-                "address" => &ADDRESS,
-                "taxscheme" => &TAXSCHEME,
-                "itemid" => &ITEMID,
-                _ => panic!("unknown expansion {rel:?}"),
-            };
-            for (i, leaf) in leaves.iter().enumerate() {
-                add(first + i as u16, leaf, None, &prefix, words);
-            }
-        } else {
-            let n: u16 = num.parse().expect("rule number");
-            add(n, rel.trim(), msg, &prefix, words);
+        for path in expand(&e.steps) {
+            insert(&mut trie, &path, (rule, e.attr));
         }
     }
-    for &(n, msg, fatal) in HAND {
-        let _ = (msg, fatal);
-        rules[n as usize] = find(&format!("UBL-CR-{n:03}"));
-    }
-    for &(n, _, msg) in DT {
-        let _ = msg;
-        rules[DT_BASE + n as usize] = find(&format!("UBL-DT-{n:02}"));
-    }
-    Compiled { trie, rules }
+    trie
 }
 
-struct Walk<'c> {
-    c: &'c Compiled,
-    fired: [bool; SLOTS],
+/// The rules found so far, by id (so each is reported once, in id order).
+#[derive(Default)]
+struct Walk {
+    fired: BTreeMap<&'static str, &'static Rule>,
 }
 
-impl Walk<'_> {
-    fn set(&mut self, slot: usize) {
-        self.fired[slot] = true;
+impl Walk {
+    fn set(&mut self, rule: &'static Rule) {
+        self.fired.insert(rule.id, rule);
     }
 
     /// Attribute rules: UBL-DT-08…28 and UBL-CR-663, on any element.
     fn attributes(&mut self, n: Node<'_>) {
         for (k, _) in n.attrs() {
-            let dt = match k {
-                "schemeName" => 8,
-                "schemeAgencyName" => 9,
-                "schemeDataURI" => 10,
-                "schemeURI" => 11,
-                "format" => 12,
-                "unitCodeListIdentifier" => 13,
-                "unitCodeListAgencyIdentifier" => 14,
-                "unitCodeListAgencyName" => 15,
-                "listAgencyName" => 16,
-                "listName" => 17,
-                "name" if !n.is(CBC, "PaymentMeansCode") => 18,
-                "languageID" => 19,
-                "listURI" => 20,
-                "listSchemeURI" => 21,
-                "languageLocaleID" => 22,
-                "uri" => 23,
-                "currencyCodeListVersionID" => 24,
-                "characterSetCode" => 25,
-                "encodingCode" => 26,
-                "schemeAgencyID" => 27,
-                "listAgencyID" => 28,
-                "unitCodeListID" => {
-                    self.set(663);
-                    continue;
-                }
+            let rule = match k {
+                "schemeName" => rule!("UBL-DT-08"),
+                "schemeAgencyName" => rule!("UBL-DT-09"),
+                "schemeDataURI" => rule!("UBL-DT-10"),
+                "schemeURI" => rule!("UBL-DT-11"),
+                "format" => rule!("UBL-DT-12"),
+                "unitCodeListIdentifier" => rule!("UBL-DT-13"),
+                "unitCodeListAgencyIdentifier" => rule!("UBL-DT-14"),
+                "unitCodeListAgencyName" => rule!("UBL-DT-15"),
+                "listAgencyName" => rule!("UBL-DT-16"),
+                "listName" => rule!("UBL-DT-17"),
+                // `count(//@name) - count(//cbc:PaymentMeansCode/@name) <= 0`
+                "name" if !n.is(CBC, "PaymentMeansCode") => rule!("UBL-DT-18"),
+                "languageID" => rule!("UBL-DT-19"),
+                "listURI" => rule!("UBL-DT-20"),
+                "listSchemeURI" => rule!("UBL-DT-21"),
+                "languageLocaleID" => rule!("UBL-DT-22"),
+                "uri" => rule!("UBL-DT-23"),
+                "currencyCodeListVersionID" => rule!("UBL-DT-24"),
+                "characterSetCode" => rule!("UBL-DT-25"),
+                "encodingCode" => rule!("UBL-DT-26"),
+                "schemeAgencyID" => rule!("UBL-DT-27"),
+                "listAgencyID" => rule!("UBL-DT-28"),
+                "unitCodeListID" => rule!("UBL-CR-663"),
                 _ => continue,
             };
-            self.set(DT_BASE + dt);
+            self.set(rule);
         }
     }
 
@@ -1008,46 +911,52 @@ impl Walk<'_> {
             match n.local_name() {
                 "ID" if has("schemeID") => {
                     if under("TaxCategory") {
-                        self.set(678);
+                        self.set(rule!("UBL-CR-678"));
                     } else if under("ClassifiedTaxCategory") {
-                        self.set(679);
+                        self.set(rule!("UBL-CR-679"));
                     } else if under("BuyersItemIdentification") {
-                        self.set(667);
+                        self.set(rule!("UBL-CR-667"));
                     } else if under("SellersItemIdentification") {
-                        self.set(668);
+                        self.set(rule!("UBL-CR-668"));
                     } else if under("PaymentMandate") {
-                        self.set(676);
+                        self.set(rule!("UBL-CR-676"));
                     }
                 }
-                "CompanyID" if under("PartyTaxScheme") && has("schemeID") => self.set(652),
-                "IdentificationCode" if under("Country") && has("listID") => self.set(660),
-                "AllowanceChargeReasonCode" if has("listID") => self.set(662),
-                "PrimaryAccountNumber" if has("schemeID") => self.set(674),
-                "NetworkID" if under("CardAccount") && has("schemeID") => self.set(675),
+                "CompanyID" if under("PartyTaxScheme") && has("schemeID") => {
+                    self.set(rule!("UBL-CR-652"));
+                }
+                "IdentificationCode" if under("Country") && has("listID") => {
+                    self.set(rule!("UBL-CR-660"));
+                }
+                "AllowanceChargeReasonCode" if has("listID") => self.set(rule!("UBL-CR-662")),
+                "PrimaryAccountNumberID" if has("schemeID") => self.set(rule!("UBL-CR-674")),
+                "NetworkID" if under("CardAccount") && has("schemeID") => {
+                    self.set(rule!("UBL-CR-675"));
+                }
                 _ => {}
             }
         } else if ns == CAC {
             match n.local_name() {
-                "FinancialInstitution" => self.set(664),
+                "FinancialInstitution" => self.set(rule!("UBL-CR-664")),
                 "AdditionalDocumentReference" => self.document_reference(n),
                 "AllowanceCharge" if under("Price") => {
                     for c in n.children().filter(|c| c.ns() == CBC) {
                         match c.local_name() {
-                            "AllowanceChargeReasonCode" => self.set(669),
-                            "AllowanceChargeReason" => self.set(670),
-                            "MultiplierFactorNumeric" => self.set(671),
+                            "AllowanceChargeReasonCode" => self.set(rule!("UBL-CR-669")),
+                            "AllowanceChargeReason" => self.set(rule!("UBL-CR-670")),
+                            "MultiplierFactorNumeric" => self.set(rule!("UBL-CR-671")),
                             _ => {}
                         }
                     }
                 }
                 "PayerFinancialAccount" => {
                     if under("PaymentMeans") {
-                        self.set(680);
+                        self.set(rule!("UBL-CR-680"));
                     } else if under("PaymentMandate")
                         && n.children_named(CBC, "ID")
                             .any(|i| i.attr("schemeID").is_some())
                     {
-                        self.set(677);
+                        self.set(rule!("UBL-CR-677"));
                     }
                 }
                 _ => {}
@@ -1072,87 +981,70 @@ impl Walk<'_> {
             && n.children_named(CBC, "ID")
                 .any(|i| i.attr("schemeID").is_some())
         {
-            self.set(665);
+            self.set(rule!("UBL-CR-665"));
         }
         if is_130 && n.children_named(CAC, "Attachment").next().is_some() {
-            self.set(666);
+            self.set(rule!("UBL-CR-666"));
         }
         if is_130
             && n.children_named(CBC, "DocumentDescription")
                 .next()
                 .is_some()
         {
-            self.set(673);
+            self.set(rule!("UBL-CR-673"));
         }
     }
 
     /// Checks `n` (matched by trie node `t`, if on a table path) and its
     /// subtree.
-    fn walk(&mut self, n: Node<'_>, parent: Option<Node<'_>>, t: Option<u32>) {
+    fn walk(&mut self, trie: &[TrieNode], n: Node<'_>, parent: Option<Node<'_>>, t: Option<u32>) {
         self.attributes(n);
         self.anywhere(n, parent);
-        let c = self.c;
         for child in n.children() {
             let mut next = None;
-            if let Some(t) = t {
+            if let Some(node) = t.and_then(|t| trie.get(t as usize)) {
                 let (cns, cl) = (child.ns(), child.local_name());
-                let node = &c.trie[t as usize];
                 let hit = if node.lens & len_bit(cl) == 0 {
                     None
                 } else {
                     node.kids.iter().find(|(ns, l, _)| *ns == cns && *l == cl)
                 };
-                if let Some(&(_, _, k)) = hit {
-                    for &(slot, attr) in &c.trie[k as usize].rules {
+                let kid = hit.and_then(|&(_, _, k)| Some((k, trie.get(k as usize)?)));
+                if let Some((k, kid)) = kid {
+                    for &(rule, attr) in &kid.rules {
                         if attr.is_none_or(|a| child.attr(a).is_some()) {
-                            self.fired[slot as usize] = true;
+                            self.set(rule);
                         }
                     }
-                    if !c.trie[k as usize].kids.is_empty() {
+                    if !kid.kids.is_empty() {
                         next = Some(k);
                     }
                 }
             }
-            self.walk(child, Some(n), next);
+            self.walk(trie, child, Some(n), next);
         }
     }
 }
 
 pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
-    let c = compiled();
-    let mut w = Walk {
-        c,
-        fired: [false; SLOTS],
-    };
-    // UBL-CR-001: ext:UBLExtensions.
-    if root
-        .children_named(Ns::UBL_EXT, "UBLExtensions")
-        .next()
-        .is_some()
-    {
-        w.set(1);
-    }
+    let mut w = Walk::default();
     // UBL-CR-002: a UBLVersionID is allowed when one of them is 2.1.
     let mut versions = root.children_named(CBC, "UBLVersionID").peekable();
     if versions.peek().is_some() && !versions.any(|v| v.text() == "2.1") {
-        w.set(2);
+        w.set(rule!("UBL-CR-002"));
     }
-    // UBL-CR-412: the payment due date is tolerated on credit notes only.
+    // UBL-CR-412: the payment due date is tolerated on credit notes only
+    // (`… or ../cn:CreditNote`).
     if !credit_note
         && root
             .first(&[(CAC, "PaymentMeans"), (CBC, "PaymentDueDate")])
             .is_some()
     {
-        w.set(412);
+        w.set(rule!("UBL-CR-412"));
     }
-    w.walk(root, None, Some(0));
-    for (slot, fired) in w.fired.iter().enumerate() {
-        if !fired {
-            continue;
-        }
-        if let Some(rule) = c.rules[slot] {
-            out.fire(rule, "/");
-        }
+    w.walk(trie(), root, None, Some(0));
+    for rule in w.fired.into_values() {
+        out.fire(rule, root);
     }
 }
 
@@ -1160,9 +1052,11 @@ pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
 mod tests {
     use super::*;
     use crate::input::xml::Tree;
+    use crate::validation::rule::At;
 
     /// Runs the check on `body` inside an Invoice (or CreditNote) root and
-    /// returns the fired (rule, fatal) pairs.
+    /// returns the fired (rule, fatal) pairs, asserting they are all
+    /// reported at the root.
     fn fired(root: &str, body: &str) -> Vec<(&'static str, bool)> {
         let xml = format!(
             r#"<{root} xmlns="urn:oasis:names:specification:ubl:schema:xsd:{root}-2"
@@ -1173,6 +1067,13 @@ mod tests {
         let tree = Tree::parse(xml.as_bytes()).expect("well-formed");
         let mut out = Out::default();
         check(tree.root(), root == "CreditNote", &mut out);
+        for f in &out.fired {
+            assert!(
+                matches!(f.at, At::Element(loc) if loc == tree.root().loc()),
+                "{} not at the root",
+                f.rule.id
+            );
+        }
         out.fired
             .iter()
             .map(|f| (f.rule.id, f.rule.ubl.is_some_and(|b| b.0)))
@@ -1203,10 +1104,11 @@ mod tests {
     }
 
     #[test]
-    fn root_context_rules_fire_on_header_elements() {
+    fn root_context_rules_fire_once_at_the_root() {
         // Arrange
         let body = r#"<ext:UBLExtensions/><cbc:UBLVersionID>2.0</cbc:UBLVersionID><cbc:UUID>u</cbc:UUID>
  <cac:InvoicePeriod><cbc:StartTime>10:00:00</cbc:StartTime></cac:InvoicePeriod>
+ <cac:InvoicePeriod><cbc:StartTime>11:00:00</cbc:StartTime></cac:InvoicePeriod>
  <cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity><cac:RegistrationAddress/>
  </cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
  <cac:PaymentMeans><cbc:PaymentDueDate>2024-01-01</cbc:PaymentDueDate></cac:PaymentMeans>"#;
@@ -1287,31 +1189,123 @@ mod tests {
     }
 
     #[test]
-    fn messages_follow_the_table() {
-        // Arrange
-        let c = compiled();
+    fn paths_are_the_artefacts_own() {
+        // Arrange: paths the table once spelled differently from the
+        // artefact (checked with the official XSLT), and a price below the
+        // item, which no rule names.
+        let body = r#"<cbc:ID>1</cbc:ID>
+ <cac:OrderReference><cbc:ID>o</cbc:ID><cac:DocumentReference><cbc:ID>d</cbc:ID></cac:DocumentReference></cac:OrderReference>
+ <cac:AccountingSupplierParty><cac:Party><cac:PartyLegalEntity><cbc:CorporateStockAmount>1</cbc:CorporateStockAmount></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
+ <cac:Delivery><cac:EstimatedDeliveryPeriod/></cac:Delivery>
+ <cac:PaymentMeans><cbc:PaymentMeansCode>48</cbc:PaymentMeansCode><cac:CardAccount><cbc:PrimaryAccountNumberID schemeID="x">1234</cbc:PrimaryAccountNumberID><cbc:NetworkID>VISA</cbc:NetworkID></cac:CardAccount></cac:PaymentMeans>
+ <cac:InvoiceLine><cbc:ID>1</cbc:ID>
+  <cac:DocumentReference><cbc:ID>r</cbc:ID><cbc:XPath>/x</cbc:XPath></cac:DocumentReference>
+  <cac:Item><cbc:Name>x</cbc:Name><cac:BuyersItemIdentification><cbc:ID>b</cbc:ID><cbc:BarcodeSymbologyID>c</cbc:BarcodeSymbologyID></cac:BuyersItemIdentification>
+   <cac:Price><cbc:PriceType>not on the line</cbc:PriceType></cac:Price></cac:Item>
+  <cac:Price><cbc:PriceAmount>1</cbc:PriceAmount><cbc:PriceType>t</cbc:PriceType></cac:Price></cac:InvoiceLine>"#;
 
         // Act
-        let m = |n: usize| c.rules[n].and_then(|r| Some((r.id, r.ubl?.1)));
+        let got = ids("Invoice", body);
 
         // Assert
         assert_eq!(
-            m(23),
-            Some((
-                "UBL-CR-023",
-                "A UBL invoice should not include the BillingReference CopyIndicator"
-            ))
+            got,
+            [
+                "UBL-CR-022",
+                "UBL-CR-183",
+                "UBL-CR-384",
+                "UBL-CR-538",
+                "UBL-CR-572",
+                "UBL-CR-627",
+                "UBL-CR-674"
+            ]
         );
-        assert_eq!(
-            m(249),
-            Some((
-                "UBL-CR-249",
-                "A UBL invoice should not include the AccountingCustomerParty Party PartyLegalEntity RegistrationAddress"
-            ))
-        );
-        // Every number from 1 to 682 is a rule, except the three the
+    }
+
+    /// The UBL-CR rules checked by hand rather than through [`TABLE`]:
+    /// predicates, `//` paths and attributes anywhere.
+    const HAND: [u16; 22] = [
+        2, 412, 652, 660, 662, 663, 664, 665, 666, 667, 668, 669, 670, 671, 673, 674, 675, 676,
+        677, 678, 679, 680,
+    ];
+
+    #[test]
+    fn every_number_is_a_rule_of_the_catalogue() {
+        // Arrange
+        let table: Vec<u16> = entries().iter().map(|e| e.number).collect();
+
+        // Act
+        let unknown: Vec<u16> = table
+            .iter()
+            .chain(&HAND)
+            .copied()
+            .filter(|n| find(&format!("UBL-CR-{n:03}")).is_none())
+            .collect();
+        let missing: Vec<u16> = (1..=682)
+            .filter(|n| !table.contains(n) && !HAND.contains(n))
+            .collect();
+
+        // Assert: every number from 1 to 682 is a rule, except the three the
         // artefacts never assigned and 631, which v1.3.16 dropped.
-        let missing: Vec<usize> = (1..=682).filter(|&n| c.rules[n].is_none()).collect();
+        assert_eq!(unknown, Vec::<u16>::new());
         assert_eq!(missing, [120, 423, 536, 631]);
+        assert!(missing
+            .iter()
+            .all(|n| find(&format!("UBL-CR-{n:03}")).is_none()));
+    }
+
+    #[test]
+    fn every_step_of_the_table_names_an_element() {
+        // Arrange
+        let entries = entries();
+
+        // Act: a step with an unknown prefix would drop its rule's paths.
+        let unresolved: Vec<u16> = entries
+            .iter()
+            .filter(|e| {
+                let paths = expand(&e.steps);
+                paths.is_empty() || paths.iter().any(|p| p.len() != e.steps.len())
+            })
+            .map(|e| e.number)
+            .collect();
+
+        // Assert
+        assert_eq!(unresolved, Vec::<u16>::new());
+    }
+
+    #[test]
+    fn the_table_is_the_artefacts_not_path_tests() {
+        // Arrange: `not(path)` of every UBL-CR assertion of the official
+        // stylesheet, the line union written `Line`.
+        let artefact: Vec<(u16, String)> =
+            crate::validation::codes::artefact_assertions("EN16931-UBL-validation.xslt")
+                .into_iter()
+                .filter_map(|(id, test)| {
+                    let n = id.strip_prefix("UBL-CR-")?.parse().ok()?;
+                    Some((n, test))
+                })
+                .filter(|(n, _)| !HAND.contains(n))
+                .map(|(n, test)| {
+                    let path = test
+                        .trim()
+                        .strip_prefix("not(")
+                        .and_then(|t| t.strip_suffix(')'))
+                        .unwrap_or(&test)
+                        .replace("(cac:InvoiceLine|cac:CreditNoteLine)", "Line");
+                    (n, path)
+                })
+                .collect();
+
+        // Act
+        let ours: Vec<(u16, String)> = entries()
+            .into_iter()
+            .map(|e| {
+                let attr = e.attr.map(|a| format!("/@{a}")).unwrap_or_default();
+                (e.number, format!("{}{attr}", e.steps.join("/")))
+            })
+            .collect();
+
+        // Assert
+        assert_eq!(ours, artefact);
     }
 }

@@ -1,167 +1,152 @@
-//! The CII binding of the code list rules (BR-CL-*): one walk over the tree.
+//! The CII binding of the code list rules (BR-CL-*): one walk over every
+//! element. Each check runs on the element the artefact's template matches
+//! (its context, where it reports). In the code list pattern an element is
+//! checked by its highest-priority matching template only, so the order of
+//! the tests below is the artefact's: a `ram:ID` with a scheme is BR-CL-11's
+//! even under ram:OriginTradeCountry, a product's `ram:GlobalID` is
+//! BR-CL-21's and not BR-CL-10's.
 
-use super::code_ok;
-use crate::binding::cii::indicator;
+use super::{
+    some_indicator_is, L_1153, L_7143, L_ALLOWANCE_REASONS, L_CHARGE_REASONS, L_CII_COUNTRIES,
+    L_CII_DOCUMENT_TYPES, L_CII_SUBJECTS, L_CII_VAT_POINT, L_CURRENCIES, L_EAS, L_ICD, L_MIME,
+    L_PAYMENT_MEANS, L_UNITS, L_VATEX, L_VAT_CATEGORIES,
+};
 use crate::input::xml::{Node, Ns};
-use crate::validation::codes;
 use crate::validation::rule::{rule, Out};
 
+const RSM: Ns = Ns::CII_RSM;
 const RAM: Ns = Ns::CII_RAM;
+const UDT: Ns = Ns::CII_UDT;
 
-/// UNTDID 2475 restriction for CII BT-8 (BR-CL-06).
-const VAT_POINT_CII: &[&str] = &["5", "29", "72"];
+/// Which of the ancestors some templates exclude or require an element has.
+#[derive(Clone, Copy, Default)]
+struct Below {
+    product: bool,
+    ship_to: bool,
+    tax_registration: bool,
+}
 
-/// BR-CL-* on a CII document: one walk over the tree.
-pub(crate) fn cii(root: Node<'_>, out: &mut Out) {
-    fn go(n: Node<'_>, grandparent: &str, out: &mut Out) {
-        for c in n.children() {
-            if c.ns() != RAM {
-                go(c, n.local_name(), out);
-                continue;
-            }
-            let parent = n.local_name();
-            let text = c.text();
-            match c.local_name() {
-                "TypeCode" if parent == "ExchangedDocument" => {
-                    out.check(
-                        code_ok(&codes::L_INVOICE_TYPES, text)
-                            || code_ok(&codes::L_CREDIT_NOTE_TYPES, text),
-                        rule!("BR-CL-01"),
-                        "BT-3",
-                    );
-                }
-                "TypeCode" if parent == "SpecifiedTradeSettlementPaymentMeans" => {
-                    out.check(
-                        code_ok(&codes::L_PAYMENT_MEANS, text),
-                        rule!("BR-CL-16"),
-                        "BT-81",
-                    );
-                }
-                "InvoiceCurrencyCode" => {
-                    out.check(
-                        code_ok(&codes::L_CURRENCIES, text),
-                        rule!("BR-CL-04"),
-                        "BT-5",
-                    );
-                }
-                "TaxCurrencyCode" => {
-                    out.check(
-                        code_ok(&codes::L_CURRENCIES, text),
-                        rule!("BR-CL-05"),
-                        "BT-6",
-                    );
-                }
-                "DueDateTypeCode" => {
-                    out.check(VAT_POINT_CII.contains(&text), rule!("BR-CL-06"), "BT-8");
-                }
-                "TaxTotalAmount" => {
-                    if let Some(cur) = c.attr("currencyID") {
-                        out.check(
-                            code_ok(&codes::L_CURRENCIES, cur),
-                            rule!("BR-CL-03"),
-                            "BT-110",
-                        );
-                    }
-                }
-                "ID" | "GlobalID"
-                    if matches!(
-                        parent,
-                        "SellerTradeParty" | "BuyerTradeParty" | "PayeeTradeParty"
-                    ) =>
-                {
-                    if let Some(s) = c.attr("schemeID") {
-                        let sepa = s.trim() == "SEPA" && parent != "BuyerTradeParty";
-                        if !code_ok(&codes::L_ICD, s) && !sepa {
-                            out.fire(rule!("BR-CL-10"), "BT-29");
-                        }
-                    }
-                }
-                "ID" if parent == "SpecifiedLegalOrganization" => {
-                    if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_ICD, s), rule!("BR-CL-11"), "BT-30");
-                    }
-                }
-                "GlobalID" if parent == "SpecifiedTradeProduct" => {
-                    if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_ICD, s), rule!("BR-CL-21"), "BT-157");
-                    }
-                }
-                "GlobalID" | "ID" if parent == "ShipToTradeParty" => {
-                    if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_ICD, s), rule!("BR-CL-26"), "BT-71");
-                    }
-                }
-                "ClassCode" => {
-                    if let Some(s) = c.attr("listID") {
-                        out.check(code_ok(&codes::L_7143, s), rule!("BR-CL-13"), "BT-158");
-                    }
-                }
-                "CountryID" if parent == "PostalTradeAddress" => {
-                    out.check(
-                        code_ok(&codes::L_COUNTRIES, text),
-                        rule!("BR-CL-14"),
-                        "BT-40",
-                    );
-                }
-                "ID" if parent == "OriginTradeCountry" => {
-                    out.check(
-                        code_ok(&codes::L_COUNTRIES, text),
-                        rule!("BR-CL-15"),
-                        "BT-159",
-                    );
-                }
-                // The artefact names the rule by the code's parent: a
-                // breakdown's or a line's ApplicableTradeTax (BR-CL-18), an
-                // allowance's or charge's CategoryTradeTax (BR-CL-17).
-                "CategoryCode" if !code_ok(&codes::L_VAT_CATEGORIES, text) => match parent {
-                    "ApplicableTradeTax" => out.fire(
-                        rule!("BR-CL-18"),
-                        if grandparent == "SpecifiedLineTradeSettlement" {
-                            "BT-151"
-                        } else {
-                            "BT-118"
-                        },
-                    ),
-                    "CategoryTradeTax" => out.fire(rule!("BR-CL-17"), "BT-95"),
-                    _ => {}
-                },
-                "ReasonCode" if parent == "SpecifiedTradeAllowanceCharge" => match indicator(n) {
-                    Some(false) if !code_ok(&codes::L_ALLOWANCE_REASONS, text) => {
-                        out.fire(rule!("BR-CL-19"), "BT-98");
-                    }
-                    Some(true) if !code_ok(&codes::L_CHARGE_REASONS, text) => {
-                        out.fire(rule!("BR-CL-20"), "BT-105");
-                    }
-                    _ => {}
-                },
-                "ExemptionReasonCode" => {
-                    out.check(
-                        code_ok(&codes::L_VATEX, &text.to_ascii_uppercase()),
-                        rule!("BR-CL-22"),
-                        "BT-121",
-                    );
-                }
-                "BilledQuantity" | "BasisQuantity" => {
-                    if let Some(u) = c.attr("unitCode") {
-                        out.check(code_ok(&codes::L_UNITS, u), rule!("BR-CL-23"), "BT-130");
-                    }
-                }
-                "AttachmentBinaryObject" => {
-                    if let Some(m) = c.attr("mimeCode") {
-                        if !codes::L_MIME.has(m) || m != m.trim() {
-                            out.fire(rule!("BR-CL-24"), "BT-125");
-                        }
-                    }
-                }
-                "URIID" => {
-                    if let Some(s) = c.attr("schemeID") {
-                        out.check(code_ok(&codes::L_EAS, s), rule!("BR-CL-25"), "BT-34");
-                    }
-                }
-                _ => {}
-            }
-            go(c, n.local_name(), out);
+impl Below {
+    /// The flags of the children of `n`, whose own flags are `self`.
+    fn enter(self, n: Node<'_>) -> Below {
+        Below {
+            product: self.product || n.is(RAM, "SpecifiedTradeProduct"),
+            ship_to: self.ship_to || n.is(RAM, "ShipToTradeParty"),
+            tax_registration: self.tax_registration || n.is(RAM, "SpecifiedTaxRegistration"),
         }
     }
-    go(root, "", out);
+}
+
+/// BR-CL-* on a CII document.
+pub(crate) fn cii(root: Node<'_>, out: &mut Out) {
+    walk(root, None, Below::default().enter(root), out);
+}
+
+/// Checks the children of `n` (child of `up`; `below`: the flags of the
+/// children) and their subtrees.
+fn walk(n: Node<'_>, up: Option<Node<'_>>, below: Below, out: &mut Out) {
+    for c in n.children() {
+        if c.ns() == RAM {
+            element(c, n, up, below, out);
+        }
+        walk(c, Some(n), below.enter(c), out);
+    }
+}
+
+/// The checks whose context is the ram element `c`, child of `parent`,
+/// grandchild of `grandparent`.
+fn element(
+    c: Node<'_>,
+    parent: Node<'_>,
+    grandparent: Option<Node<'_>>,
+    below: Below,
+    out: &mut Out,
+) {
+    let text = c.text();
+    let under = |local: &str| parent.is(RAM, local);
+    match c.local_name() {
+        "TypeCode" if parent.is(RSM, "ExchangedDocument") => {
+            out.check(L_CII_DOCUMENT_TYPES.admits(text), rule!("BR-CL-01"), c);
+        }
+        "TypeCode" if under("SpecifiedTradeSettlementPaymentMeans") => {
+            out.check(L_PAYMENT_MEANS.admits(text), rule!("BR-CL-16"), c);
+        }
+        "TaxTotalAmount" => {
+            if let Some(currency) = c.attr("currencyID") {
+                out.check(L_CURRENCIES.admits(currency), rule!("BR-CL-03"), c);
+            }
+        }
+        "InvoiceCurrencyCode" => out.check(L_CURRENCIES.admits(text), rule!("BR-CL-04"), c),
+        "TaxCurrencyCode" => out.check(L_CURRENCIES.admits(text), rule!("BR-CL-05"), c),
+        "DueDateTypeCode" => out.check(L_CII_VAT_POINT.admits(text), rule!("BR-CL-06"), c),
+        "ReferenceTypeCode" => out.check(L_1153.admits(text), rule!("BR-CL-07"), c),
+        "SubjectCode" => out.check(L_CII_SUBJECTS.admits(text), rule!("BR-CL-08"), c),
+        "GlobalID" => {
+            let Some(s) = c.attr("schemeID") else {
+                return;
+            };
+            if !below.product && !below.ship_to {
+                out.check(L_ICD.admits(s), rule!("BR-CL-10"), c);
+            } else if under("SpecifiedTradeProduct") {
+                out.check(L_ICD.admits(s), rule!("BR-CL-21"), c);
+            } else if under("ShipToTradeParty")
+                && grandparent.is_some_and(|g| g.is(RAM, "ApplicableHeaderTradeDelivery"))
+            {
+                out.check(L_ICD.admits(s), rule!("BR-CL-26"), c);
+            }
+        }
+        "ID" => match c.attr("schemeID") {
+            Some(s) if !below.tax_registration => {
+                out.check(L_ICD.admits(s), rule!("BR-CL-11"), c);
+            }
+            _ if under("OriginTradeCountry") => {
+                out.check(L_CII_COUNTRIES.admits(text), rule!("BR-CL-15"), c);
+            }
+            _ => {}
+        },
+        "ClassCode" => {
+            if let Some(s) = c.attr("listID") {
+                out.check(L_7143.admits(s), rule!("BR-CL-13"), c);
+            }
+        }
+        "CountryID" => out.check(L_CII_COUNTRIES.admits(text), rule!("BR-CL-14"), c),
+        "CategoryCode" if under("CategoryTradeTax") => {
+            out.check(L_VAT_CATEGORIES.admits(text), rule!("BR-CL-17"), c);
+        }
+        "CategoryCode" if under("ApplicableTradeTax") => {
+            out.check(L_VAT_CATEGORIES.admits(text), rule!("BR-CL-18"), c);
+        }
+        "ReasonCode" if under("SpecifiedTradeAllowanceCharge") => {
+            // The allowance template ranks above the charge one.
+            let indicators = || {
+                parent
+                    .children_named(RAM, "ChargeIndicator")
+                    .flat_map(|i| i.children_named(UDT, "Indicator"))
+            };
+            if some_indicator_is(indicators(), false) {
+                out.check(L_ALLOWANCE_REASONS.admits(text), rule!("BR-CL-19"), c);
+            } else if some_indicator_is(indicators(), true) {
+                out.check(L_CHARGE_REASONS.admits(text), rule!("BR-CL-20"), c);
+            }
+        }
+        "ExemptionReasonCode" => {
+            out.check(L_VATEX.admits(&text.to_uppercase()), rule!("BR-CL-22"), c);
+        }
+        "BasisQuantity" | "BilledQuantity" => {
+            if let Some(u) = c.attr("unitCode") {
+                out.check(L_UNITS.admits(u), rule!("BR-CL-23"), c);
+            }
+        }
+        "AttachmentBinaryObject" => {
+            if let Some(m) = c.attr("mimeCode") {
+                out.check(L_MIME.holds_exactly(m), rule!("BR-CL-24"), c);
+            }
+        }
+        "URIID" if under("URIUniversalCommunication") => {
+            if let Some(s) = c.attr("schemeID") {
+                out.check(L_EAS.admits(s), rule!("BR-CL-25"), c);
+            }
+        }
+        _ => {}
+    }
 }

@@ -1,0 +1,160 @@
+//! BG-25 (invoice lines, their periods and allowances/charges) and the
+//! document-level allowances and charges (BG-20, BG-21).
+
+use super::{dec_ok, xs_double};
+use crate::model::{AllowanceCharge, Invoice, Line};
+use crate::validation::rule::{rule, At, Out, Rule};
+
+pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
+    for (i, l) in inv.lines.iter().enumerate() {
+        line(inv, l, i, out, cii);
+    }
+    for (i, ac) in inv.allowance_charges.iter().enumerate() {
+        let [amount, vat, reason, reason_co, dec_amount, dec_base]: [&'static Rule; 6] =
+            match ac.charge {
+                Some(false) => [
+                    rule!("BR-31"),
+                    rule!("BR-32"),
+                    rule!("BR-33"),
+                    rule!("BR-CO-21"),
+                    rule!("BR-DEC-01"),
+                    rule!("BR-DEC-02"),
+                ],
+                Some(true) => [
+                    rule!("BR-36"),
+                    rule!("BR-37"),
+                    rule!("BR-38"),
+                    rule!("BR-CO-22"),
+                    rule!("BR-DEC-05"),
+                    rule!("BR-DEC-06"),
+                ],
+                None => continue,
+            };
+        let at = context(ac, cii, || format!("AllowanceCharge[{}]", i + 1));
+        let has_reason = ac.reason || ac.reason_code;
+        out.check(ac.amount.is_some(), amount, at.clone());
+        out.check(
+            ac.cats.iter().any(|c| c.vat && c.code.is_some()),
+            vat,
+            at.clone(),
+        );
+        out.check(has_reason, reason, at.clone());
+        out.check(has_reason, reason_co, at.clone());
+        out.check(dec_ok(&ac.amount), dec_amount, at.clone());
+        out.check(dec_ok(&ac.base), dec_base, at);
+    }
+}
+
+/// The context of the allowance/charge rules: UBL the `cac:AllowanceCharge`;
+/// CII its `ram:ChargeIndicator`, which the model does not keep yet
+/// (described meanwhile).
+fn context(ac: &AllowanceCharge, cii: bool, describe: impl FnOnce() -> String) -> At {
+    if cii {
+        describe().into()
+    } else {
+        ac.at.into()
+    }
+}
+
+/// Context: UBL `cac:InvoiceLine | cac:CreditNoteLine`, CII
+/// `ram:IncludedSupplyChainTradeLineItem`.
+fn line(inv: &Invoice, l: &Line, i: usize, out: &mut Out, cii: bool) {
+    let at = l.at;
+    out.check(!l.id.is_empty(), rule!("BR-21"), at);
+    out.check(l.quantity, rule!("BR-22"), at);
+    out.check(l.unit_code, rule!("BR-23"), at);
+    out.check(l.net.is_some(), rule!("BR-24"), at);
+    out.check(!l.item_name.is_empty(), rule!("BR-25"), at);
+    out.check(l.net_price.is_some(), rule!("BR-26"), at);
+    // `(…/ChargeAmount) >= 0` compares the untyped price as an xs:double.
+    out.check(
+        l.net_price
+            .as_ref()
+            .and_then(|price| xs_double(&price.raw))
+            .is_some_and(|x| x >= 0.0),
+        rule!("BR-27"),
+        at,
+    );
+    out.check(
+        l.gross_prices.is_empty()
+            || l.gross_prices
+                .iter()
+                .any(|g| xs_double(&g.raw).is_some_and(|x| x >= 0.0)),
+        rule!("BR-28"),
+        at,
+    );
+    out.check(
+        l.cats.iter().any(|c| c.vat && c.code.is_some()),
+        rule!("BR-CO-04"),
+        at,
+    );
+    if cii {
+        // The CII binding checks "a VAT breakdown exists" on each line (UBL:
+        // from the root, `document`).
+        out.check(inv.subtotals().next().is_some(), rule!("BR-CO-18"), at);
+    }
+    out.check(dec_ok(&l.net), rule!("BR-DEC-23"), at);
+    if let Some(per) = &l.period {
+        if let (Some(s), Some(e)) = (&per.start, &per.end) {
+            out.check(
+                !per.without_102 && e.as_str() >= s.as_str(),
+                rule!("BR-30"),
+                per.at,
+            );
+        }
+        out.check(
+            per.start.is_some() || per.end.is_some(),
+            rule!("BR-CO-20"),
+            per.at,
+        );
+    }
+    let described = format!("BG-25[{}]", i + 1);
+    for (j, ac) in l.allowance_charges.iter().enumerate() {
+        let [amount, reason, reason_co, dec_amount, dec_base]: [&'static Rule; 5] = match ac.charge
+        {
+            Some(false) => [
+                rule!("BR-41"),
+                rule!("BR-42"),
+                rule!("BR-CO-23"),
+                rule!("BR-DEC-24"),
+                rule!("BR-DEC-25"),
+            ],
+            Some(true) => [
+                rule!("BR-43"),
+                rule!("BR-44"),
+                rule!("BR-CO-24"),
+                rule!("BR-DEC-27"),
+                rule!("BR-DEC-28"),
+            ],
+            None => continue,
+        };
+        let at = context(ac, cii, || {
+            format!("{described}/AllowanceCharge[{}]", j + 1)
+        });
+        let has_reason = ac.reason || ac.reason_code;
+        out.check(ac.amount.is_some(), amount, at.clone());
+        out.check(has_reason, reason, at.clone());
+        out.check(has_reason, reason_co, at.clone());
+        out.check(dec_ok(&ac.amount), dec_amount, at.clone());
+        out.check(dec_ok(&ac.base), dec_base, at);
+    }
+    // The model does not keep the elements of these contexts yet
+    // (BG-32, the item identifiers and classifications): described.
+    for (name, value) in &l.attributes {
+        out.check(*name && *value, rule!("BR-54"), &described);
+    }
+    if cii {
+        // `normalize-space(ram:SpecifiedTradeProduct/ram:GlobalID/@schemeID)
+        // != '' or not(…/ram:GlobalID)`, once per line.
+        if let Some(ok) = l.standard_ids.first() {
+            out.check(*ok, rule!("BR-64"), at);
+        }
+    } else {
+        for ok in &l.standard_ids {
+            out.check(*ok, rule!("BR-64"), &described);
+        }
+    }
+    for ok in &l.classifications {
+        out.check(*ok, rule!("BR-65"), &described);
+    }
+}

@@ -1,0 +1,198 @@
+//! EN 16931-1 business rules (BR-*, BR-CO-*, BR-DEC-*, VAT category rules)
+//! evaluated once on the semantic model, as the CEN/TC 434 validation
+//! artefacts v1.3.16 bind them: each check fires once per context node of
+//! the artefact's rule (the element it reports is that node), and computes
+//! what the rule's XPath computes, quirks included.
+//!
+//! Laid out by rule group: [`document`] (rules on the invoice root),
+//! [`totals`] (BG-22, the VAT totals and breakdowns), [`lines`] (BG-25 and
+//! the allowances and charges), [`parties`] (parties and payment means),
+//! [`vat_ubl`] and [`vat_cii`] (the VAT category families, bound quite
+//! differently by the two syntaxes).
+
+mod document;
+mod lines;
+mod parties;
+mod totals;
+mod vat_cii;
+mod vat_ubl;
+
+#[cfg(test)]
+mod tests;
+
+use super::rule::{rule, Out, Rule};
+use crate::dec::{fraction_digits, Dec};
+use crate::model::{Binding, Invoice, Num};
+
+pub(crate) fn evaluate(inv: &Invoice, out: &mut Out) {
+    let cii = inv.binding == Binding::Cii;
+    document::check(inv, out, cii);
+    totals::check(inv, out, cii);
+    lines::check(inv, out, cii);
+    parties::check(inv, out, cii);
+    if cii {
+        vat_cii::check(inv, out);
+    } else {
+        vat_ubl::check(inv, out);
+    }
+}
+
+fn v(n: &Option<Num>) -> Option<Dec> {
+    n.as_ref().and_then(|x| x.val)
+}
+
+/// `string-length(substring-after(X, '.')) <= 2` on the value as written
+/// (an absent element is the empty string: true).
+fn dec_ok(n: &Option<Num>) -> bool {
+    n.as_ref().is_none_or(|x| fraction_digits(&x.raw) <= 2)
+}
+
+fn r2(d: Dec) -> Dec {
+    d.round_to(2)
+}
+
+/// `a = b` where an absent operand makes the comparison false (XPath
+/// general comparison with an empty sequence).
+fn eq(a: Option<Dec>, b: Option<Dec>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a == b)
+}
+
+/// |tax| within ±1 of round2(|base| × rate / 100), strictly (UBL) or
+/// inclusively (CII).
+fn within_one(tax: Dec, base: Dec, rate: Dec, inclusive: bool) -> bool {
+    let Some(expect) = base.abs().mul(rate.percent()).map(r2) else {
+        return false;
+    };
+    let one = Dec::from_int(1);
+    let (Some(lo), Some(hi)) = (tax.abs().sub(one), tax.abs().add(one)) else {
+        return false;
+    };
+    if inclusive {
+        lo <= expect && hi >= expect
+    } else {
+        lo < expect && hi > expect
+    }
+}
+
+/// `lo < x < hi` with `lo`, `hi` = `basis ∓ 1` (the ±1 tolerance of the
+/// category rules 08).
+fn within_one_of(basis: Option<Dec>, sum: Option<Dec>) -> bool {
+    let one = Dec::from_int(1);
+    match (basis, sum) {
+        (Some(b), Some(s)) => {
+            b.sub(one).is_some_and(|lo| lo < s) && b.add(one).is_some_and(|hi| hi > s)
+        }
+        _ => false,
+    }
+}
+
+/// The value of an untyped element where the artefacts use it as a number
+/// without an `xs:decimal` cast (`(…) >= 0`, `. * 100`, `sum(…)`): cast to
+/// `xs:double`, which takes the XML Schema lexical forms (surrounding
+/// whitespace, exponents such as `5E+0`, `INF`, `NaN`) that `xs:decimal`
+/// refuses. `None` where the cast raises an error.
+fn xs_double(raw: &str) -> Option<f64> {
+    let s = raw.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+    match s {
+        "INF" | "+INF" => return Some(f64::INFINITY),
+        "-INF" => return Some(f64::NEG_INFINITY),
+        "NaN" => return Some(f64::NAN),
+        _ => {}
+    }
+    // Rust's float syntax is the XML Schema one once its words (inf,
+    // infinity, nan) are excluded.
+    let lexical = !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
+    if lexical {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// XPath `fn:round` on an `xs:double`: the nearest integer, halves towards
+/// positive infinity (`round(2.5) = 3`, `round(-2.5) = -2`). `x - floor(x)`
+/// is exact in binary floating point, so no `x + 0.5` rounding error.
+fn xpath_round(x: f64) -> f64 {
+    let f = x.floor();
+    if x - f >= 0.5 {
+        f + 1.0
+    } else {
+        f
+    }
+}
+
+/// `. = round(. * 100) div 100` on an untyped amount: in `xs:double`, so a
+/// value with more than two decimals passes when the extra ones are zeros
+/// (`4.900`), and only the value, not its lexical form, is tested.
+fn cents_as_double(n: &Num) -> bool {
+    xs_double(&n.raw).is_some_and(|x| x == xpath_round(x * 100.0) / 100.0)
+}
+
+const ZERO_RATED: [&str; 6] = ["Z", "E", "AE", "K", "G", "O"];
+
+/// The rules of one VAT category family, indexed 1..=10.
+struct Family {
+    code: &'static str,
+    ids: [&'static Rule; 10],
+}
+
+macro_rules! family {
+    ($code:expr, $p:literal) => {
+        Family {
+            code: $code,
+            ids: [
+                rule!(concat!($p, "-01")),
+                rule!(concat!($p, "-02")),
+                rule!(concat!($p, "-03")),
+                rule!(concat!($p, "-04")),
+                rule!(concat!($p, "-05")),
+                rule!(concat!($p, "-06")),
+                rule!(concat!($p, "-07")),
+                rule!(concat!($p, "-08")),
+                rule!(concat!($p, "-09")),
+                rule!(concat!($p, "-10")),
+            ],
+        }
+    };
+}
+
+const FAMILIES: [Family; 9] = [
+    family!("S", "BR-S"),
+    family!("Z", "BR-Z"),
+    family!("E", "BR-E"),
+    family!("AE", "BR-AE"),
+    family!("K", "BR-IC"),
+    family!("G", "BR-G"),
+    family!("O", "BR-O"),
+    family!("L", "BR-AF"),
+    family!("M", "BR-AG"),
+];
+
+fn seller_vat(inv: &Invoice) -> bool {
+    inv.seller.as_ref().is_some_and(|s| !s.vat_ids.is_empty())
+}
+fn seller_tax_any(inv: &Invoice) -> bool {
+    inv.seller.as_ref().is_some_and(|s| !s.tax_ids.is_empty())
+}
+fn rep_vat(inv: &Invoice) -> bool {
+    inv.tax_rep.as_ref().is_some_and(|s| !s.vat_ids.is_empty())
+}
+fn buyer_vat(inv: &Invoice) -> bool {
+    inv.buyer.as_ref().is_some_and(|s| !s.vat_ids.is_empty())
+}
+fn buyer_legal(inv: &Invoice) -> bool {
+    inv.buyer.as_ref().is_some_and(|s| !s.legal_ids.is_empty())
+}
+
+/// Whether the identifiers rule 02/03/04 of a family demands are present.
+fn ids_ok(inv: &Invoice, code: &str) -> bool {
+    match code {
+        "AE" => (seller_tax_any(inv) || rep_vat(inv)) && (buyer_vat(inv) || buyer_legal(inv)),
+        "K" => (seller_vat(inv) || rep_vat(inv)) && buyer_vat(inv),
+        "G" => seller_vat(inv) || rep_vat(inv),
+        "O" => !seller_vat(inv) && !rep_vat(inv) && !buyer_vat(inv),
+        _ => seller_tax_any(inv) || rep_vat(inv),
+    }
+}
