@@ -17,7 +17,7 @@ mod output;
 mod validation;
 
 use input::detect::{detect_root, RootKind};
-use input::{pdf, xml};
+use input::{encoding, pdf, xml};
 use output::projection;
 pub use output::{
     Container, Document, Invoice, Kind, Line, Party, Syntax, Totals, Validation, VatBreakdown,
@@ -111,8 +111,15 @@ pub fn extract(bytes: &[u8]) -> Result<Extraction, EngineError> {
     Ok(ex)
 }
 
-/// True when the first non-whitespace byte (after an optional UTF-8 BOM) is `<`.
+/// True when the first non-whitespace byte (after an optional UTF-8 BOM) is
+/// `<`, or the input starts like UTF-16 text (a byte order mark or `<`).
 fn looks_like_xml(bytes: &[u8]) -> bool {
+    if matches!(
+        bytes,
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] | [b'<', 0, ..] | [0, b'<', ..]
+    ) {
+        return true;
+    }
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     b.iter()
         .find(|c| !c.is_ascii_whitespace())
@@ -120,7 +127,8 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 }
 
 fn extract_xml(bytes: &[u8]) -> Result<Extraction, EngineError> {
-    let tree = xml::Tree::parse(bytes)?;
+    let utf8 = encoding::to_utf8(bytes)?;
+    let tree = xml::Tree::parse(&utf8)?;
     let root = tree.root();
     // One model per document: the output is its projection, the verdict
     // judges it (ZUGFeRD 1.0 predates EN 16931: no verdict).
@@ -172,6 +180,28 @@ mod tests {
  xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
  <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
  <cbc:ID>INV-1</cbc:ID></Invoice>"#;
+
+    #[test]
+    fn documents_in_latin1_or_utf16_read_like_their_utf8_original() {
+        // Arrange: the same invoice, its number with a non-ASCII letter.
+        let utf8 = UBL_MIN.replace("INV-1", "FÄ-1");
+        let latin1: Vec<u8> = utf8
+            .replace("UTF-8", "ISO-8859-1")
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).expect("Latin-1 text"))
+            .collect();
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(utf8.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        // Act
+        let numbers: Vec<Option<String>> = [utf8.as_bytes(), &latin1, &utf16]
+            .into_iter()
+            .map(|b| extract(b).expect("extract").invoice.and_then(|i| i.number))
+            .collect();
+        // Assert
+        assert_eq!(numbers, vec![Some("FÄ-1".to_owned()); 3]);
+    }
 
     #[test]
     fn detects_ubl_invoice() {

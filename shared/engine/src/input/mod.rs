@@ -2,5 +2,6 @@
 //! what a document is.
 
 pub(crate) mod detect;
+pub(crate) mod encoding;
 pub(crate) mod pdf;
 pub(crate) mod xml;
