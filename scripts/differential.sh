@@ -10,18 +10,30 @@
 #      document the multiset of (rule, flag, location) against the SVRL's.
 # Reports: .local/differential/report-s<SEED>-n<N>.json and the table on stdout.
 #
-# Usage: scripts/differential.sh [install | run [N [SEED]] | check | update-known | show ID [OUT]
-#                                 | bench [N [SEED]]]
+# Usage: scripts/differential.sh [install | run [--extended] [N [SEED]] | check | update-known
+#                                 | check-extended | update-known-extended | triage REPORT…
+#                                 | show ID [OUT] | bench [N [SEED]]]
 #   install      only set up the venv
 #   run N SEED   any size (default N=2000, SEED=1); prints the per-rule disagreements; exit 0
-#                unless the harness itself fails
+#                unless the harness itself fails. --extended: mutants of the extended generator
+#                (tools/differential/mutate_extended.py, ids x<SEED>-<i>: lexical forms, markup
+#                in values, namespaces, groups, currencies, VAT with recomputed totals, extreme
+#                amounts, type codes, CII/UBL-specific edits) instead of the classic one
 #   check        the bounded sample of `make test` (N=2000, SEED=1) as a ratchet against
 #                tools/differential/known-differences.json: fails on a disagreement that is not
 #                listed, on a listed one that no longer occurs, and when the documents whose
 #                locations agree fall below its location_floor (per syntax)
 #   update-known rewrite known-differences.json from the bounded sample (keeps the reasons of
 #                entries that still occur; raises location_floor, never lowers it)
-#   show ID [OUT] write mutant ID (e.g. s1-000042) to OUT (default: stdout), its edits to stderr
+#   check-extended / update-known-extended
+#                the same ratchet on the bounded sample of the extended generator (N=2000,
+#                SEED=1, ids x1-…) against tools/differential/known-differences-extended.json
+#   triage REPORT… [--baseline REPORT]
+#                the disagreements of run reports grouped by (syntax, set, rule, missed/extra)
+#                and by location, with the edit operators involved and the simplest example
+#                (fewest edits) of each; --baseline marks the groups another report also has
+#   show ID [OUT] write mutant ID (s1-000042 classic, x1-000042 extended) to OUT (default:
+#                stdout), its edits to stderr
 #   bench N SEED time and peak RSS of the official XSLT in Saxon against `intake extract` on the
 #                corpus's invoices plus N mutants (default N=500, SEED=1), one pinned CPU each
 #                (tools/differential/bench.py); writes .local/differential/bench-s<SEED>-n<N>.json
@@ -35,6 +47,9 @@ LXML_VERSION="6.1.3"
 # The bounded sample run by `make test`; known-differences.json is recorded for exactly these.
 BOUNDED_N=2000
 BOUNDED_SEED=1
+# The bounded sample of the extended generator and its own known differences.
+EXTENDED_N=2000
+EXTENDED_SEED=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -45,6 +60,7 @@ VENV_STAMP="$VENV_DIR/.intake-stamp"
 VENV_WANT="saxonche==$SAXONCHE_VERSION lxml==$LXML_VERSION"
 TOOL="$ROOT/tools/differential/differential.py"
 KNOWN="$ROOT/tools/differential/known-differences.json"
+KNOWN_EXTENDED="$ROOT/tools/differential/known-differences-extended.json"
 OUT_DIR="$ROOT/.local/differential"
 
 say() { printf '[differential] %s\n' "$*" >&2; }
@@ -80,7 +96,8 @@ build_cli() {
 
 unit_tests() {
   say "python unit tests of the harness"
-  (cd "$ROOT/tools/differential" && INTAKE_SHARED="$SHARED" "$VENV_DIR/bin/python" -m unittest test_differential)
+  (cd "$ROOT/tools/differential" \
+    && INTAKE_SHARED="$SHARED" "$VENV_DIR/bin/python" -m unittest test_differential test_extended)
 }
 
 harness() {
@@ -94,9 +111,11 @@ main() {
   case "$cmd" in
     install) install_venv ;;
     run)
+      local kinds=classic
+      if [[ "${1:-}" == "--extended" ]]; then kinds=extended; shift; fi
       install_venv
       build_cli
-      harness run --n "${1:-$BOUNDED_N}" --seed "${2:-$BOUNDED_SEED}"
+      harness run --n "${1:-$BOUNDED_N}" --seed "${2:-$BOUNDED_SEED}" --kinds "$kinds"
       ;;
     check)
       install_venv
@@ -109,11 +128,27 @@ main() {
       build_cli
       harness run --n "$BOUNDED_N" --seed "$BOUNDED_SEED" --known "$KNOWN" --update-known --quiet
       ;;
+    check-extended)
+      install_venv
+      build_cli
+      harness run --n "$EXTENDED_N" --seed "$EXTENDED_SEED" --kinds extended --known "$KNOWN_EXTENDED" --quiet
+      ;;
+    update-known-extended)
+      install_venv
+      build_cli
+      harness run --n "$EXTENDED_N" --seed "$EXTENDED_SEED" --kinds extended --known "$KNOWN_EXTENDED" \
+        --update-known --quiet
+      ;;
     bench)
       install_venv
       build_cli
       "$VENV_DIR/bin/python" "$ROOT/tools/differential/bench.py" --shared "$SHARED" \
         --intake "$TARGET_DIR/release/intake" --out "$OUT_DIR" --n "${1:-500}" --seed "${2:-1}"
+      ;;
+    triage)
+      [[ $# -ge 1 ]] || die "usage: scripts/differential.sh triage REPORT.json [REPORT.json ...] [--baseline REPORT.json]"
+      install_venv
+      (cd "$ROOT/tools/differential" && "$VENV_DIR/bin/python" triage.py "$@")
       ;;
     show)
       [[ $# -ge 1 ]] || die "usage: scripts/differential.sh show ID [OUT]"

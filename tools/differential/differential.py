@@ -3,8 +3,12 @@
 the official CEN/TC 434 XSLTs, on seeded mutants of the corpus invoices and on the corpus invoices
 themselves.
 
-  differential.py [options] run --n N --seed S [--known FILE [--update-known]] [--quiet]
+  differential.py [options] run --n N --seed S [--kinds classic|extended]
+                                [--known FILE [--update-known]] [--quiet]
   differential.py [options] show ID [--output FILE]
+
+--kinds extended draws mutants from the extended generator (mutate_extended.py, ids x<seed>-<i>)
+instead of the classic one (mutate.py, ids s<seed>-<i>).
 
 Run by scripts/differential.sh (venv with saxonche + lxml, release build of `intake`).
 """
@@ -26,7 +30,8 @@ from engine import EngineError, EngineVerdict, engine_verdicts
 from locations import (Locations, agreeing_per_syntax, check_floor, compare_locations,
                        location_record, location_table, location_totals, print_location_table,
                        raised_floor)
-from mutate import SYNTAXES, load_sources, make_mutant, parse_mutant_id
+from mutate import SYNTAXES, load_sources
+from mutate_extended import KINDS, make, parse_any_mutant_id
 from oracle import Crash, Oracle, Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +39,7 @@ ARTEFACTS = "artefacts/en16931-1.3.16"
 EXAMPLES_PER_RULE = 3
 NEW_REASON = "engine: {rule} {what} — issue 11"
 KNOWN_ABOUT = ("Every disagreement between the engine and the official XSLT on the bounded "
-               "differential sample (scripts/differential.sh check, run by make test): mutant or "
+               "differential sample ({command}): mutant or "
                "corpus id, set (fatal/warning), rule, kind (missed: the XSLT fires it, the engine "
                "does not; extra: the other way round), reason. The check fails on a disagreement "
                "not listed here and on a listed one that no longer occurs. 'not implemented': the "
@@ -85,7 +90,7 @@ def run_oracle(cases: list[Case], artefacts: Path, jobs: int) -> None:
 
 
 # ------------------------------------------------------------------------------ cases
-def build_cases(shared: Path, seed: int, n: int, work: Path) -> list[Case]:
+def build_cases(shared: Path, seed: int, n: int, work: Path, kinds: str = "classic") -> list[Case]:
     corpus = shared / "corpus"
     sources = load_sources(corpus)
     if not {s.syntax for s in sources} >= set(SYNTAXES):
@@ -102,7 +107,7 @@ def build_cases(shared: Path, seed: int, n: int, work: Path) -> list[Case]:
         cases.append(Case(f"corpus:{source.rel}", "corpus", source.syntax, source.rel,
                           oracle_path, source.path))
     for index in range(n):
-        mutant = make_mutant(sources, seed, index)
+        mutant = make(sources, seed, index, kinds)
         path = work / f"{mutant.id}.xml"
         path.write_bytes(mutant.data)
         cases.append(Case(mutant.id, "mutants", mutant.syntax, mutant.source, path, path,
@@ -253,16 +258,24 @@ def new_reason(rule: str, implemented: set) -> str:
     return NEW_REASON.format(rule=rule, what="differs" if rule in implemented else "not implemented")
 
 
-def write_known(known_file: Path, seed: int, n: int, differences: list[dict], floor: dict) -> None:
+def sample_of(seed: int, n: int, kinds: str) -> dict:
+    """The sample a known-differences file is recorded for (the classic one without "kinds",
+    as the file of `make test` has always been written)."""
+    return {"seed": seed, "n": n} if kinds == "classic" else {"seed": seed, "n": n, "kinds": kinds}
+
+
+def write_known(known_file: Path, sample: dict, differences: list[dict], floor: dict) -> None:
     """One difference per line, so that a fix shows as removed lines in a diff."""
     lines = ",\n".join("  " + json.dumps(e, ensure_ascii=False) for e in differences)
-    header = json.dumps({"about": KNOWN_ABOUT, "sample": {"seed": seed, "n": n},
+    command = ("scripts/differential.sh check, run by make test" if "kinds" not in sample
+               else f"scripts/differential.sh check-{sample['kinds']}")
+    header = json.dumps({"about": KNOWN_ABOUT.format(command=command), "sample": sample,
                          "location_floor": floor}, ensure_ascii=False)
     known_file.write_text(header[:-1] + ', "differences": [\n' + lines + "\n]}\n")
 
 
 def ratchet(cases: list[Case], known_file: Path, seed: int, n: int, update: bool,
-            engine_src: Path) -> int:
+            engine_src: Path, kinds: str = "classic") -> int:
     """Every difference of this sample must be listed, and every listed one must still occur;
     the documents with agreeing locations must not fall below the floor, per syntax."""
     known = json.loads(known_file.read_text()) if known_file.exists() else None
@@ -275,7 +288,7 @@ def ratchet(cases: list[Case], known_file: Path, seed: int, n: int, update: bool
             entry["reason"] = reasons.get(_key(entry)) or new_reason(entry["rule"], implemented)
         old_floor = (known or {}).get("location_floor")
         floor = raised_floor(old_floor, agreeing)
-        write_known(known_file, seed, n, current, floor)
+        write_known(known_file, sample_of(seed, n, kinds), current, floor)
         print(f"wrote {len(current)} known differences and the location floor {floor} to "
               f"{known_file}", file=sys.stderr)
         below = check_floor(floor, agreeing)
@@ -285,9 +298,9 @@ def ratchet(cases: list[Case], known_file: Path, seed: int, n: int, update: bool
     if known is None:
         print(f"FAILED: {known_file} does not exist (scripts/differential.sh update-known)", file=sys.stderr)
         return 1
-    if known.get("sample") != {"seed": seed, "n": n}:
+    if known.get("sample") != sample_of(seed, n, kinds):
         print(f"FAILED: {known_file} is for the sample {known.get('sample')}, this run is "
-              f"seed {seed}, n {n}", file=sys.stderr)
+              f"{sample_of(seed, n, kinds)}", file=sys.stderr)
         return 1
     listed = {_key(e) for e in known["differences"]}
     now = {_key(e) for e in current}
@@ -322,7 +335,7 @@ def cmd_run(args) -> int:
     # A fresh folder per run: two runs at the same time (several developers or agents on one
     # checkout) must not delete each other's mutants.
     work = Path(tempfile.mkdtemp(prefix="work-", dir=out))
-    cases = build_cases(args.shared, args.seed, args.n, work)
+    cases = build_cases(args.shared, args.seed, args.n, work, args.kinds)
     phases["generate_s"] = round(time.monotonic() - started, 1)
 
     mark = time.monotonic()
@@ -348,14 +361,15 @@ def cmd_run(args) -> int:
     report = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "command": " ".join(sys.argv),
-        "seed": args.seed, "n": args.n, "jobs": args.jobs, "wall_time": phases,
+        "seed": args.seed, "n": args.n, "kinds": args.kinds, "jobs": args.jobs, "wall_time": phases,
         "totals": summary, "rules": rules,
         "locations": {"agreeing_per_syntax": agreeing_per_syntax(cases, SYNTAXES),
                       "rules": location_rows},
         "operators": operator_table(cases),
         "cases": [case_record(c) for c in cases],
     }
-    report_file = out / f"report-s{args.seed}-n{args.n}.json"
+    suffix = "" if args.kinds == "classic" else f"-{args.kinds}"
+    report_file = out / f"report-s{args.seed}-n{args.n}{suffix}.json"
     report_file.write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print_tables(summary, rules, 25 if args.quiet else None)
     print(f"\ndocuments with agreeing locations (corpus and mutants): "
@@ -364,13 +378,14 @@ def cmd_run(args) -> int:
     print(f"\nwall time: {phases}; report: {report_file}", file=sys.stderr)
     shutil.rmtree(work)
     if args.known:
-        return ratchet(cases, Path(args.known), args.seed, args.n, args.update_known, args.engine_src)
+        return ratchet(cases, Path(args.known), args.seed, args.n, args.update_known, args.engine_src,
+                       args.kinds)
     return 0
 
 
 def cmd_show(args) -> int:
-    seed, index = parse_mutant_id(args.id)
-    mutant = make_mutant(load_sources(args.shared / "corpus"), seed, index)
+    seed, index, kinds = parse_any_mutant_id(args.id)
+    mutant = make(load_sources(args.shared / "corpus"), seed, index, kinds)
     if args.output:
         Path(args.output).write_bytes(mutant.data)
     else:
@@ -393,11 +408,13 @@ def main(argv=None) -> int:
     run = commands.add_parser("run", help="generate, run both, compare, report")
     run.add_argument("--n", type=int, required=True, help="number of mutants")
     run.add_argument("--seed", type=int, required=True)
+    run.add_argument("--kinds", choices=KINDS, default="classic",
+                     help="the generator: classic (mutate.py) or extended (mutate_extended.py)")
     run.add_argument("--known", help="known-differences.json: fail on any change against it")
     run.add_argument("--update-known", action="store_true", help="rewrite --known from this run")
     run.add_argument("--quiet", action="store_true", help="only the top 25 rules in the table")
     show = commands.add_parser("show", help="write one mutant (by id) and print its edits")
-    show.add_argument("id", help="mutant id, e.g. s1-000042")
+    show.add_argument("id", help="mutant id, e.g. s1-000042 (classic) or x21-000042 (extended)")
     show.add_argument("--output", help="file to write (default: stdout)")
     args = parser.parse_args(argv)
     return cmd_run(args) if args.command == "run" else cmd_show(args)

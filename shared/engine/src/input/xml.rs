@@ -18,8 +18,9 @@
 //! * only the five predefined entities and character references are resolved;
 //! * nesting depth, element count, attributes per element and namespace
 //!   declarations in scope are bounded, so every step is linear in the input;
-//! * input must be UTF-8 (or start with a UTF-8 BOM) and be complete (every
-//!   element closed, exactly one root).
+//! * input must be UTF-8 (or start with a UTF-8 BOM; `input::encoding`
+//!   decodes documents written in another encoding first) and be complete
+//!   (every element closed, exactly one root).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -102,7 +103,10 @@ pub(crate) struct Tree<'a> {
     /// Direct texts as written (from the first non-blank chunk on); borrowed
     /// from the input unless decoding changed them.
     texts: Vec<Cow<'a, str>>,
-    /// (local name, value) of every element's attributes, in element order.
+    /// (name, value) of every element's attributes that are in no
+    /// namespace, in element order. XPath's `@name` selects exactly these;
+    /// no rule or mapping asks for a namespaced attribute, so those are not
+    /// kept.
     attrs: Vec<(&'a str, Cow<'a, str>)>,
 }
 
@@ -528,14 +532,17 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses `name="value"` at `q` inside the start tag at `tag`: a
-    /// namespace declaration goes to `bindings`, anything else to the
-    /// tree's attributes. Returns the position after the closing quote.
+    /// namespace declaration goes to `bindings`, an attribute without prefix
+    /// to the tree's attributes. A prefixed attribute is in a namespace (a
+    /// default namespace never applies to attributes), so XPath's `@name`
+    /// does not select it: it is checked like the others but not kept.
+    /// Returns the position after the closing quote.
     fn attribute(&mut self, tag: usize, q: usize) -> Result<usize, EngineError> {
         let b = self.src.as_bytes();
         let name_end = scan_name(b, q);
         let name = &self.src[q..name_end];
-        let local = match split_qname(name) {
-            Some((_, local)) => local,
+        let prefixed = match split_qname(name) {
+            Some((prefix, _)) => !prefix.is_empty(),
             None => return Err(self.error(q, format!("bad attribute name {:?}", clip(name)))),
         };
         let eq = skip_space(b, name_end);
@@ -577,8 +584,8 @@ impl<'a> Parser<'a> {
             }
             let ns = self.tree.intern_ns(value)?;
             self.bindings.push((prefix, ns));
-        } else {
-            self.tree.attrs.push((local, value));
+        } else if !prefixed {
+            self.tree.attrs.push((name, value));
         }
         Ok(close + 1)
     }
@@ -710,11 +717,14 @@ impl<'t> Node<'t> {
         &self.tree.texts[self.el().text as usize]
     }
 
-    pub(crate) fn attr(&self, local: &str) -> Option<&'t str> {
-        self.attrs().find(|(k, _)| *k == local).map(|(_, v)| v)
+    /// The value of the attribute `name` in no namespace: XPath's `@name`
+    /// (a prefixed attribute of the same local name is another attribute).
+    pub(crate) fn attr(&self, name: &str) -> Option<&'t str> {
+        self.attrs().find(|(k, _)| *k == name).map(|(_, v)| v)
     }
 
-    /// The attributes as (local name, value), namespace declarations excluded.
+    /// The attributes in no namespace as (name, value): XPath's `@*` but
+    /// for the namespaced ones (namespace declarations are no attributes).
     pub(crate) fn attrs(&self) -> impl Iterator<Item = (&'t str, &'t str)> + 't {
         let el = self.el();
         let start = el.attrs_start as usize;
@@ -859,6 +869,26 @@ mod tests {
         assert_eq!((x.namespace(), x.local_name()), ("urn:a", "x"));
         assert_eq!(x.text(), "t<A<c>");
         assert_eq!(x.attr("k"), Some("1&2"));
+    }
+
+    #[test]
+    fn attributes_are_those_in_no_namespace_like_xpath_at_name() {
+        // Arrange: a prefixed attribute is in its prefix's namespace, also
+        // when declared after it on the same element; the default namespace
+        // does not apply to attributes.
+        let doc = br#"<r xmlns="urn:d"><a x:schemeID="ns" schemeID="plain" xmlns:x="urn:x"/><b x:schemeID="ns" xmlns:x="urn:x" name="n"/></r>"#;
+        // Act
+        let tree = Tree::parse(doc).expect("parse");
+        // Assert
+        let [a, b]: [Node<'_>; 2] = tree
+            .root()
+            .children()
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap_or_else(|_| panic!("two children"));
+        assert_eq!(a.attr("schemeID"), Some("plain"));
+        assert_eq!(b.attr("schemeID"), None);
+        assert_eq!(b.attrs().collect::<Vec<_>>(), [("name", "n")]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! UBL restriction warnings of the EN 16931 artefacts: UBL-CR-001…682 ("A UBL
 //! invoice should not include …": UBL elements and attributes outside the
 //! EN 16931 binding) and UBL-DT-08…28 (data-type attributes that should not be
-//! used). All are warnings except UBL-CR-673, which the artefacts flag fatal.
+//! used). All are warnings except UBL-CR-666 and UBL-CR-673, which the
+//! artefacts flag fatal.
 //!
 //! Every one of them is an assertion on the document root (its context and
 //! where it reports), so each fires at most once, at the root.
@@ -965,13 +966,14 @@ impl Walk {
     }
 
     /// UBL-CR-665/666/673: what an additional document reference may carry
-    /// depends on whether it is the invoiced object (type code 130).
+    /// depends on whether it is the invoiced object (type code 130, its
+    /// text as written: `cbc:DocumentTypeCode = '130'`, `!= '130'`).
     fn document_reference(&mut self, n: Node<'_>) {
         let mut codes = n.children_named(CBC, "DocumentTypeCode").peekable();
         let none = codes.peek().is_none();
         let (mut is_130, mut other) = (false, false);
         for c in codes {
-            if c.text() == "130" {
+            if c.raw_text() == "130" {
                 is_130 = true;
             } else {
                 other = true;
@@ -1028,9 +1030,10 @@ impl Walk {
 
 pub(crate) fn check(root: Node<'_>, credit_note: bool, out: &mut Out) {
     let mut w = Walk::default();
-    // UBL-CR-002: a UBLVersionID is allowed when one of them is 2.1.
+    // UBL-CR-002: a UBLVersionID is allowed when one of them is 2.1, as
+    // written (`cbc:UBLVersionID = '2.1'`).
     let mut versions = root.children_named(CBC, "UBLVersionID").peekable();
-    if versions.peek().is_some() && !versions.any(|v| v.text() == "2.1") {
+    if versions.peek().is_some() && !versions.any(|v| v.raw_text() == "2.1") {
         w.set(rule!("UBL-CR-002"));
     }
     // UBL-CR-412: the payment due date is tolerated on credit notes only
@@ -1186,6 +1189,29 @@ mod tests {
 
         // Assert
         assert_eq!(got, [("UBL-CR-665", false), ("UBL-CR-673", true)]);
+    }
+
+    /// The official XSLT reports exactly this on this document, and
+    /// UBL-CR-666 and 673 instead of it once "130 " and "2.1 " lose their
+    /// space (checked with the oracle of tools/differential).
+    #[test]
+    fn codes_are_compared_as_written_and_prefixed_attributes_are_others() {
+        // Arrange: "2.1 " is not 2.1 (UBL-CR-002); "130 " is no invoiced
+        // object, so it may carry a description and an attachment
+        // (UBL-CR-666, 673); `x:schemeID`, `x:languageID` and `x:name` are
+        // not the attributes `@schemeID`, `//@languageID` and `//@name`
+        // (UBL-CR-665, UBL-DT-19, UBL-DT-18).
+        let body = r#"<cbc:UBLVersionID>2.1 </cbc:UBLVersionID><cbc:ID>1</cbc:ID>
+ <cac:AdditionalDocumentReference><cbc:ID>y</cbc:ID><cbc:DocumentTypeCode>130 </cbc:DocumentTypeCode>
+ <cbc:DocumentDescription>d</cbc:DocumentDescription><cac:Attachment/></cac:AdditionalDocumentReference>
+ <cac:AdditionalDocumentReference xmlns:x="urn:x"><cbc:ID x:schemeID="AAA">x</cbc:ID></cac:AdditionalDocumentReference>
+ <cbc:Note xmlns:x="urn:x" x:languageID="en" x:name="n">n</cbc:Note>"#;
+
+        // Act
+        let got = fired("Invoice", body);
+
+        // Assert
+        assert_eq!(got, [("UBL-CR-002", false)]);
     }
 
     #[test]

@@ -102,11 +102,12 @@ fn document(root: Node<'_>, out: &mut Out) {
     for (rule, path) in &at_most_one {
         out.check(root.count(path) <= 1, rule, root);
     }
+    // `cbc:DocumentTypeCode='130'` compares the text as written.
     let invoice_objects: usize = root
         .children_named(CAC, "AdditionalDocumentReference")
         .filter(|d| {
             d.children_named(CBC, "DocumentTypeCode")
-                .any(|t| t.text() == "130")
+                .any(|t| t.raw_text() == "130")
         })
         .map(|d| d.count(&[cbc("ID")]))
         .sum();
@@ -157,25 +158,27 @@ fn upper(v: Option<&str>) -> String {
 
 /// `count(schemes[cac:TaxScheme/upper-case(cbc:ID) op 'VAT']/cbc:CompanyID)`
 /// with `op` given as `test`: a scheme counts when one of its tax schemes
-/// passes, a tax scheme without an ID comparing as the empty string.
+/// passes, a tax scheme without an ID comparing as the empty string, an ID
+/// as written (" VAT" is not "VAT").
 fn tax_ids(schemes: &[Node<'_>], test: impl Fn(&str) -> bool) -> usize {
     schemes
         .iter()
         .filter(|s| {
             s.children_named(CAC, "TaxScheme")
-                .any(|t| test(&upper(t.first(&[cbc("ID")]).map(|i| i.text()))))
+                .any(|t| test(&upper(t.first(&[cbc("ID")]).map(|i| i.raw_text()))))
         })
         .map(|s| s.count(&[cbc("CompanyID")]))
         .sum()
 }
 
-/// Number of distinct values of `//cbc:{local}`; only "at most one" is
-/// asked, so counting stops at two.
+/// Number of distinct values of `//cbc:{local}` (`preceding::x/. = .`
+/// compares the texts as written); only "at most one" is asked, so
+/// counting stops at two.
 fn distinct(root: Node<'_>, local: &str) -> usize {
     let mut values = root
         .descendants()
         .filter(|c| c.is(CBC, local))
-        .map(|c| c.text());
+        .map(|c| c.raw_text());
     match values.next() {
         None => 0,
         Some(first) => 1 + usize::from(values.any(|v| v != first)),
@@ -198,9 +201,11 @@ fn walk(n: Node<'_>, credit_note: bool, priced: bool, out: &mut Out) {
 fn element(c: Node<'_>, parent: Node<'_>, credit_note: bool, priced: bool, out: &mut Out) {
     let name = c.local_name();
     // `//*[ends-with(name(), 'Amount') …]`: any namespace.
+    // `string-length(substring-after(., '.')) <= 2` counts the characters
+    // after the first dot as written, trailing whitespace included.
     if name.ends_with("Amount") && !name.ends_with("PriceAmount") && !priced {
         let decimals = c
-            .text()
+            .raw_text()
             .split_once('.')
             .map_or(0, |(_, after)| after.chars().count());
         out.check(decimals <= 2, rule!("UBL-DT-01"), c);
@@ -230,9 +235,10 @@ fn element(c: Node<'_>, parent: Node<'_>, credit_note: bool, priced: bool, out: 
                 rule!("UBL-SR-33"),
                 c,
             );
+            // `cbc:DocumentTypeCode='130'`: the text as written.
             let code_is = |v: &str| {
                 c.children_named(CBC, "DocumentTypeCode")
-                    .any(|t| t.text() == v)
+                    .any(|t| t.raw_text() == v)
             };
             let bare = c
                 .children_named(CBC, "ID")
@@ -345,7 +351,8 @@ fn line(l: Node<'_>, out: &mut Out) {
 /// UBL-SR-19/20/21 on a payee party `p`, child of `parent`. Each also asks
 /// `(cac:PartyName/cbc:Name) != (../cac:AccountingSupplierParty/cac:Party/
 /// cac:PartyLegalEntity/cbc:RegistrationName)`, true when some payee name
-/// differs from some seller name, false when either side is absent.
+/// differs from some seller name as written, false when either side is
+/// absent.
 fn payee(p: Node<'_>, parent: Node<'_>, out: &mut Out) {
     let names = p.all(&[cac("PartyName"), cbc("Name")]);
     let sellers = parent.all(&below(
@@ -354,7 +361,7 @@ fn payee(p: Node<'_>, parent: Node<'_>, out: &mut Out) {
     ));
     let differs = names
         .iter()
-        .any(|n| sellers.iter().any(|s| s.text() != n.text()));
+        .any(|n| sellers.iter().any(|s| s.raw_text() != n.raw_text()));
     // `upper-case(@schemeID) != 'SEPA'`: an ID without a scheme counts.
     let not_sepa = p
         .all(&[cac("PartyIdentification"), cbc("ID")])
@@ -478,6 +485,55 @@ mod tests {
                     "UBL-DT-01",
                     &format!("{line}/*:AllowanceCharge[1]/*:Amount[1]")
                 ),
+            ])
+        );
+    }
+
+    /// The official XSLT reports exactly these on this document (checked
+    /// with the oracle of tools/differential).
+    #[test]
+    fn texts_are_compared_as_written_and_prefixed_attributes_are_others() {
+        // Arrange: " 130" is no invoiced object (UBL-SR-04 counts one, the
+        // scheme of the second reference is UBL-SR-43's); "VAT " is not VAT
+        // (UBL-SR-12); "r" and "r " are two payment IDs (UBL-SR-44); the
+        // payee "Seller " differs from the seller "Seller" (UBL-SR-19..21
+        // hold); amounts count whitespace after the dot (UBL-DT-01); an
+        // `x:schemeID` is not `@schemeID` (UBL-SR-29, UBL-SR-43).
+        let body = r#"<cbc:ID>1</cbc:ID>
+ <cac:AdditionalDocumentReference><cbc:ID>a</cbc:ID><cbc:DocumentTypeCode>130</cbc:DocumentTypeCode></cac:AdditionalDocumentReference>
+ <cac:AdditionalDocumentReference><cbc:ID schemeID="AAA">b</cbc:ID><cbc:DocumentTypeCode> 130</cbc:DocumentTypeCode></cac:AdditionalDocumentReference>
+ <cac:AdditionalDocumentReference xmlns:x="urn:x"><cbc:ID x:schemeID="AAA">c</cbc:ID></cac:AdditionalDocumentReference>
+ <cac:AccountingSupplierParty><cac:Party>
+  <cac:PartyIdentification xmlns:x="urn:x"><cbc:ID x:schemeID="SEPA">s1</cbc:ID></cac:PartyIdentification>
+  <cac:PartyIdentification xmlns:x="urn:x"><cbc:ID x:schemeID="SEPA">s2</cbc:ID></cac:PartyIdentification>
+  <cac:PartyTaxScheme><cbc:CompanyID>NO1</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT </cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+  <cac:PartyTaxScheme><cbc:CompanyID>NO2</cbc:CompanyID><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>
+  <cac:PartyLegalEntity><cbc:RegistrationName>Seller</cbc:RegistrationName></cac:PartyLegalEntity>
+ </cac:Party></cac:AccountingSupplierParty>
+ <cac:PayeeParty><cac:PartyIdentification><cbc:ID>p1</cbc:ID></cac:PartyIdentification><cac:PartyName><cbc:Name>Seller </cbc:Name></cac:PartyName></cac:PayeeParty>
+ <cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode><cbc:PaymentID>r</cbc:PaymentID></cac:PaymentMeans>
+ <cac:PaymentMeans><cbc:PaymentMeansCode>30</cbc:PaymentMeansCode><cbc:PaymentID>r </cbc:PaymentID></cac:PaymentMeans>
+ <cac:LegalMonetaryTotal><cbc:TaxExclusiveAmount currencyID="EUR">1.00
+</cbc:TaxExclusiveAmount><cbc:PayableAmount currencyID="EUR"> 1.25 </cbc:PayableAmount></cac:LegalMonetaryTotal>
+ <cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:LineExtensionAmount currencyID="EUR">1.00</cbc:LineExtensionAmount>
+  <cac:Item><cbc:Name>x</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID></cac:ClassifiedTaxCategory></cac:Item>
+ </cac:InvoiceLine>"#;
+
+        // Act
+        let got = fired("Invoice", body);
+
+        // Assert
+        let totals = "/*:Invoice[1]/*:LegalMonetaryTotal[1]";
+        assert_eq!(
+            got,
+            expected(&[
+                (
+                    "UBL-SR-43",
+                    "/*:Invoice[1]/*:AdditionalDocumentReference[2]"
+                ),
+                ("UBL-SR-44", "/*:Invoice[1]"),
+                ("UBL-DT-01", &format!("{totals}/*:TaxExclusiveAmount[1]")),
+                ("UBL-DT-01", &format!("{totals}/*:PayableAmount[1]")),
             ])
         );
     }

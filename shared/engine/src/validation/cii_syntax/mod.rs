@@ -17,6 +17,7 @@ mod table;
 mod tests;
 
 use crate::input::xml::{Node, Ns};
+use crate::validation::codes::some_indicator_is;
 use crate::validation::rule::{rule, Out, Rule};
 
 const RAM: Ns = Ns::CII_RAM;
@@ -229,7 +230,8 @@ fn ram_template(name: &str) -> Option<Template> {
 struct Facts {
     /// `/rsm:CrossIndustryInvoice/…/ram:SpecifiedLineTradeDelivery/ram:BilledQuantity/@unitCode`.
     billed_unit: bool,
-    /// `//ram:ApplicableTradeTax/ram:DueDateTypeCode` has several distinct values.
+    /// `//ram:ApplicableTradeTax/ram:DueDateTypeCode` has several distinct
+    /// values (`distinct-values` compares the texts as written).
     due_dates_differ: bool,
     /// Some `//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode` differs
     /// from the first one after normalize-space.
@@ -260,7 +262,7 @@ impl Facts {
             match n.local_name() {
                 "ApplicableTradeTax" => {
                     for d in n.children_named(RAM, "DueDateTypeCode") {
-                        due.add(d.text());
+                        due.add(d.raw_text());
                     }
                 }
                 "SpecifiedTradeSettlementPaymentMeans" => {
@@ -402,8 +404,9 @@ impl Walk<'_> {
                 &QUANTITY
             }
             Template::TradeTax => {
+                // `ram:TypeCode = 'VAT'`: the text as written.
                 let types = || n.children_named(RAM, "TypeCode");
-                let ok = types().next().is_none() || types().any(|t| t.text() == "VAT");
+                let ok = types().next().is_none() || types().any(|t| t.raw_text() == "VAT");
                 out.check(ok, rule!("CII-DT-037"), n);
                 &TRADE_TAX
             }
@@ -503,9 +506,7 @@ fn gross_price_allowances(agreement: Node<'_>, out: &mut Out) {
     for i in charges().flat_map(|c| c.children_named(RAM, "ChargeIndicator")) {
         any_indicator = true;
         // `udt:Indicator = false()` casts the text to xs:boolean.
-        allowance |= i
-            .children_named(UDT, "Indicator")
-            .any(|v| matches!(v.text(), "false" | "0"));
+        allowance |= some_indicator_is(i.children_named(UDT, "Indicator"), false);
     }
     let amount = charges().any(|c| has(c, "ActualAmount"));
     let ok = (allowance && amount) || (!any_indicator && !amount);
@@ -539,7 +540,8 @@ fn normalize_eq(text: &str, code: &str) -> bool {
 }
 
 /// The `ram:AdditionalReferencedDocument`s below `ctx` with a type code
-/// equal to `code` under `eq` (`=` or normalize-space then `=`).
+/// equal to `code` under `eq` (`=`, on the text as written, or
+/// normalize-space then `=`).
 fn additional_documents<'t>(
     ctx: Node<'t>,
     code: &'static str,
@@ -548,20 +550,48 @@ fn additional_documents<'t>(
     ctx.children_named(RAM, "AdditionalReferencedDocument")
         .filter(move |d| {
             d.children_named(RAM, "TypeCode")
-                .any(|t| eq(t.text(), code))
+                .any(|t| eq(t.raw_text(), code))
         })
 }
 
-/// `matches(., '^\s*(\d{4})(1[0-2]|0[1-9]){1}(3[01]|[12][0-9]|0[1-9]){1}\s*$')`;
-/// the text comes trimmed.
+/// `matches(., '^\s*(\d{4})(1[0-2]|0[1-9]){1}(3[01]|[12][0-9]|0[1-9]){1}\s*$')`
+/// on the text without its surrounding XML whitespace (`\s`: space, tab,
+/// CR, LF): a year of four decimal digits of any script, then an ASCII
+/// month and day.
 fn is_yyyymmdd(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
+    let mut chars = s.chars();
+    let year = chars
+        .by_ref()
+        .take(4)
+        .filter(|&c| is_regex_digit(c))
+        .count();
+    let b = chars.as_str().as_bytes();
+    if year != 4 || b.len() != 4 || !b.iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let month = (b[4] - b'0') * 10 + (b[5] - b'0');
-    let day = (b[6] - b'0') * 10 + (b[7] - b'0');
+    let month = (b[0] - b'0') * 10 + (b[1] - b'0');
+    let day = (b[2] - b'0') * 10 + (b[3] - b'0');
     (1..=12).contains(&month) && (1..=31).contains(&day)
+}
+
+/// The zeros of the decimal digit runs (general category Nd) that the
+/// artefacts' XSLT processor (Saxon 12) takes as the regex `\d`: those of
+/// Unicode 6.x. Digits of later scripts (Sinhala Lith, Adlam, …) are
+/// refused there, as the differential oracle shows; each run is ten digits.
+const DIGIT_ZEROS: [u32; 46] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50,
+    0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xAA50, 0xABF0, 0xFF10, 0x104A0,
+    0x11066, 0x110F0, 0x11136, 0x111D0, 0x116C0, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6,
+];
+
+/// XPath regex `\d` as the artefacts' processor evaluates it.
+fn is_regex_digit(c: char) -> bool {
+    let c = u32::from(c);
+    // The zeros are sorted: the run holding `c`, if any, starts at the
+    // last zero not above it.
+    let at = DIGIT_ZEROS.partition_point(|&z| z <= c);
+    at > 0 && c - DIGIT_ZEROS[at - 1] < 10
 }
 
 /// Runs CII-SR-* and CII-DT-* on a CII D16B document.

@@ -26,7 +26,8 @@ pub(super) enum Kind {
 /// Context-dependent exceptions of some CII-DT rules.
 #[derive(Clone, Copy, PartialEq)]
 pub(super) enum Except {
-    /// `self::ram:AdditionalReferencedDocument and ram:TypeCode=(codes)`.
+    /// `self::ram:AdditionalReferencedDocument and ram:TypeCode=(codes)`,
+    /// the type code as written.
     Additional(&'static [&'static str]),
     /// `self::ram:<name>`.
     SelfIs(&'static str),
@@ -178,7 +179,7 @@ fn excepted(kind: Kind, ctx: Node<'_>, in_header: bool) -> bool {
             ctx.is(RAM, "AdditionalReferencedDocument")
                 && ctx
                     .children_named(RAM, "TypeCode")
-                    .any(|t| codes.contains(&t.text()))
+                    .any(|t| codes.contains(&t.raw_text()))
         }
         Kind::AbsentUnless(Except::SelfIs(name)) => ctx.is(RAM, name),
         Kind::AbsentUnless(Except::InHeaderSettlement) => in_header,

@@ -761,3 +761,5 @@ fn every_assert_of_the_syntax_pattern_is_implemented_in_its_template() {
     assert_eq!(ours.len(), want.len());
     assert_eq!(by_hand, hand);
 }
+
+mod as_written;

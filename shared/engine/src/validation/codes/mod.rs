@@ -373,6 +373,35 @@ mod tests {
         );
     }
 
+    /// The official XSLT reports exactly this on this document (checked
+    /// with the oracle of tools/differential).
+    #[test]
+    fn ubl_type_codes_are_compared_as_written_and_prefixed_attributes_are_others() {
+        // Arrange: "130 " is not the invoiced object's code, so its scheme
+        // is not BR-CL-07's; `x:schemeID`, `x:unitCode` and `x:currencyID`
+        // are not the attributes the rules select.
+        let xml = r##"<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" xmlns:x="urn:x"><cbc:ID>1</cbc:ID>
+ <cac:AdditionalDocumentReference><cbc:ID schemeID="QQQ">a</cbc:ID><cbc:DocumentTypeCode>130</cbc:DocumentTypeCode></cac:AdditionalDocumentReference>
+ <cac:AdditionalDocumentReference><cbc:ID schemeID="QQQ">b</cbc:ID><cbc:DocumentTypeCode>130 </cbc:DocumentTypeCode></cac:AdditionalDocumentReference>
+ <cac:AccountingSupplierParty><cac:Party><cbc:EndpointID x:schemeID="QQQ">e</cbc:EndpointID><cac:PartyIdentification><cbc:ID x:schemeID="QQQ">s</cbc:ID></cac:PartyIdentification>
+  <cac:PartyLegalEntity><cbc:CompanyID x:schemeID="QQQ">c</cbc:CompanyID></cac:PartyLegalEntity></cac:Party></cac:AccountingSupplierParty>
+ <cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity x:unitCode="QQQ">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount currencyID="EUR" x:currencyID="QQQ">1.00</cbc:LineExtensionAmount>
+  <cac:Item><cbc:Name>x</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID></cac:ClassifiedTaxCategory></cac:Item></cac:InvoiceLine>
+</Invoice>"##;
+
+        // Act
+        let got = fired(xml, ubl);
+
+        // Assert
+        assert_eq!(
+            got,
+            expected(&[(
+                "BR-CL-07",
+                "/*:Invoice[1]/*:AdditionalDocumentReference[1]/*:ID[1]"
+            )])
+        );
+    }
+
     /// The official XSLT reports exactly these on this document (checked
     /// with the oracle of tools/differential).
     #[test]

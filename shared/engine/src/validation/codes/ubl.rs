@@ -76,14 +76,16 @@ fn element(
         }
         // BR-CL-08 is in the business rule pattern, on the notes of the
         // document: a `#code#` of three characters must be a substring of
-        // the list literal.
-        "Note" if parent_is_root => out.check(subject_ok(text), rule!("BR-CL-08"), c),
+        // the list literal (the note as written: no normalize-space).
+        "Note" if parent_is_root => out.check(subject_ok(c.raw_text()), rule!("BR-CL-08"), c),
+        // `…[cbc:DocumentTypeCode = '130']/cbc:ID[@schemeID]`: the type
+        // code as written.
         "ID" => match c.attr("schemeID") {
             Some(s)
                 if (under("AdditionalDocumentReference") || under("DocumentReference"))
                     && parent
                         .children_named(CBC, "DocumentTypeCode")
-                        .any(|t| t.text() == "130") =>
+                        .any(|t| t.raw_text() == "130") =>
             {
                 out.check(L_1153.admits(s), rule!("BR-CL-07"), c);
             }
