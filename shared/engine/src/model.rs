@@ -49,8 +49,9 @@ impl Num {
 pub(crate) struct Cat {
     /// The category element (UBL `cac:ClassifiedTaxCategory` / `cac:TaxCategory`, CII `ram:ApplicableTradeTax` / `ram:CategoryTradeTax`).
     pub at: Loc,
-    /// Category code, whitespace-trimmed; `None` when the element is absent.
-    pub code: Option<String>,
+    /// BT-151 / BT-95 / BT-102 / BT-118: every category code element (UBL
+    /// `cbc:ID`, CII `ram:CategoryCode`); the first is the category's code.
+    pub codes: Vec<Code>,
     /// The tax scheme is VAT (UBL TaxScheme/ID, CII TypeCode).
     pub vat: bool,
     pub rate: Option<Num>,
@@ -60,9 +61,27 @@ pub(crate) struct Cat {
     pub exemption_code: bool,
 }
 
+/// A category code element.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Code {
+    /// The element: the CII rules on a VAT breakdown of most categories
+    /// match it rather than the breakdown.
+    pub at: Loc,
+    /// Its text, trimmed.
+    pub value: String,
+}
+
 impl Cat {
+    /// The category code (of the first code element).
+    pub(crate) fn code(&self) -> Option<&str> {
+        self.codes.first().map(|c| c.value.as_str())
+    }
     pub(crate) fn is(&self, code: &str) -> bool {
-        self.code.as_deref() == Some(code)
+        self.code() == Some(code)
+    }
+    /// Whether any code element is `code` (XPath `ram:CategoryCode = 'S'`).
+    pub(crate) fn has_code(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c.value == code)
     }
     pub(crate) fn is_vat(&self, code: &str) -> bool {
         self.vat && self.is(code)
@@ -77,6 +96,9 @@ impl Cat {
 pub(crate) struct AllowanceCharge {
     /// The allowance/charge element (UBL `cac:AllowanceCharge`, CII `ram:SpecifiedTradeAllowanceCharge`).
     pub at: Loc,
+    /// The indicator element (UBL `cbc:ChargeIndicator`, CII
+    /// `ram:ChargeIndicator`): the CII allowance and charge rules match it.
+    pub indicator_at: Option<Loc>,
     /// `Some(true)` charge, `Some(false)` allowance, `None` indicator missing/invalid.
     pub charge: Option<bool>,
     pub amount: Option<Num>,
@@ -122,24 +144,66 @@ pub(crate) struct Address {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Party {
-    /// The party element (UBL `cac:Party` / `cac:PayeeParty` / `cac:TaxRepresentativeParty`, or `cac:AccountingSupplierParty` when it has no `cac:Party`; CII `ram:*TradeParty`).
+    /// The party element (UBL `cac:Party` / `cac:PayeeParty` / `cac:TaxRepresentativeParty`, CII `ram:*TradeParty`).
     pub at: Loc,
-    /// BT-27 / BT-44 / BT-62 (trimmed, empty when absent).
-    pub name: String,
+    /// BT-27 / BT-44 / BT-62 (UBL `cac:PartyLegalEntity/cbc:RegistrationName`,
+    /// CII `ram:Name`), trimmed; `None` when absent.
+    pub name: Option<String>,
     /// Trading names (UBL PartyName/Name).
     pub trading_names: Vec<String>,
-    /// BT-29 / BT-46 / BT-60 identifiers.
-    pub ids: Vec<String>,
+    /// BT-29 / BT-46 / BT-60 identifiers (UBL
+    /// `cac:PartyIdentification/cbc:ID`, CII `ram:ID`).
+    pub ids: Vec<PartyId>,
+    /// CII `ram:GlobalID`: BT-29 / BT-46 / BT-60 with a global scheme (UBL
+    /// has them in `ids`).
+    pub global_ids: Vec<String>,
     /// BT-30 / BT-47 / BT-61.
     pub legal_ids: Vec<String>,
     /// BT-31 / BT-48 / BT-63 (tax scheme VAT).
-    pub vat_ids: Vec<String>,
+    pub vat_ids: Vec<VatId>,
     /// Tax registrations (BT-31 or BT-32): UBL of any scheme, CII of scheme
     /// VA or FC (what the category rules accept).
     pub tax_ids: Vec<String>,
-    /// BT-34 / BT-49 present: whether it has a scheme identifier.
-    pub endpoint_scheme: Option<bool>,
-    pub address: Option<Address>,
+    /// BT-34 / BT-49 elements.
+    pub endpoints: Vec<Endpoint>,
+    /// BG-5 / BG-8 / BG-10 / BG-12, one per element (a duplicate is checked
+    /// too); the first is the party's address.
+    pub addresses: Vec<Address>,
+}
+
+impl Party {
+    /// The party's address.
+    pub(crate) fn address(&self) -> Option<&Address> {
+        self.addresses.first()
+    }
+}
+
+/// A party identifier (BT-29 / BT-46 / BT-60).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PartyId {
+    pub value: String,
+    /// Its `@schemeID`.
+    pub scheme: Option<String>,
+}
+
+/// A VAT identifier (BT-31 / BT-48 / BT-63).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct VatId {
+    /// UBL its `cac:PartyTaxScheme` (of scheme VAT), CII the
+    /// `ram:SpecifiedTaxRegistration/ram:ID` itself.
+    pub at: Loc,
+    /// The identifier, trimmed.
+    pub value: String,
+}
+
+/// An electronic address (BT-34 / BT-49).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Endpoint {
+    /// UBL `cbc:EndpointID`, CII `ram:URIUniversalCommunication`.
+    pub at: Loc,
+    /// Its scheme (UBL `@schemeID`, CII the `@schemeID` of its first
+    /// `ram:URIID`).
+    pub scheme: Option<String>,
 }
 
 /// BG-23.
@@ -149,20 +213,27 @@ pub(crate) struct Subtotal {
     pub at: Loc,
     pub taxable: Option<Num>,
     pub tax: Option<Num>,
-    /// The VAT category (first category with scheme VAT), if any: what the
-    /// VAT rules match.
-    pub cat: Option<Cat>,
-    /// The first category whatever its tax scheme: BT-118/119 as written,
-    /// for the output.
+    /// Every category of the breakdown with scheme VAT (UBL each such
+    /// `cac:TaxCategory`, CII the breakdown itself when its `ram:TypeCode`
+    /// is VAT): what the VAT rules match.
+    pub vat_cats: Vec<Cat>,
+    /// The first category whatever its tax scheme (CII: the breakdown
+    /// itself): BT-118/119 as written.
     pub category: Option<Cat>,
-    /// Whether any category has code "S", whatever its scheme: the UBL
-    /// binding of BR-S-01…04 does not filter on the scheme.
-    pub any_scheme_s: bool,
+    /// Every category code of the breakdown whatever its tax scheme
+    /// (trimmed): several rules of the artefacts do not look at the scheme.
+    pub codes: Vec<String>,
 }
 
 impl Subtotal {
-    pub(crate) fn is(&self, code: &str) -> bool {
-        self.cat.as_ref().is_some_and(|c| c.is(code))
+    /// The (first) VAT category.
+    pub(crate) fn cat(&self) -> Option<&Cat> {
+        self.vat_cats.first()
+    }
+    /// Whether any category code of the breakdown is `code`, whatever the
+    /// tax scheme.
+    pub(crate) fn has_code(&self, code: &str) -> bool {
+        self.codes.iter().any(|c| c == code)
     }
 }
 
@@ -199,10 +270,97 @@ pub(crate) struct PaymentMeans {
     pub at: Loc,
     /// BT-81 element present (trimmed text).
     pub code: Option<String>,
-    /// BG-17 present: whether it has a non-blank BT-84.
-    pub account: Option<bool>,
-    /// BT-87 values.
-    pub card_numbers: Vec<String>,
+    /// BG-17 elements (UBL `cac:PayeeFinancialAccount`, CII
+    /// `ram:PayeePartyCreditorFinancialAccount`).
+    pub accounts: Vec<Account>,
+    /// BG-18 (UBL one per `cac:CardAccount/cbc:PrimaryAccountNumberID`, CII
+    /// per `ram:ApplicableTradeSettlementFinancialCard`).
+    pub cards: Vec<Card>,
+}
+
+/// BG-17, a credit transfer account.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Account {
+    pub at: Loc,
+    /// BT-84 elements, trimmed (UBL `cbc:ID`, CII `ram:IBANID` and
+    /// `ram:ProprietaryID`).
+    pub ids: Vec<String>,
+}
+
+/// BG-18, a payment card.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Card {
+    /// UBL `cbc:PrimaryAccountNumberID`, CII
+    /// `ram:ApplicableTradeSettlementFinancialCard`.
+    pub at: Loc,
+    /// BT-87, trimmed (empty when absent).
+    pub number: String,
+}
+
+/// BG-3 (UBL `cac:BillingReference`, CII `ram:InvoiceReferencedDocument`)
+/// or BG-24 (UBL `cac:AdditionalDocumentReference`, CII
+/// `ram:AdditionalReferencedDocument`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DocumentRef {
+    pub at: Loc,
+    /// BT-25 / BT-122 (UBL `cac:InvoiceDocumentReference/cbc:ID` / `cbc:ID`,
+    /// CII `ram:IssuerAssignedID`), trimmed; `None` when absent.
+    pub id: Option<String>,
+}
+
+/// BG-13 delivery information (UBL `cac:Delivery`, CII
+/// `ram:ApplicableHeaderTradeDelivery`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Delivery {
+    pub at: Loc,
+    /// BT-72 (UBL `cbc:ActualDeliveryDate`, CII the
+    /// `udt:DateTimeString` of the actual delivery event, whatever its
+    /// format), trimmed; `None` when absent.
+    pub date: Option<String>,
+    /// BG-15 (UBL `cac:DeliveryLocation/cac:Address`, CII
+    /// `ram:ShipToTradeParty/ram:PostalTradeAddress`).
+    pub address: Option<Address>,
+}
+
+/// BT-129 with its BT-130.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Quantity {
+    /// The quantity as written (trimmed).
+    pub value: String,
+    /// `@unitCode`.
+    pub unit_code: Option<String>,
+}
+
+/// BG-32, an item attribute (UBL `cac:AdditionalItemProperty`, CII
+/// `ram:ApplicableProductCharacteristic`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ItemAttribute {
+    pub at: Loc,
+    /// BT-160 element present (UBL `cbc:Name`, CII `ram:Description`).
+    pub name: bool,
+    /// BT-161 element present.
+    pub value: bool,
+}
+
+/// BT-157, an item standard identifier.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StandardId {
+    /// UBL `cac:StandardItemIdentification/cbc:ID`, CII `ram:GlobalID`.
+    pub at: Loc,
+    /// `@schemeID`.
+    pub scheme: Option<String>,
+}
+
+/// BT-158, an item classification.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Classification {
+    /// UBL `cbc:ItemClassificationCode`, CII
+    /// `ram:DesignatedProductClassification`.
+    pub at: Loc,
+    /// The code element is there (CII `ram:ClassCode` may be missing).
+    pub code: bool,
+    /// The code's `@listID`.
+    pub list_id: Option<String>,
 }
 
 /// BG-25.
@@ -210,13 +368,13 @@ pub(crate) struct PaymentMeans {
 pub(crate) struct Line {
     /// UBL `cac:InvoiceLine` / `cac:CreditNoteLine`, CII `ram:IncludedSupplyChainTradeLineItem`.
     pub at: Loc,
+    /// UBL: a `cac:CreditNoteLine` (the artefact sums the two kinds of
+    /// line apart, whichever the document is).
+    pub credit_note_line: bool,
     pub id: String,
-    pub quantity: bool,
-    pub unit_code: bool,
-    /// BT-129 as written (empty when absent).
-    pub quantity_value: String,
-    /// BT-130.
-    pub unit_code_value: Option<String>,
+    /// BT-129 and BT-130 (UBL the first `cbc:InvoicedQuantity` or
+    /// `cbc:CreditedQuantity`, CII `ram:BilledQuantity`); `None` when absent.
+    pub quantity: Option<Quantity>,
     pub net: Option<Num>,
     pub item_name: String,
     /// BT-146.
@@ -224,14 +382,12 @@ pub(crate) struct Line {
     /// BT-148 values.
     pub gross_prices: Vec<Num>,
     pub cats: Vec<Cat>,
-    pub period: Option<Period>,
+    /// BG-26 (one per element: a duplicate is checked too).
+    pub periods: Vec<Period>,
     pub allowance_charges: Vec<AllowanceCharge>,
-    /// BG-32: (name present, value present).
-    pub attributes: Vec<(bool, bool)>,
-    /// BT-157 present: has a scheme.
-    pub standard_ids: Vec<bool>,
-    /// BT-158 present: has a list id.
-    pub classifications: Vec<bool>,
+    pub attributes: Vec<ItemAttribute>,
+    pub standard_ids: Vec<StandardId>,
+    pub classifications: Vec<Classification>,
 }
 
 impl Line {
@@ -249,7 +405,11 @@ pub(crate) struct Invoice {
     pub number: String,
     pub issue_date: String,
     pub type_code: String,
+    /// BT-5, the first element's trimmed text (empty when absent).
     pub currency: String,
+    /// The text of every BT-5 element, blank ones included: BR-CO-15 is
+    /// checked for each.
+    pub currency_codes: Vec<String>,
     pub tax_currency: Option<String>,
     /// BT-9 as written (CII: the first payment terms' format-102 date);
     /// empty when absent.
@@ -260,19 +420,22 @@ pub(crate) struct Invoice {
     pub tax_point_date: bool,
     /// BT-8 present (CII: DueDateTypeCode anywhere).
     pub tax_point_code: bool,
-    pub period: Option<Period>,
-    /// BG-3: whether each has a BT-25.
-    pub preceding: Vec<bool>,
-    /// BG-24: whether each has a BT-122.
-    pub supporting_docs: Vec<bool>,
+    /// BG-14 (one per element: a duplicate is checked too).
+    pub periods: Vec<Period>,
+    /// BG-3.
+    pub preceding: Vec<DocumentRef>,
+    /// BG-24 (CII: every `ram:AdditionalReferencedDocument`, the line ones
+    /// (BT-128) included, which the artefact's BR-52 matches too).
+    pub supporting_docs: Vec<DocumentRef>,
+    /// The seller's element BR-CO-26 is checked on: UBL
+    /// `cac:AccountingSupplierParty` (present even without a `cac:Party`),
+    /// CII `ram:SellerTradeParty`.
+    pub seller_at: Option<Loc>,
     pub seller: Option<Party>,
     pub buyer: Option<Party>,
     pub payee: Option<Party>,
     pub tax_rep: Option<Party>,
-    /// BT-72 text.
-    pub delivery_date: String,
-    /// BG-15 present: its country.
-    pub deliver_to: Option<Address>,
+    pub delivery: Option<Delivery>,
     pub payment_means: Vec<PaymentMeans>,
     pub allowance_charges: Vec<AllowanceCharge>,
     pub lines: Vec<Line>,

@@ -281,15 +281,28 @@ fn invalid_utf8_anywhere_is_malformed() {
         // Assert
         expect_err(&r, "malformed_xml", "not valid UTF-8");
     }
-    // Latin-1 declared but not UTF-8 encoded: still refused, not mis-decoded.
+    // Latin-1 declared and Latin-1 encoded: decoded, not refused and not
+    // mis-read as UTF-8.
     let latin1 = format!("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>{UBL_OPEN}<cbc:ID>caf\u{e9}</cbc:ID></Invoice>")
         .replace('\u{e9}', "\u{1}")
         .into_bytes()
         .into_iter()
         .map(|b| if b == 1 { 0xe9 } else { b })
         .collect::<Vec<u8>>();
+    let read = check("latin-1", &latin1, 5, 1024 * 1024);
+    assert_eq!(
+        read.result
+            .as_ref()
+            .ok()
+            .and_then(|e| e.invoice.as_ref())
+            .and_then(|i| i.number.as_deref()),
+        Some("caf\u{e9}")
+    );
+    // Undeclared Latin-1 is not UTF-8: refused.
+    let undeclared: Vec<u8> =
+        latin1[latin1.iter().position(|&b| b == b'>').expect("decl") + 1..].to_vec();
     expect_err(
-        &check("latin-1", &latin1, 5, 64 * 1024),
+        &check("undeclared latin-1", &undeclared, 5, 64 * 1024),
         "malformed_xml",
         "UTF-8",
     );
@@ -471,7 +484,8 @@ fn other_broken_xml_shapes_are_clear_errors() {
             "malformed_xml",
         ),
         ("lone lt", b"<".to_vec(), "malformed_xml"),
-        ("utf-16", b"\xff\xfe<\0I\0".to_vec(), "unsupported_document"),
+        // Decoded as UTF-16 (its byte order mark), then a truncated tag.
+        ("utf-16", b"\xff\xfe<\0I\0".to_vec(), "malformed_xml"),
         ("long name", long_name.into_bytes(), "ok"),
         ("big comment", big_comment.into_bytes(), "ok"),
     ];

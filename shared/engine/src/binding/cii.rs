@@ -1,10 +1,11 @@
 //! UN/CEFACT CII D16B → EN 16931 semantic model (EN 16931-3-3).
 
-use crate::binding::{has, num, texts, txt};
+use crate::binding::{code, has, num, texts, txt};
 use crate::input::xml::{Node, Ns};
 use crate::model::{
-    Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
-    Subtotal, TaxTotal, Totals,
+    Account, Address, AllowanceCharge, Binding, Card, Cat, Classification, Delivery, DocumentRef,
+    Endpoint, Invoice, ItemAttribute, Line, Num, Party, PartyId, PaymentMeans, Period, Quantity,
+    StandardId, Subtotal, TaxTotal, Totals, VatId,
 };
 
 const RSM: Ns = Ns::CII_RSM;
@@ -30,7 +31,11 @@ fn is_vat(n: Node<'_>) -> bool {
 fn cat(n: Node<'_>) -> Cat {
     Cat {
         at: n.loc(),
-        code: n.first(&[ram("CategoryCode")]).map(|e| e.text().to_owned()),
+        codes: n
+            .all(&[ram("CategoryCode")])
+            .into_iter()
+            .map(code)
+            .collect(),
         vat: is_vat(n),
         rate: num(n, &[ram("RateApplicablePercent")]),
         exemption_reason: has(n, &[ram("ExemptionReason")]),
@@ -52,6 +57,7 @@ pub(crate) fn indicator(n: Node<'_>) -> Option<bool> {
 fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
     AllowanceCharge {
         at: n.loc(),
+        indicator_at: n.first(&[ram("ChargeIndicator")]).map(|e| e.loc()),
         charge: indicator(n),
         amount: num(n, &[ram("ActualAmount")]),
         base: num(n, &[ram("BasisAmount")]),
@@ -93,11 +99,17 @@ fn address(n: Node<'_>) -> Address {
 
 fn party(p: Node<'_>) -> Party {
     let regs = p.all(&[ram("SpecifiedTaxRegistration"), ram("ID")]);
-    let mut ids = texts(p, &[ram("ID")]);
-    ids.extend(texts(p, &[ram("GlobalID")]));
+    let ids = p
+        .all(&[ram("ID")])
+        .into_iter()
+        .map(|e| PartyId {
+            value: e.text().to_owned(),
+            scheme: e.attr("schemeID").map(str::to_owned),
+        })
+        .collect();
     Party {
         at: p.loc(),
-        name: txt(p, &[ram("Name")]),
+        name: p.first(&[ram("Name")]).map(|e| e.text().to_owned()),
         trading_names: texts(
             p,
             &[
@@ -106,11 +118,15 @@ fn party(p: Node<'_>) -> Party {
             ],
         ),
         ids,
+        global_ids: texts(p, &[ram("GlobalID")]),
         legal_ids: texts(p, &[ram("SpecifiedLegalOrganization"), ram("ID")]),
         vat_ids: regs
             .iter()
             .filter(|r| r.attr("schemeID") == Some("VA"))
-            .map(|r| r.text().to_owned())
+            .map(|r| VatId {
+                at: r.loc(),
+                value: r.text().to_owned(),
+            })
             .collect(),
         // The artefact's "seller VAT or tax identifier" of the category
         // rules (BR-S-02, BR-AE-02, …) is a registration of scheme VA or FC.
@@ -119,10 +135,21 @@ fn party(p: Node<'_>) -> Party {
             .filter(|r| matches!(r.attr("schemeID"), Some("VA" | "FC")))
             .map(|r| r.text().to_owned())
             .collect(),
-        endpoint_scheme: p
-            .first(&[ram("URIUniversalCommunication"), ram("URIID")])
-            .map(|e| e.attr("schemeID").is_some_and(|s| !s.trim().is_empty())),
-        address: p.first(&[ram("PostalTradeAddress")]).map(address),
+        endpoints: p
+            .children_named(RAM, "URIUniversalCommunication")
+            .map(|u| Endpoint {
+                at: u.loc(),
+                scheme: u
+                    .first(&[ram("URIID")])
+                    .and_then(|i| i.attr("schemeID"))
+                    .map(str::to_owned),
+            })
+            .collect(),
+        addresses: p
+            .all(&[ram("PostalTradeAddress")])
+            .into_iter()
+            .map(address)
+            .collect(),
     }
 }
 
@@ -133,11 +160,12 @@ fn line(l: Node<'_>) -> Line {
     let settlement = l.first(&[ram("SpecifiedLineTradeSettlement")]);
     Line {
         at: l.loc(),
+        credit_note_line: false,
         id: txt(l, &[ram("AssociatedDocumentLineDocument"), ram("LineID")]),
-        quantity: qty.is_some(),
-        unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
-        quantity_value: qty.map(|q| q.text().to_owned()).unwrap_or_default(),
-        unit_code_value: qty.and_then(|q| q.attr("unitCode")).map(str::to_owned),
+        quantity: qty.map(|q| Quantity {
+            value: q.text().to_owned(),
+            unit_code: q.attr("unitCode").map(str::to_owned),
+        }),
         net: settlement.and_then(|s| {
             num(
                 s,
@@ -162,9 +190,12 @@ fn line(l: Node<'_>) -> Line {
             .into_iter()
             .map(cat)
             .collect(),
-        period: settlement
-            .and_then(|s| s.first(&[ram("BillingSpecifiedPeriod")]))
-            .map(period),
+        periods: settlement
+            .map(|s| s.all(&[ram("BillingSpecifiedPeriod")]))
+            .unwrap_or_default()
+            .into_iter()
+            .map(period)
+            .collect(),
         allowance_charges: settlement
             .map(|s| s.all(&[ram("SpecifiedTradeAllowanceCharge")]))
             .unwrap_or_default()
@@ -175,19 +206,33 @@ fn line(l: Node<'_>) -> Line {
             .map(|p| p.all(&[ram("ApplicableProductCharacteristic")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|a| (has(a, &[ram("Description")]), has(a, &[ram("Value")])))
+            .map(|a| ItemAttribute {
+                at: a.loc(),
+                name: has(a, &[ram("Description")]),
+                value: has(a, &[ram("Value")]),
+            })
             .collect(),
         standard_ids: product
             .map(|p| p.all(&[ram("GlobalID")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| e.attr("schemeID").is_some_and(|s| !s.trim().is_empty()))
+            .map(|e| StandardId {
+                at: e.loc(),
+                scheme: e.attr("schemeID").map(str::to_owned),
+            })
             .collect(),
         classifications: product
-            .map(|p| p.all(&[ram("DesignatedProductClassification"), ram("ClassCode")]))
+            .map(|p| p.all(&[ram("DesignatedProductClassification")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| e.attr("listID").is_some_and(|s| !s.trim().is_empty()))
+            .map(|c| {
+                let code = c.first(&[ram("ClassCode")]);
+                Classification {
+                    at: c.loc(),
+                    code: code.is_some(),
+                    list_id: code.and_then(|e| e.attr("listID")).map(str::to_owned),
+                }
+            })
             .collect(),
     }
 }
@@ -214,24 +259,25 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             at: t.loc(),
             taxable: num(t, &[ram("BasisAmount")]),
             tax: num(t, &[ram("CalculatedAmount")]),
-            cat: is_vat(t).then(|| cat(t)),
+            vat_cats: is_vat(t).then(|| cat(t)).into_iter().collect(),
             category: Some(cat(t)),
-            any_scheme_s: t
-                .first(&[ram("CategoryCode")])
-                .is_some_and(|c| c.text() == "S"),
+            codes: texts(t, &[ram("CategoryCode")]),
         })
         .collect();
-    let mut tax_totals: Vec<TaxTotal> = summation
-        .map(|s| s.all(&[ram("TaxTotalAmount")]))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| TaxTotal {
-            at: a.loc(),
-            amount: Some(Num::new(a.raw_text())),
-            amount_currency: a.attr("currencyID").map(str::to_owned),
-            subtotals: Vec::new(),
-        })
-        .collect();
+    // Every summation's amounts: the artefact's BR-CO-14 and BR-CO-15 read
+    // them all (a duplicated summation makes two amounts in the currency).
+    let mut tax_totals: Vec<TaxTotal> = s_all(&[
+        ram("SpecifiedTradeSettlementHeaderMonetarySummation"),
+        ram("TaxTotalAmount"),
+    ])
+    .into_iter()
+    .map(|a| TaxTotal {
+        at: a.loc(),
+        amount: Some(Num::new(a.raw_text())),
+        amount_currency: a.attr("currencyID").map(str::to_owned),
+        subtotals: Vec::new(),
+    })
+    .collect();
     let home = tax_totals
         .iter()
         .position(|t| t.amount_currency.as_deref() == Some(currency.as_str()))
@@ -287,6 +333,10 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             .map(|h| txt(h, &[ram("TypeCode")]))
             .unwrap_or_default(),
         currency,
+        currency_codes: s_all(&[ram("InvoiceCurrencyCode")])
+            .into_iter()
+            .map(|e| e.text().to_owned())
+            .collect(),
         tax_currency: settlement
             .and_then(|s| s.first(&[ram("TaxCurrencyCode")]))
             .map(|e| e.text().to_owned()),
@@ -300,19 +350,24 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             .unwrap_or_default(),
         tax_point_date: root.descendants().any(|d| d.is(RAM, "TaxPointDate")),
         tax_point_code: root.descendants().any(|d| d.is(RAM, "DueDateTypeCode")),
-        period: settlement
-            .and_then(|s| s.first(&[ram("BillingSpecifiedPeriod")]))
-            .map(period),
+        periods: s_all(&[ram("BillingSpecifiedPeriod")])
+            .into_iter()
+            .map(period)
+            .collect(),
         preceding: s_all(&[ram("InvoiceReferencedDocument")])
             .into_iter()
-            .map(|d| !txt(d, &[ram("IssuerAssignedID")]).is_empty())
+            .map(document_ref)
             .collect(),
-        supporting_docs: agreement
-            .map(|a| a.all(&[ram("AdditionalReferencedDocument")]))
-            .unwrap_or_default()
-            .into_iter()
-            .map(|d| !txt(d, &[ram("IssuerAssignedID")]).is_empty())
+        // The artefact's BR-52 matches `//ram:AdditionalReferencedDocument`:
+        // the line ones too.
+        supporting_docs: root
+            .descendants()
+            .filter(|d| d.is(RAM, "AdditionalReferencedDocument"))
+            .map(document_ref)
             .collect(),
+        seller_at: agreement
+            .and_then(|a| a.first(&[ram("SellerTradeParty")]))
+            .map(|s| s.loc()),
         seller: agreement
             .and_then(|a| a.first(&[ram("SellerTradeParty")]))
             .map(party),
@@ -325,30 +380,42 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         tax_rep: agreement
             .and_then(|a| a.first(&[ram("SellerTaxRepresentativeTradeParty")]))
             .map(party),
-        delivery_date: delivery
-            .and_then(|d| {
-                d.first(&[
+        delivery: delivery.map(|d| Delivery {
+            at: d.loc(),
+            date: d
+                .first(&[
                     ram("ActualDeliverySupplyChainEvent"),
                     ram("OccurrenceDateTime"),
+                    (UDT, "DateTimeString"),
                 ])
-            })
-            .and_then(date102)
-            .unwrap_or_default(),
-        deliver_to: delivery
-            .and_then(|d| d.first(&[ram("ShipToTradeParty"), ram("PostalTradeAddress")]))
-            .map(address),
+                .map(|e| e.text().to_owned()),
+            address: d
+                .first(&[ram("ShipToTradeParty"), ram("PostalTradeAddress")])
+                .map(address),
+        }),
         payment_means: payment_means
             .iter()
             .map(|pm| PaymentMeans {
                 at: pm.loc(),
                 code: pm.first(&[ram("TypeCode")]).map(|e| e.text().to_owned()),
-                account: pm
-                    .first(&[ram("PayeePartyCreditorFinancialAccount")])
-                    .map(|a| has(a, &[ram("IBANID")]) || has(a, &[ram("ProprietaryID")])),
-                card_numbers: texts(
-                    *pm,
-                    &[ram("ApplicableTradeSettlementFinancialCard"), ram("ID")],
-                ),
+                accounts: pm
+                    .children_named(RAM, "PayeePartyCreditorFinancialAccount")
+                    .map(|a| Account {
+                        at: a.loc(),
+                        ids: a
+                            .children()
+                            .filter(|c| c.is(RAM, "IBANID") || c.is(RAM, "ProprietaryID"))
+                            .map(|c| c.text().to_owned())
+                            .collect(),
+                    })
+                    .collect(),
+                cards: pm
+                    .children_named(RAM, "ApplicableTradeSettlementFinancialCard")
+                    .map(|c| Card {
+                        at: c.loc(),
+                        number: txt(c, &[ram("ID")]),
+                    })
+                    .collect(),
             })
             .collect(),
         allowance_charges: s_all(&[ram("SpecifiedTradeAllowanceCharge")])
@@ -370,6 +437,16 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             payable: num(m, &[ram("DuePayableAmount")]),
         }),
         country_codes,
+    }
+}
+
+/// A referenced document and its `ram:IssuerAssignedID`.
+fn document_ref(n: Node<'_>) -> DocumentRef {
+    DocumentRef {
+        at: n.loc(),
+        id: n
+            .first(&[ram("IssuerAssignedID")])
+            .map(|e| e.text().to_owned()),
     }
 }
 

@@ -7,7 +7,7 @@ pub(crate) mod ubl;
 pub(crate) mod zugferd1;
 
 use crate::input::xml::{Node, Ns};
-use crate::model::Num;
+use crate::model::{Code, Num};
 
 /// Text of the first element at `path` (empty when absent), for the
 /// semantic builders of both syntaxes.
@@ -23,6 +23,14 @@ pub(crate) fn has(n: Node<'_>, path: &[(Ns, &str)]) -> bool {
 
 pub(crate) fn num(n: Node<'_>, path: &[(Ns, &str)]) -> Option<Num> {
     n.first(path).map(|e| Num::new(e.raw_text()))
+}
+
+/// A category code element.
+pub(crate) fn code(e: Node<'_>) -> Code {
+    Code {
+        at: e.loc(),
+        value: e.text().to_owned(),
+    }
 }
 
 pub(crate) fn texts(n: Node<'_>, path: &[(Ns, &str)]) -> Vec<String> {

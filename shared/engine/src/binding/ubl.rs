@@ -1,10 +1,11 @@
 //! UBL 2.1 Invoice / CreditNote → EN 16931 semantic model (EN 16931-3-2).
 
-use crate::binding::{has, num, texts, txt};
+use crate::binding::{code, has, num, texts, txt};
 use crate::input::xml::{Node, Ns};
 use crate::model::{
-    Address, AllowanceCharge, Binding, Cat, Invoice, Line, Num, Party, PaymentMeans, Period,
-    Subtotal, TaxTotal, Totals,
+    Account, Address, AllowanceCharge, Binding, Card, Cat, Classification, Delivery, DocumentRef,
+    Endpoint, Invoice, ItemAttribute, Line, Num, Party, PartyId, PaymentMeans, Period, Quantity,
+    StandardId, Subtotal, TaxTotal, Totals, VatId,
 };
 
 pub(crate) const CBC: Ns = Ns::UBL_CBC;
@@ -26,7 +27,7 @@ fn is_vat_scheme(n: Node<'_>) -> bool {
 fn cat(n: Node<'_>) -> Cat {
     Cat {
         at: n.loc(),
-        code: n.first(&[cbc("ID")]).map(|e| e.text().to_owned()),
+        codes: n.all(&[cbc("ID")]).into_iter().map(code).collect(),
         vat: is_vat_scheme(n),
         rate: num(n, &[cbc("Percent")]),
         exemption_reason: has(n, &[cbc("TaxExemptionReason")]),
@@ -46,6 +47,7 @@ fn indicator(n: Node<'_>) -> Option<bool> {
 fn allowance_charge(n: Node<'_>) -> AllowanceCharge {
     AllowanceCharge {
         at: n.loc(),
+        indicator_at: n.first(&[cbc("ChargeIndicator")]).map(|e| e.loc()),
         charge: indicator(n),
         amount: num(n, &[cbc("Amount")]),
         base: num(n, &[cbc("BaseAmount")]),
@@ -79,25 +81,48 @@ fn party(p: Node<'_>) -> Party {
     let schemes = p.all(&[cac("PartyTaxScheme")]);
     Party {
         at: p.loc(),
-        name: txt(p, &[cac("PartyLegalEntity"), cbc("RegistrationName")]),
+        name: p
+            .first(&[cac("PartyLegalEntity"), cbc("RegistrationName")])
+            .map(|e| e.text().to_owned()),
         trading_names: texts(p, &[cac("PartyName"), cbc("Name")]),
-        ids: texts(p, &[cac("PartyIdentification"), cbc("ID")]),
+        ids: p
+            .all(&[cac("PartyIdentification"), cbc("ID")])
+            .into_iter()
+            .map(|e| PartyId {
+                value: e.text().to_owned(),
+                scheme: e.attr("schemeID").map(str::to_owned),
+            })
+            .collect(),
+        // UBL writes every party identifier as PartyIdentification/ID.
+        global_ids: Vec::new(),
         legal_ids: texts(p, &[cac("PartyLegalEntity"), cbc("CompanyID")]),
         vat_ids: schemes
             .iter()
             .filter(|s| is_vat_scheme(**s))
-            .filter_map(|s| s.first(&[cbc("CompanyID")]))
-            .map(|e| e.text().to_owned())
+            .filter_map(|s| {
+                Some(VatId {
+                    at: s.loc(),
+                    value: s.first(&[cbc("CompanyID")])?.text().to_owned(),
+                })
+            })
             .collect(),
         tax_ids: schemes
             .iter()
             .filter_map(|s| s.first(&[cbc("CompanyID")]))
             .map(|e| e.text().to_owned())
             .collect(),
-        endpoint_scheme: p
-            .first(&[cbc("EndpointID")])
-            .map(|e| e.attr("schemeID").is_some()),
-        address: p.first(&[cac("PostalAddress")]).map(address),
+        endpoints: p
+            .children_named(CBC, "EndpointID")
+            .map(|e| Endpoint {
+                at: e.loc(),
+                scheme: e.attr("schemeID").map(str::to_owned),
+            })
+            .collect(),
+        addresses: p
+            .all(&[cac("PostalAddress")])
+            .into_iter()
+            .map(address)
+            .collect(),
     }
 }
 
@@ -106,15 +131,13 @@ fn subtotal(s: Node<'_>) -> Subtotal {
         at: s.loc(),
         taxable: num(s, &[cbc("TaxableAmount")]),
         tax: num(s, &[cbc("TaxAmount")]),
-        cat: s
+        vat_cats: s
             .children_named(CAC, "TaxCategory")
-            .find(|c| is_vat_scheme(*c))
-            .map(cat),
+            .filter(|c| is_vat_scheme(*c))
+            .map(cat)
+            .collect(),
         category: s.children_named(CAC, "TaxCategory").next().map(cat),
-        any_scheme_s: s
-            .all(&[cac("TaxCategory"), cbc("ID")])
-            .iter()
-            .any(|i| i.text() == "S"),
+        codes: texts(s, &[cac("TaxCategory"), cbc("ID")]),
     }
 }
 
@@ -126,11 +149,12 @@ fn line(l: Node<'_>) -> Line {
     let price = l.first(&[cac("Price")]);
     Line {
         at: l.loc(),
+        credit_note_line: l.local_name() == "CreditNoteLine",
         id: txt(l, &[cbc("ID")]),
-        quantity: qty.is_some(),
-        unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
-        quantity_value: qty.map(|q| q.text().to_owned()).unwrap_or_default(),
-        unit_code_value: qty.and_then(|q| q.attr("unitCode")).map(str::to_owned),
+        quantity: qty.map(|q| Quantity {
+            value: q.text().to_owned(),
+            unit_code: q.attr("unitCode").map(str::to_owned),
+        }),
         net: num(l, &[cbc("LineExtensionAmount")]),
         item_name: txt(l, &[cac("Item"), cbc("Name")]),
         net_price: price.and_then(|p| num(p, &[cbc("PriceAmount")])),
@@ -146,7 +170,11 @@ fn line(l: Node<'_>) -> Line {
             .into_iter()
             .map(cat)
             .collect(),
-        period: l.first(&[cac("InvoicePeriod")]).map(period),
+        periods: l
+            .all(&[cac("InvoicePeriod")])
+            .into_iter()
+            .map(period)
+            .collect(),
         allowance_charges: l
             .children_named(CAC, "AllowanceCharge")
             .map(allowance_charge)
@@ -155,13 +183,20 @@ fn line(l: Node<'_>) -> Line {
             .map(|i| i.all(&[cac("AdditionalItemProperty")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|a| (has(a, &[cbc("Name")]), has(a, &[cbc("Value")])))
+            .map(|a| ItemAttribute {
+                at: a.loc(),
+                name: has(a, &[cbc("Name")]),
+                value: has(a, &[cbc("Value")]),
+            })
             .collect(),
         standard_ids: item
             .map(|i| i.all(&[cac("StandardItemIdentification"), cbc("ID")]))
             .unwrap_or_default()
             .into_iter()
-            .map(|e| e.attr("schemeID").is_some())
+            .map(|e| StandardId {
+                at: e.loc(),
+                scheme: e.attr("schemeID").map(str::to_owned),
+            })
             .collect(),
         classifications: item
             .map(|i| {
@@ -172,8 +207,20 @@ fn line(l: Node<'_>) -> Line {
             })
             .unwrap_or_default()
             .into_iter()
-            .map(|e| e.attr("listID").is_some())
+            .map(|e| Classification {
+                at: e.loc(),
+                code: true,
+                list_id: e.attr("listID").map(str::to_owned),
+            })
             .collect(),
+    }
+}
+
+/// A document reference and its identifier at `id`.
+fn document_ref(n: Node<'_>, id: &[(Ns, &str)]) -> DocumentRef {
+    DocumentRef {
+        at: n.loc(),
+        id: n.first(id).map(|e| e.text().to_owned()),
     }
 }
 
@@ -222,6 +269,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             }
         },
         currency: txt(root, &[cbc("DocumentCurrencyCode")]),
+        currency_codes: texts(root, &[cbc("DocumentCurrencyCode")]),
         // BT-9: an Invoice has cbc:DueDate (EN 16931-3-2 maps only that; a
         // PaymentMeans/PaymentDueDate there is not BT-9). A UBL 2.1 CreditNote
         // has no document-level DueDate, so there the payment means' due date
@@ -238,36 +286,41 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .map(|e| e.text().to_owned()),
         tax_point_date: has(root, &[cbc("TaxPointDate")]),
         tax_point_code: has(root, &[cac("InvoicePeriod"), cbc("DescriptionCode")]),
-        period: root.first(&[cac("InvoicePeriod")]).map(period),
+        periods: root
+            .all(&[cac("InvoicePeriod")])
+            .into_iter()
+            .map(period)
+            .collect(),
         preceding: root
             .all(&[cac("BillingReference")])
             .into_iter()
-            .map(|b| has(b, &[cac("InvoiceDocumentReference"), cbc("ID")]))
+            .map(|b| document_ref(b, &[cac("InvoiceDocumentReference"), cbc("ID")]))
             .collect(),
         supporting_docs: root
             .all(&[cac("AdditionalDocumentReference")])
             .into_iter()
-            .map(|d| !txt(d, &[cbc("ID")]).is_empty())
+            .map(|d| document_ref(d, &[cbc("ID")]))
             .collect(),
-        // BR-CO-26's context is cac:AccountingSupplierParty itself: a
-        // supplier element without a Party is a seller without identifiers.
-        seller: root.first(&[cac("AccountingSupplierParty")]).map(|s| {
-            s.first(&[cac("Party")]).map(party).unwrap_or(Party {
-                at: s.loc(),
-                ..Party::default()
-            })
-        }),
+        seller_at: root
+            .first(&[cac("AccountingSupplierParty")])
+            .map(|s| s.loc()),
+        seller: root
+            .first(&[cac("AccountingSupplierParty"), cac("Party")])
+            .map(party),
         buyer: root
             .first(&[cac("AccountingCustomerParty"), cac("Party")])
             .map(party),
         payee: root.first(&[cac("PayeeParty")]).map(party),
         tax_rep: root.first(&[cac("TaxRepresentativeParty")]).map(party),
-        delivery_date: delivery
-            .map(|d| txt(d, &[cbc("ActualDeliveryDate")]))
-            .unwrap_or_default(),
-        deliver_to: delivery
-            .and_then(|d| d.first(&[cac("DeliveryLocation"), cac("Address")]))
-            .map(address),
+        delivery: delivery.map(|d| Delivery {
+            at: d.loc(),
+            date: d
+                .first(&[cbc("ActualDeliveryDate")])
+                .map(|e| e.text().to_owned()),
+            address: d
+                .first(&[cac("DeliveryLocation"), cac("Address")])
+                .map(address),
+        }),
         payment_means: payment_means
             .iter()
             .map(|pm| PaymentMeans {
@@ -275,10 +328,21 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
                 code: pm
                     .first(&[cbc("PaymentMeansCode")])
                     .map(|e| e.text().to_owned()),
-                account: pm
-                    .first(&[cac("PayeeFinancialAccount")])
-                    .map(|a| !txt(a, &[cbc("ID")]).is_empty()),
-                card_numbers: texts(*pm, &[cac("CardAccount"), cbc("PrimaryAccountNumberID")]),
+                accounts: pm
+                    .children_named(CAC, "PayeeFinancialAccount")
+                    .map(|a| Account {
+                        at: a.loc(),
+                        ids: texts(a, &[cbc("ID")]),
+                    })
+                    .collect(),
+                cards: pm
+                    .all(&[cac("CardAccount"), cbc("PrimaryAccountNumberID")])
+                    .into_iter()
+                    .map(|n| Card {
+                        at: n.loc(),
+                        number: n.text().to_owned(),
+                    })
+                    .collect(),
             })
             .collect(),
         allowance_charges: root

@@ -2,9 +2,11 @@
 //! semantic model. Only the terms of the `invoice` output are mapped: the
 //! artefacts have no rules for this syntax, so nothing else is read.
 
-use crate::binding::{num, txt};
+use crate::binding::{code, num, txt};
 use crate::input::xml::{Node, Ns};
-use crate::model::{Address, Binding, Cat, Invoice, Line, Party, Subtotal, TaxTotal, Totals};
+use crate::model::{
+    Address, Binding, Cat, Invoice, Line, Party, Quantity, Subtotal, TaxTotal, Totals, VatId,
+};
 
 const RSM: Ns = Ns::ZUGFERD1_RSM;
 const RAM: Ns = Ns::ZUGFERD1_RAM;
@@ -26,7 +28,11 @@ fn date102(n: Node<'_>) -> Option<String> {
 fn cat(t: Node<'_>) -> Cat {
     Cat {
         at: t.loc(),
-        code: t.first(&[ram("CategoryCode")]).map(|e| e.text().to_owned()),
+        codes: t
+            .all(&[ram("CategoryCode")])
+            .into_iter()
+            .map(code)
+            .collect(),
         vat: t
             .first(&[ram("TypeCode")])
             .is_some_and(|c| c.text().eq_ignore_ascii_case("VAT")),
@@ -39,22 +45,29 @@ fn cat(t: Node<'_>) -> Cat {
 fn party(p: Node<'_>) -> Party {
     Party {
         at: p.loc(),
-        name: txt(p, &[ram("Name")]),
+        name: p.first(&[ram("Name")]).map(|e| e.text().to_owned()),
         // BT-31/BT-48: the tax registration with scheme "VA" ("FC" is BT-32).
         vat_ids: p
             .all(&[ram("SpecifiedTaxRegistration"), ram("ID")])
             .into_iter()
             .filter(|id| id.attr("schemeID") == Some("VA"))
-            .map(|id| id.text().to_owned())
+            .map(|id| VatId {
+                at: id.loc(),
+                value: id.text().to_owned(),
+            })
             .collect(),
-        address: p.first(&[ram("PostalTradeAddress")]).map(|a| {
-            let country = a.first(&[ram("CountryID")]);
-            Address {
-                at: a.loc(),
-                country: country.map(|c| c.text().to_owned()).unwrap_or_default(),
-                country_present: country.is_some(),
-            }
-        }),
+        addresses: p
+            .all(&[ram("PostalTradeAddress")])
+            .into_iter()
+            .map(|a| {
+                let country = a.first(&[ram("CountryID")]);
+                Address {
+                    at: a.loc(),
+                    country: country.map(|c| c.text().to_owned()).unwrap_or_default(),
+                    country_present: country.is_some(),
+                }
+            })
+            .collect(),
         ..Party::default()
     }
 }
@@ -68,10 +81,10 @@ fn line(l: Node<'_>) -> Line {
     Line {
         at: l.loc(),
         id: txt(l, &[ram("AssociatedDocumentLineDocument"), ram("LineID")]),
-        quantity: qty.is_some(),
-        unit_code: qty.is_some_and(|q| q.attr("unitCode").is_some()),
-        quantity_value: qty.map(|q| q.text().to_owned()).unwrap_or_default(),
-        unit_code_value: qty.and_then(|q| q.attr("unitCode")).map(str::to_owned),
+        quantity: qty.map(|q| Quantity {
+            value: q.text().to_owned(),
+            unit_code: q.attr("unitCode").map(str::to_owned),
+        }),
         net: settlement.and_then(|s| {
             num(
                 s,
@@ -110,9 +123,9 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             taxable: num(t, &[ram("BasisAmount")]),
             tax: num(t, &[ram("CalculatedAmount")]),
             // No rules run on ZUGFeRD 1.0: only the category as written.
-            cat: None,
+            vat_cats: Vec::new(),
             category: Some(cat(t)),
-            any_scheme_s: false,
+            codes: Vec::new(),
         })
         .collect();
     // One TaxTotal per TaxTotalAmount, the breakdown on the first, as the
@@ -159,6 +172,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             .map(|h| txt(h, &[ram("TypeCode")]))
             .unwrap_or_default(),
         currency,
+        currency_codes: Vec::new(),
         tax_currency: None,
         due_date: settlement
             .map(|s| s.all(&[ram("SpecifiedTradePaymentTerms"), ram("DueDateDateTime")]))
@@ -171,15 +185,15 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             .unwrap_or_default(),
         tax_point_date: false,
         tax_point_code: false,
-        period: None,
+        periods: Vec::new(),
         preceding: Vec::new(),
         supporting_docs: Vec::new(),
+        seller_at: None,
         seller: trade_party("SellerTradeParty"),
         buyer: trade_party("BuyerTradeParty"),
         payee: None,
         tax_rep: None,
-        delivery_date: String::new(),
-        deliver_to: None,
+        delivery: None,
         payment_means: Vec::new(),
         allowance_charges: Vec::new(),
         lines: tx

@@ -670,6 +670,12 @@ fn decode_line_ends(s: &str) -> Cow<'_, str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Loc(u32);
 
+impl From<Node<'_>> for Loc {
+    fn from(n: Node<'_>) -> Loc {
+        n.loc()
+    }
+}
+
 /// A borrowed handle to one element.
 #[derive(Clone, Copy)]
 pub(crate) struct Node<'t> {

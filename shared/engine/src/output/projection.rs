@@ -45,11 +45,7 @@ pub(crate) fn invoice(m: &model::Invoice) -> Invoice {
         vat_breakdown: m
             .subtotals()
             .map(|s| VatBreakdown {
-                category: s
-                    .category
-                    .as_ref()
-                    .and_then(|c| c.code.as_deref())
-                    .and_then(text),
+                category: s.category.as_ref().and_then(|c| c.code()).and_then(text),
                 rate: s.category.as_ref().and_then(|c| amount(&c.rate)),
                 taxable_amount: amount(&s.taxable),
                 tax_amount: amount(&s.tax),
@@ -83,9 +79,9 @@ fn tax_total(m: &model::Invoice) -> Option<String> {
 
 fn party(p: &model::Party) -> Party {
     Party {
-        name: text(&p.name),
-        vat_id: p.vat_ids.first().and_then(|v| text(v)),
-        country_code: p.address.as_ref().and_then(|a| text(&a.country)),
+        name: p.name.as_deref().and_then(text),
+        vat_id: p.vat_ids.first().and_then(|v| text(&v.value)),
+        country_code: p.address().and_then(|a| text(&a.country)),
     }
 }
 
@@ -93,11 +89,11 @@ fn line(l: &model::Line) -> Line {
     let cat = l.cats.first();
     Line {
         id: text(&l.id),
-        quantity: text(&l.quantity_value),
-        unit_code: l.unit_code_value.clone(),
+        quantity: l.quantity.as_ref().and_then(|q| text(&q.value)),
+        unit_code: l.quantity.as_ref().and_then(|q| q.unit_code.clone()),
         net_amount: amount(&l.net),
         item_name: text(&l.item_name),
-        vat_category: cat.and_then(|c| c.code.as_deref()).and_then(text),
+        vat_category: cat.and_then(|c| c.code()).and_then(text),
         vat_rate: cat.and_then(|c| amount(&c.rate)),
     }
 }

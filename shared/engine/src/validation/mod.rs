@@ -12,7 +12,7 @@ mod ubl_syntax;
 use crate::input::xml::Node;
 use crate::model::Invoice;
 use crate::output::{Validation, Violation};
-use rule::{At, Out, Stylesheet};
+use rule::{Out, Stylesheet};
 
 /// `validation.engine`: which rule set and version ran.
 pub const ENGINE: &str = "intake-en16931 (CEN/TC 434 rules v1.3.16)";
@@ -59,10 +59,7 @@ fn finish(out: Out, root: Node<'_>, stylesheet: Stylesheet) -> Validation {
                 rule: f.rule.id.to_owned(),
                 severity: if is_fatal { "fatal" } else { "warning" }.to_owned(),
                 message: message.to_owned(),
-                path: match f.at {
-                    At::Element(loc) => Some(root.location(loc)),
-                    At::Described(s) => Some(s).filter(|p| !p.is_empty()),
-                },
+                path: Some(root.location(f.at)),
             });
         }
     }

@@ -6,7 +6,7 @@
 //! flag and message a violation reports are always the catalogue's.
 
 use super::catalogue::RULES;
-use crate::input::xml::{Loc, Node};
+use crate::input::xml::Loc;
 
 /// Flags of [`Rule`] bindings, as the catalogue writes them.
 pub(crate) const F: bool = true;
@@ -91,50 +91,12 @@ macro_rules! rule {
 }
 pub(crate) use rule;
 
-/// Where a rule fired: the context element of the artefact's rule.
-#[derive(Debug, Clone)]
-pub(crate) enum At {
-    Element(Loc),
-    /// A description of the place, for checks that do not yet keep the
-    /// element they tested.
-    Described(String),
-}
-
-impl From<Node<'_>> for At {
-    fn from(n: Node<'_>) -> At {
-        At::Element(n.loc())
-    }
-}
-
-impl From<Loc> for At {
-    fn from(loc: Loc) -> At {
-        At::Element(loc)
-    }
-}
-
-impl From<&str> for At {
-    fn from(s: &str) -> At {
-        At::Described(s.to_owned())
-    }
-}
-
-impl From<&String> for At {
-    fn from(s: &String) -> At {
-        At::Described(s.clone())
-    }
-}
-
-impl From<String> for At {
-    fn from(s: String) -> At {
-        At::Described(s)
-    }
-}
-
 /// One fired assertion.
 #[derive(Debug, Clone)]
 pub(crate) struct Fired {
     pub rule: &'static Rule,
-    pub at: At,
+    /// The context element of the artefact's rule.
+    pub at: Loc,
 }
 
 /// The assertions that fired on one document, in the order they fired.
@@ -145,7 +107,7 @@ pub(crate) struct Out {
 
 impl Out {
     /// Reports `rule` at `at`.
-    pub(crate) fn fire(&mut self, rule: &'static Rule, at: impl Into<At>) {
+    pub(crate) fn fire(&mut self, rule: &'static Rule, at: impl Into<Loc>) {
         self.fired.push(Fired {
             rule,
             at: at.into(),
@@ -153,11 +115,25 @@ impl Out {
     }
 
     /// Reports `rule` at `at` unless `ok`.
-    pub(crate) fn check(&mut self, ok: bool, rule: &'static Rule, at: impl Into<At>) {
+    pub(crate) fn check(&mut self, ok: bool, rule: &'static Rule, at: impl Into<Loc>) {
         if !ok {
             self.fire(rule, at);
         }
     }
+}
+
+/// Tests write expected locations short: the SVRL location of `at` without
+/// its `*:` and `[namespace-uri()='…']` parts (`/Invoice[1]/InvoiceLine[2]`).
+#[cfg(test)]
+pub(crate) fn short_location(root: crate::input::xml::Node<'_>, at: Loc) -> String {
+    let mut s = root.location(at).replace("/*:", "/");
+    while let Some(start) = s.find("[namespace-uri()='") {
+        let Some(len) = s[start..].find("']") else {
+            break;
+        };
+        s.replace_range(start..start + len + 2, "");
+    }
+    s
 }
 
 #[cfg(test)]

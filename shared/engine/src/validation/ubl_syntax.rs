@@ -381,7 +381,7 @@ fn payee(p: Node<'_>, parent: Node<'_>, out: &mut Out) {
 mod tests {
     use super::*;
     use crate::input::xml::Tree;
-    use crate::validation::codes::short_location;
+    use crate::validation::rule::short_location;
 
     /// Runs the check on `body` inside an Invoice (or CreditNote) root;
     /// the fired (rule, location) pairs, sorted.
@@ -397,7 +397,7 @@ mod tests {
         let mut got: Vec<(&'static str, String)> = out
             .fired
             .iter()
-            .map(|f| (f.rule.id, short_location(tree.root(), &f.at)))
+            .map(|f| (f.rule.id, short_location(tree.root(), f.at)))
             .collect();
         got.sort();
         got
@@ -461,8 +461,8 @@ mod tests {
         let got = fired("Invoice", body);
 
         // Assert
-        let root = "/*:Invoice[1]";
-        let line = "/*:Invoice[1]/*:InvoiceLine[1]";
+        let root = "/Invoice[1]";
+        let line = "/Invoice[1]/InvoiceLine[1]";
         assert_eq!(
             got,
             expected(&[
@@ -471,20 +471,17 @@ mod tests {
                 ("UBL-SR-56", root),
                 (
                     "UBL-SR-42",
-                    "/*:Invoice[1]/*:AccountingSupplierParty[1]/*:Party[1]"
+                    "/Invoice[1]/AccountingSupplierParty[1]/Party[1]"
                 ),
                 (
                     "UBL-SR-53",
-                    "/*:Invoice[1]/*:AccountingSupplierParty[1]/*:Party[1]/*:PartyTaxScheme[2]"
+                    "/Invoice[1]/AccountingSupplierParty[1]/Party[1]/PartyTaxScheme[2]"
                 ),
-                ("UBL-SR-20", "/*:Invoice[1]/*:PayeeParty[1]"),
-                ("UBL-SR-23", "/*:Invoice[1]/*:TaxRepresentativeParty[1]"),
-                ("UBL-DT-01", &format!("{line}/*:LineExtensionAmount[1]")),
-                ("UBL-SR-30", &format!("{line}/*:AllowanceCharge[1]")),
-                (
-                    "UBL-DT-01",
-                    &format!("{line}/*:AllowanceCharge[1]/*:Amount[1]")
-                ),
+                ("UBL-SR-20", "/Invoice[1]/PayeeParty[1]"),
+                ("UBL-SR-23", "/Invoice[1]/TaxRepresentativeParty[1]"),
+                ("UBL-DT-01", &format!("{line}/LineExtensionAmount[1]")),
+                ("UBL-SR-30", &format!("{line}/AllowanceCharge[1]")),
+                ("UBL-DT-01", &format!("{line}/AllowanceCharge[1]/Amount[1]")),
             ])
         );
     }
@@ -523,17 +520,14 @@ mod tests {
         let got = fired("Invoice", body);
 
         // Assert
-        let totals = "/*:Invoice[1]/*:LegalMonetaryTotal[1]";
+        let totals = "/Invoice[1]/LegalMonetaryTotal[1]";
         assert_eq!(
             got,
             expected(&[
-                (
-                    "UBL-SR-43",
-                    "/*:Invoice[1]/*:AdditionalDocumentReference[2]"
-                ),
-                ("UBL-SR-44", "/*:Invoice[1]"),
-                ("UBL-DT-01", &format!("{totals}/*:TaxExclusiveAmount[1]")),
-                ("UBL-DT-01", &format!("{totals}/*:PayableAmount[1]")),
+                ("UBL-SR-43", "/Invoice[1]/AdditionalDocumentReference[2]"),
+                ("UBL-SR-44", "/Invoice[1]"),
+                ("UBL-DT-01", &format!("{totals}/TaxExclusiveAmount[1]")),
+                ("UBL-DT-01", &format!("{totals}/PayableAmount[1]")),
             ])
         );
     }

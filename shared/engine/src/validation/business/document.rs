@@ -1,8 +1,8 @@
 //! Rules whose context is the invoice root (in either syntax or in one of
 //! them), the invoice period and the document references.
 
-use super::{r2, v};
-use crate::model::{Invoice, Num, Party};
+use super::{named, r2, v};
+use crate::model::{DocumentRef, Invoice, Num, Party};
 use crate::validation::rule::{rule, Out};
 
 pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
@@ -12,23 +12,15 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
     out.check(!inv.issue_date.is_empty(), rule!("BR-03"), root);
     out.check(!inv.type_code.is_empty(), rule!("BR-04"), root);
     out.check(!inv.currency.is_empty(), rule!("BR-05"), root);
+    out.check(inv.seller.as_ref().is_some_and(named), rule!("BR-06"), root);
+    out.check(inv.buyer.as_ref().is_some_and(named), rule!("BR-07"), root);
     out.check(
-        inv.seller.as_ref().is_some_and(|s| !s.name.is_empty()),
-        rule!("BR-06"),
-        root,
-    );
-    out.check(
-        inv.buyer.as_ref().is_some_and(|s| !s.name.is_empty()),
-        rule!("BR-07"),
-        root,
-    );
-    out.check(
-        inv.seller.as_ref().is_some_and(|s| s.address.is_some()),
+        inv.seller.as_ref().is_some_and(|s| s.address().is_some()),
         rule!("BR-08"),
         root,
     );
     out.check(
-        inv.buyer.as_ref().is_some_and(|s| s.address.is_some()),
+        inv.buyer.as_ref().is_some_and(|s| s.address().is_some()),
         rule!("BR-10"),
         root,
     );
@@ -37,7 +29,7 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
         // the address, `parties`).
         let country = |pt: &Option<Party>| {
             pt.as_ref()
-                .and_then(|s| s.address.as_ref())
+                .and_then(|s| s.address())
                 .is_some_and(|a| !a.country.is_empty())
         };
         out.check(country(&inv.seller), rule!("BR-09"), root);
@@ -72,7 +64,7 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
     // and the `or not(…)` branch holds. CII checks them on the monetary
     // summation (`totals`).
 
-    if let Some(per) = &inv.period {
+    for per in &inv.periods {
         if let (Some(s), Some(e)) = (&per.start, &per.end) {
             out.check(
                 !per.without_102 && e.as_str() >= s.as_str(),
@@ -86,20 +78,25 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
             per.at,
         );
     }
-    // The model does not keep the BG-3 and BG-24 elements yet: described.
-    for (i, ok) in inv.preceding.iter().enumerate() {
-        out.check(*ok, rule!("BR-55"), format!("BG-3[{}]", i + 1));
+    let non_blank = |d: &DocumentRef| d.id.as_ref().is_some_and(|i| !i.is_empty());
+    for d in &inv.preceding {
+        // UBL: `exists(cac:InvoiceDocumentReference/cbc:ID)`, a blank one
+        // included; CII: `normalize-space(ram:IssuerAssignedID) != ''`.
+        let ok = if cii { non_blank(d) } else { d.id.is_some() };
+        out.check(ok, rule!("BR-55"), d.at);
     }
-    for (i, ok) in inv.supporting_docs.iter().enumerate() {
-        out.check(*ok, rule!("BR-52"), format!("BG-24[{}]", i + 1));
+    for d in &inv.supporting_docs {
+        out.check(non_blank(d), rule!("BR-52"), d.at);
     }
-    if let Some(d) = &inv.deliver_to {
+    if let Some(d) = &inv.delivery {
         if cii {
-            // Context: ram:ApplicableHeaderTradeDelivery, which the model
-            // does not keep yet (BG-15 is its ShipToTradeParty's address).
-            out.check(!d.country.is_empty(), rule!("BR-57"), "BG-15");
-        } else {
-            out.check(d.country_present, rule!("BR-57"), d.at);
+            // Context: ram:ApplicableHeaderTradeDelivery; a ship-to address
+            // needs a non-blank country.
+            let ok = d.address.as_ref().is_none_or(|a| !a.country.is_empty());
+            out.check(ok, rule!("BR-57"), d.at);
+        } else if let Some(a) = &d.address {
+            // Context: the `cac:DeliveryLocation/cac:Address`.
+            out.check(a.country_present, rule!("BR-57"), a.at);
         }
     }
 }
@@ -113,11 +110,11 @@ fn total_with_vat_ok(inv: &Invoice, cii: bool) -> bool {
     let t = inv.totals.as_ref();
     let incl = t.and_then(|t| v(&t.tax_inclusive));
     let excl = t.and_then(|t| v(&t.tax_exclusive));
-    currency_elements(inv).all(|cur| {
+    inv.currency_codes.iter().all(|cur| {
         let in_cur: Vec<&Num> = inv
             .tax_totals
             .iter()
-            .filter(|t| t.amount_currency.as_deref() == Some(cur))
+            .filter(|t| t.amount_currency.as_deref() == Some(cur.as_str()))
             .filter_map(|t| t.amount.as_ref())
             .collect();
         let sum_ok = match (incl, excl, in_cur.as_slice()) {
@@ -126,15 +123,4 @@ fn total_with_vat_ok(inv: &Invoice, cii: bool) -> bool {
         };
         sum_ok || (cii && super::eq(incl, excl))
     })
-}
-
-/// The BT-5 elements (`cbc:DocumentCurrencyCode`, CII
-/// `ram:InvoiceCurrencyCode`) as their values. The model keeps only the
-/// first one's trimmed text, empty when it is absent or blank, so a blank
-/// element counts as absent here (BR-CO-15 then holds where the artefact
-/// fails it).
-fn currency_elements(inv: &Invoice) -> impl Iterator<Item = &str> {
-    Some(inv.currency.as_str())
-        .filter(|c| !c.is_empty())
-        .into_iter()
 }

@@ -1,15 +1,16 @@
 //! BG-25 (invoice lines, their periods and allowances/charges) and the
 //! document-level allowances and charges (BG-20, BG-21).
 
-use super::{dec_ok, xs_double};
+use super::{dec_ok, is_blank, xs_double};
+use crate::input::xml::Loc;
 use crate::model::{AllowanceCharge, Invoice, Line};
-use crate::validation::rule::{rule, At, Out, Rule};
+use crate::validation::rule::{rule, Out, Rule};
 
 pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
-    for (i, l) in inv.lines.iter().enumerate() {
-        line(inv, l, i, out, cii);
+    for l in &inv.lines {
+        line(inv, l, out, cii);
     }
-    for (i, ac) in inv.allowance_charges.iter().enumerate() {
+    for ac in &inv.allowance_charges {
         let [amount, vat, reason, reason_co, dec_amount, dec_base]: [&'static Rule; 6] =
             match ac.charge {
                 Some(false) => [
@@ -30,39 +31,38 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
                 ],
                 None => continue,
             };
-        let at = context(ac, cii, || format!("AllowanceCharge[{}]", i + 1));
+        let Some(at) = context(ac, cii) else { continue };
         let has_reason = ac.reason || ac.reason_code;
-        out.check(ac.amount.is_some(), amount, at.clone());
-        out.check(
-            ac.cats.iter().any(|c| c.vat && c.code.is_some()),
-            vat,
-            at.clone(),
-        );
-        out.check(has_reason, reason, at.clone());
-        out.check(has_reason, reason_co, at.clone());
-        out.check(dec_ok(&ac.amount), dec_amount, at.clone());
+        out.check(ac.amount.is_some(), amount, at);
+        out.check(ac.cats.iter().any(|c| c.vat && c.code().is_some()), vat, at);
+        out.check(has_reason, reason, at);
+        out.check(has_reason, reason_co, at);
+        out.check(dec_ok(&ac.amount), dec_amount, at);
         out.check(dec_ok(&ac.base), dec_base, at);
     }
 }
 
 /// The context of the allowance/charge rules: UBL the `cac:AllowanceCharge`;
-/// CII its `ram:ChargeIndicator`, which the model does not keep yet
-/// (described meanwhile).
-fn context(ac: &AllowanceCharge, cii: bool, describe: impl FnOnce() -> String) -> At {
+/// CII its `ram:ChargeIndicator`.
+fn context(ac: &AllowanceCharge, cii: bool) -> Option<Loc> {
     if cii {
-        describe().into()
+        ac.indicator_at
     } else {
-        ac.at.into()
+        Some(ac.at)
     }
 }
 
 /// Context: UBL `cac:InvoiceLine | cac:CreditNoteLine`, CII
 /// `ram:IncludedSupplyChainTradeLineItem`.
-fn line(inv: &Invoice, l: &Line, i: usize, out: &mut Out, cii: bool) {
+fn line(inv: &Invoice, l: &Line, out: &mut Out, cii: bool) {
     let at = l.at;
     out.check(!l.id.is_empty(), rule!("BR-21"), at);
-    out.check(l.quantity, rule!("BR-22"), at);
-    out.check(l.unit_code, rule!("BR-23"), at);
+    out.check(l.quantity.is_some(), rule!("BR-22"), at);
+    out.check(
+        l.quantity.as_ref().is_some_and(|q| q.unit_code.is_some()),
+        rule!("BR-23"),
+        at,
+    );
     out.check(l.net.is_some(), rule!("BR-24"), at);
     out.check(!l.item_name.is_empty(), rule!("BR-25"), at);
     out.check(l.net_price.is_some(), rule!("BR-26"), at);
@@ -84,7 +84,7 @@ fn line(inv: &Invoice, l: &Line, i: usize, out: &mut Out, cii: bool) {
         at,
     );
     out.check(
-        l.cats.iter().any(|c| c.vat && c.code.is_some()),
+        l.cats.iter().any(|c| c.vat && c.code().is_some()),
         rule!("BR-CO-04"),
         at,
     );
@@ -94,7 +94,7 @@ fn line(inv: &Invoice, l: &Line, i: usize, out: &mut Out, cii: bool) {
         out.check(inv.subtotals().next().is_some(), rule!("BR-CO-18"), at);
     }
     out.check(dec_ok(&l.net), rule!("BR-DEC-23"), at);
-    if let Some(per) = &l.period {
+    for per in &l.periods {
         if let (Some(s), Some(e)) = (&per.start, &per.end) {
             out.check(
                 !per.without_102 && e.as_str() >= s.as_str(),
@@ -108,8 +108,7 @@ fn line(inv: &Invoice, l: &Line, i: usize, out: &mut Out, cii: bool) {
             per.at,
         );
     }
-    let described = format!("BG-25[{}]", i + 1);
-    for (j, ac) in l.allowance_charges.iter().enumerate() {
+    for ac in &l.allowance_charges {
         let [amount, reason, reason_co, dec_amount, dec_base]: [&'static Rule; 5] = match ac.charge
         {
             Some(false) => [
@@ -128,33 +127,37 @@ fn line(inv: &Invoice, l: &Line, i: usize, out: &mut Out, cii: bool) {
             ],
             None => continue,
         };
-        let at = context(ac, cii, || {
-            format!("{described}/AllowanceCharge[{}]", j + 1)
-        });
+        let Some(at) = context(ac, cii) else { continue };
         let has_reason = ac.reason || ac.reason_code;
-        out.check(ac.amount.is_some(), amount, at.clone());
-        out.check(has_reason, reason, at.clone());
-        out.check(has_reason, reason_co, at.clone());
-        out.check(dec_ok(&ac.amount), dec_amount, at.clone());
+        out.check(ac.amount.is_some(), amount, at);
+        out.check(has_reason, reason, at);
+        out.check(has_reason, reason_co, at);
+        out.check(dec_ok(&ac.amount), dec_amount, at);
         out.check(dec_ok(&ac.base), dec_base, at);
     }
-    // The model does not keep the elements of these contexts yet
-    // (BG-32, the item identifiers and classifications): described.
-    for (name, value) in &l.attributes {
-        out.check(*name && *value, rule!("BR-54"), &described);
+    for a in &l.attributes {
+        out.check(a.name && a.value, rule!("BR-54"), a.at);
     }
+    let non_blank = |s: &Option<String>| s.as_deref().is_some_and(|s| !is_blank(s));
     if cii {
         // `normalize-space(ram:SpecifiedTradeProduct/ram:GlobalID/@schemeID)
         // != '' or not(…/ram:GlobalID)`, once per line.
-        if let Some(ok) = l.standard_ids.first() {
-            out.check(*ok, rule!("BR-64"), at);
+        if let Some(id) = l.standard_ids.first() {
+            out.check(non_blank(&id.scheme), rule!("BR-64"), at);
         }
     } else {
-        for ok in &l.standard_ids {
-            out.check(*ok, rule!("BR-64"), &described);
+        for id in &l.standard_ids {
+            out.check(id.scheme.is_some(), rule!("BR-64"), id.at);
         }
     }
-    for ok in &l.classifications {
-        out.check(*ok, rule!("BR-65"), &described);
+    for c in &l.classifications {
+        // UBL `exists(@listID)` on the code; CII on the classification,
+        // `normalize-space(ram:ClassCode/@listID) != '' or not(ram:ClassCode)`.
+        let ok = if cii {
+            !c.code || non_blank(&c.list_id)
+        } else {
+            c.list_id.is_some()
+        };
+        out.check(ok, rule!("BR-65"), c.at);
     }
 }

@@ -22,7 +22,7 @@ mod tests;
 
 use super::rule::{rule, Out, Rule};
 use crate::dec::{fraction_digits, Dec};
-use crate::model::{Binding, Invoice, Num};
+use crate::model::{Binding, Cat, Invoice, Num, Party};
 
 pub(crate) fn evaluate(inv: &Invoice, out: &mut Out) {
     let cii = inv.binding == Binding::Cii;
@@ -35,6 +35,29 @@ pub(crate) fn evaluate(inv: &Invoice, out: &mut Out) {
     } else {
         vat_ubl::check(inv, out);
     }
+}
+
+/// XPath `normalize-space`: XML whitespace runs folded to one space, none
+/// at the ends.
+fn normalize_space(s: &str) -> String {
+    s.split(is_xml_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `normalize-space(s) = ''`.
+fn is_blank(s: &str) -> bool {
+    s.chars().all(is_xml_space)
+}
+
+/// Whether the party has a non-blank name (BT-27 / BT-44 / BT-62).
+fn named(p: &Party) -> bool {
+    p.name.as_deref().is_some_and(|n| !n.is_empty())
+}
+
+fn is_xml_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
 fn v(n: &Option<Num>) -> Option<Dec> {
@@ -111,6 +134,20 @@ fn xs_double(raw: &str) -> Option<f64> {
     }
 }
 
+/// An untyped amount compared with a number (`../ram:BasisAmount = …`,
+/// `… - 1 < …`): cast to `xs:double`, so the exponent forms count too.
+/// As a decimal: the double's shortest representation, which is exact for
+/// the amounts the comparisons meet.
+fn untyped(n: &Option<Num>) -> Option<Dec> {
+    let n = n.as_ref()?;
+    n.val.or_else(|| double_as_decimal(xs_double(&n.raw)?))
+}
+
+/// `xs:decimal($d)` of a finite double, by its shortest representation.
+fn double_as_decimal(d: f64) -> Option<Dec> {
+    d.is_finite().then(|| Dec::parse(&format!("{d}"))).flatten()
+}
+
 /// XPath `fn:round` on an `xs:double`: the nearest integer, halves towards
 /// positive infinity (`round(2.5) = 3`, `round(-2.5) = -2`). `x - floor(x)`
 /// is exact in binary floating point, so no `x + 0.5` rounding error.
@@ -128,6 +165,16 @@ fn xpath_round(x: f64) -> f64 {
 /// (`4.900`), and only the value, not its lexical form, is tested.
 fn cents_as_double(n: &Num) -> bool {
     xs_double(&n.raw).is_some_and(|x| x == xpath_round(x * 100.0) / 100.0)
+}
+
+/// Whether a line or allowance/charge is one of category `code` and, when
+/// given, at `rate`: two separate predicates in the artefacts
+/// (`[…/cbc:ID = 'S'][…/cbc:Percent = $rate]`, CII `[…/ram:CategoryCode =
+/// 'S' and …/ram:RateApplicablePercent = $rate]`), which different
+/// categories of one line may satisfy; any tax scheme.
+fn picks(cats: &[Cat], code: &str, rate: Option<Dec>) -> bool {
+    cats.iter().any(|c| c.has_code(code))
+        && rate.is_none_or(|r| cats.iter().any(|c| c.rate_val() == Some(r)))
 }
 
 const ZERO_RATED: [&str; 6] = ["Z", "E", "AE", "K", "G", "O"];

@@ -1,6 +1,7 @@
 //! Seller, buyer, payee and tax representative (BG-4 … BG-12) and the
 //! payment instructions (BG-16 … BG-18).
 
+use super::{is_blank, named, normalize_space};
 use crate::model::Invoice;
 use crate::validation::rule::{rule, Out};
 
@@ -13,46 +14,35 @@ fn first2(s: &str) -> &str {
 
 pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
     if !cii {
-        // UBL: on the address (CII: from the root, `document`).
-        if let Some(a) = inv.seller.as_ref().and_then(|s| s.address.as_ref()) {
-            out.check(!a.country.is_empty(), rule!("BR-09"), a.at);
-        }
-        if let Some(a) = inv.buyer.as_ref().and_then(|s| s.address.as_ref()) {
-            out.check(!a.country.is_empty(), rule!("BR-11"), a.at);
-        }
-    }
-    if let Some(s) = &inv.seller {
-        // Context UBL `cac:AccountingSupplierParty` (the model keeps its
-        // `cac:Party`: described until it keeps both), CII
-        // `ram:SellerTradeParty`.
-        let ok = !s.vat_ids.is_empty() || !s.ids.is_empty() || !s.legal_ids.is_empty();
-        if cii {
-            out.check(ok, rule!("BR-CO-26"), s.at);
-        } else {
-            out.check(ok, rule!("BR-CO-26"), "BG-4");
-        }
-    }
-    // BR-62/63: UBL context the `cbc:EndpointID` (not kept by the model yet:
-    // described), CII the root.
-    let endpoints = [
-        (&inv.seller, rule!("BR-62"), "BT-34"),
-        (&inv.buyer, rule!("BR-63"), "BT-49"),
-    ];
-    for (party, id, described) in endpoints {
-        if let Some(ok) = party.as_ref().and_then(|p| p.endpoint_scheme) {
-            if cii {
-                out.check(ok, id, inv.at);
-            } else {
-                out.check(ok, id, described);
+        // UBL: on each address (CII: from the root, `document`).
+        for (party, id) in [(&inv.seller, rule!("BR-09")), (&inv.buyer, rule!("BR-11"))] {
+            for a in party.iter().flat_map(|p| p.addresses.iter()) {
+                out.check(!a.country.is_empty(), id, a.at);
             }
         }
     }
+    if let Some(at) = inv.seller_at {
+        // Context UBL `cac:AccountingSupplierParty`, whose party identifiers
+        // count unless their scheme is "SEPA"; CII `ram:SellerTradeParty`.
+        let ok = inv.seller.as_ref().is_some_and(|s| {
+            !s.vat_ids.is_empty()
+                || !s.legal_ids.is_empty()
+                || !s.global_ids.is_empty()
+                || s.ids
+                    .iter()
+                    .any(|i| cii || i.scheme.as_deref() != Some("SEPA"))
+        });
+        out.check(ok, rule!("BR-CO-26"), at);
+    }
+    endpoints(inv, out, cii);
     if let Some(pe) = &inv.payee {
         let seller = inv.seller.as_ref();
+        // CII: `(ram:Name) and not(ram:Name = …)`, a blank name included;
+        // UBL: the trading name.
         let name = if cii {
-            Some(pe.name.as_str()).filter(|n| !n.is_empty())
+            pe.name.is_some()
         } else {
-            pe.trading_names.first().map(String::as_str)
+            !pe.trading_names.is_empty()
         };
         let same_name = seller.is_some_and(|s| {
             if cii {
@@ -61,26 +51,25 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
                 pe.trading_names.iter().any(|n| s.trading_names.contains(n))
             }
         });
-        let same_id = seller.is_some_and(|s| pe.ids.iter().any(|i| s.ids.contains(i)))
-            || (cii
-                && seller.is_some_and(|s| pe.legal_ids.iter().any(|i| s.legal_ids.contains(i))));
-        out.check(
-            name.is_some() && !same_name && !same_id,
-            rule!("BR-17"),
-            pe.at,
-        );
+        let same_id = seller.is_some_and(|s| {
+            pe.ids
+                .iter()
+                .any(|i| s.ids.iter().any(|j| j.value == i.value))
+        }) || (cii
+            && seller.is_some_and(|s| pe.legal_ids.iter().any(|i| s.legal_ids.contains(i))));
+        out.check(name && !same_name && !same_id, rule!("BR-17"), pe.at);
     }
     if let Some(tr) = &inv.tax_rep {
         let name = if cii {
-            !tr.name.is_empty()
+            named(tr)
         } else {
             tr.trading_names.iter().any(|n| !n.is_empty())
         };
         out.check(name, rule!("BR-18"), tr.at);
-        out.check(tr.address.is_some(), rule!("BR-19"), tr.at);
+        out.check(tr.address().is_some(), rule!("BR-19"), tr.at);
         out.check(
             if cii {
-                tr.vat_ids.iter().any(|i| !i.is_empty())
+                tr.vat_ids.iter().any(|i| !i.value.is_empty())
             } else {
                 !tr.vat_ids.is_empty()
             },
@@ -91,60 +80,85 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
             // `normalize-space(ram:PostalTradeAddress/ram:CountryID) != ''`
             // on the party: a representative without address fails it too.
             out.check(
-                tr.address.as_ref().is_some_and(|a| !a.country.is_empty()),
+                tr.address().is_some_and(|a| !a.country.is_empty()),
                 rule!("BR-20"),
                 tr.at,
             );
-        } else if let Some(a) = &tr.address {
-            out.check(a.country_present, rule!("BR-20"), a.at);
+        } else {
+            // `normalize-space(cac:Country/cbc:IdentificationCode) != ''` on
+            // each address.
+            for a in &tr.addresses {
+                out.check(!a.country.is_empty(), rule!("BR-20"), a.at);
+            }
         }
     }
     // BR-CO-09 on every VAT identifier (context UBL `cac:PartyTaxScheme`,
-    // CII `ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']`, elements the
-    // model does not keep yet: described).
+    // CII `ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']`).
     let all_vat = [&inv.seller, &inv.buyer, &inv.tax_rep, &inv.payee]
         .into_iter()
         .flatten()
         .flat_map(|p| p.vat_ids.iter());
     for id in all_vat {
-        let prefix = first2(id);
+        let prefix = first2(&id.value);
+        // CII looks for ' XX ', UBL for the bare prefix (so one letter, or
+        // two spanning a separator, pass there).
         let ok = if cii {
             COUNTRY_PREFIXES.contains(&format!(" {prefix} "))
         } else {
             COUNTRY_PREFIXES.contains(prefix)
         };
-        out.check(ok, rule!("BR-CO-09"), "VAT identifier");
+        out.check(ok, rule!("BR-CO-09"), id.at);
     }
     payment(inv, out, cii);
 }
 
-fn payment(inv: &Invoice, out: &mut Out, cii: bool) {
-    for (i, pm) in inv.payment_means.iter().enumerate() {
-        out.check(pm.code.is_some(), rule!("BR-49"), pm.at);
-        // The account (BR-50, CII BR-61) and card (BR-51) contexts are
-        // elements the model does not keep yet: described.
-        let described = format!("BG-16[{}]", i + 1);
-        let transfer = matches!(pm.code.as_deref(), Some("30" | "58"));
-        if transfer {
-            if let Some(ok) = pm.account {
-                out.check(ok, rule!("BR-50"), &described);
+/// BR-62 (seller) and BR-63 (buyer): UBL on each `cbc:EndpointID`, which
+/// needs a `@schemeID`; CII on the root, which needs a non-blank
+/// `@schemeID` on the first `ram:URIUniversalCommunication`'s `ram:URIID`
+/// when the party has one.
+fn endpoints(inv: &Invoice, out: &mut Out, cii: bool) {
+    let parties = [(&inv.seller, rule!("BR-62")), (&inv.buyer, rule!("BR-63"))];
+    for (party, id) in parties {
+        let Some(p) = party.as_ref() else { continue };
+        if cii {
+            if let Some(e) = p.endpoints.first() {
+                let ok = e.scheme.as_deref().is_some_and(|s| !is_blank(s));
+                out.check(ok, id, inv.at);
             }
-            if cii {
-                // Context: the `ram:PayeePartyCreditorFinancialAccount`
-                // itself, so no account, no check.
-                if let Some(ok) = pm.account {
-                    out.check(ok, rule!("BR-61"), &described);
-                }
-            } else {
-                out.check(pm.account == Some(true), rule!("BR-61"), pm.at);
+        } else {
+            for e in &p.endpoints {
+                out.check(e.scheme.is_some(), id, e.at);
             }
         }
-        for pan in &pm.card_numbers {
-            if pan.chars().count() > 10 {
-                // A warning in the UBL binding, fatal in the CII binding:
-                // the catalogue has both.
-                out.fire(rule!("BR-51"), &described);
+    }
+}
+
+fn payment(inv: &Invoice, out: &mut Out, cii: bool) {
+    for pm in &inv.payment_means {
+        out.check(pm.code.is_some(), rule!("BR-49"), pm.at);
+        let transfer = matches!(pm.code.as_deref(), Some("30" | "58"));
+        if transfer {
+            // Context: each account of a credit transfer. BR-50 wants a
+            // non-blank BT-84; CII BR-61 any BT-84 element.
+            for a in &pm.accounts {
+                let ok = a.ids.iter().any(|i| !is_blank(i));
+                out.check(ok, rule!("BR-50"), a.at);
+                if cii {
+                    out.check(!a.ids.is_empty(), rule!("BR-61"), a.at);
+                }
             }
+            if !cii {
+                // UBL BR-61 on the payment means: some account has a BT-84
+                // element, blank or not.
+                let ok = pm.accounts.iter().any(|a| !a.ids.is_empty());
+                out.check(ok, rule!("BR-61"), pm.at);
+            }
+        }
+        for card in &pm.cards {
+            // A warning in the UBL binding, fatal in the CII binding: the
+            // catalogue has both.
+            let ok = normalize_space(&card.number).chars().count() <= 10;
+            out.check(ok, rule!("BR-51"), card.at);
         }
     }
 }

@@ -1,7 +1,9 @@
 //! BG-22 (document totals, the context of most rules on amounts), the VAT
 //! total (BR-CO-14) and each VAT breakdown (BG-23).
 
-use super::{cents_as_double, dec_ok, eq, r2, v, within_one, xpath_round, xs_double};
+use super::{
+    cents_as_double, dec_ok, double_as_decimal, eq, r2, v, within_one, xpath_round, xs_double,
+};
 use crate::dec::{sum, Dec};
 use crate::model::{AllowanceCharge, Invoice, Num, Subtotal, TaxTotal, Totals};
 use crate::validation::rule::{rule, Out, Rule};
@@ -44,7 +46,20 @@ fn document_totals(inv: &Invoice, t: &Totals, out: &mut Out, cii: bool) {
     out.check(t.tax_inclusive.is_some(), rule!("BR-14"), at);
     out.check(t.payable.is_some(), rule!("BR-15"), at);
 
-    let line_sum = sum(inv.lines.iter().filter_map(|l| l.net_val())).map(r2);
+    // UBL sums `xs:decimal(cbc:LineExtensionAmount)`; CII
+    // `xs:decimal(sum(…/ram:LineTotalAmount))`, a sum of the untyped
+    // amounts, so of doubles (exponent forms included; one that is no
+    // number makes the sum an error).
+    let line_sum = if cii {
+        inv.lines
+            .iter()
+            .filter_map(|l| l.net.as_ref())
+            .try_fold(0.0_f64, |acc, n| xs_double(&n.raw).map(|x| acc + x))
+            .and_then(double_as_decimal)
+    } else {
+        sum(inv.lines.iter().filter_map(|l| l.net_val()))
+    }
+    .map(r2);
     out.check(eq(v(&t.line_net), line_sum), rule!("BR-CO-10"), at);
 
     let allowances: Vec<&AllowanceCharge> = inv.allowances().collect();
@@ -202,9 +217,8 @@ fn vat_total_cii(inv: &Invoice, tt: &TaxTotal, out: &mut Out) {
 /// evaluated on such a breakdown
 /// (`ApplicableTradeTax[ram:CategoryCode = 'L'][upper-case(ram:TypeCode) = 'VAT']`).
 fn matched_by_its_category_rule(s: &Subtotal) -> bool {
-    s.cat
-        .as_ref()
-        .is_some_and(|c| c.vat && ["L", "M", "O"].into_iter().any(|code| c.is(code)))
+    s.cat()
+        .is_some_and(|c| ["L", "M", "O"].into_iter().any(|code| c.has_code(code)))
 }
 
 /// Context: UBL `cac:TaxTotal/cac:TaxSubtotal` (line-level ones included),
@@ -213,10 +227,14 @@ fn subtotal(inv: &Invoice, s: &Subtotal, out: &mut Out, cii: bool) {
     let at = s.at;
     out.check(s.taxable.is_some(), rule!("BR-45"), at);
     out.check(s.tax.is_some(), rule!("BR-46"), at);
-    let cat = s.cat.as_ref();
-    out.check(cat.is_some_and(|c| c.code.is_some()), rule!("BR-47"), at);
+    let cat = s.cat();
     out.check(
-        cat.is_some_and(|c| c.rate.is_some() || c.is("O")),
+        s.vat_cats.iter().any(|c| c.code().is_some()),
+        rule!("BR-47"),
+        at,
+    );
+    out.check(
+        s.vat_cats.iter().any(|c| c.rate.is_some() || c.is("O")),
         rule!("BR-48"),
         at,
     );

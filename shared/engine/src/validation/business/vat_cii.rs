@@ -3,20 +3,14 @@
 //! checked on each VAT category of a line or allowance/charge, 08…10 on
 //! each VAT breakdown of the category with rounded per-kind sums.
 
-use super::{eq, ids_ok, r2, v, within_one, within_one_of, xs_double, Family, FAMILIES};
+use super::{
+    eq, ids_ok, picks, r2, untyped, v, within_one, within_one_of, xs_double, Family, FAMILIES,
+};
 use crate::dec::{sum, Dec};
 use crate::input::xml::Loc;
 use crate::model::{AllowanceCharge, Cat, Invoice, Subtotal};
-use crate::validation::rule::{rule, At, Out};
+use crate::validation::rule::{rule, Out};
 use std::collections::BTreeMap;
-
-/// Whether a header breakdown counts as `ApplicableTradeTax[ram:CategoryCode
-/// = code]` for the rules 01 and BR-O-11/12, which do not look at its
-/// `ram:TypeCode`. The model keeps the code of a breakdown of another tax
-/// scheme only for "S".
-fn header_has(s: &Subtotal, code: &str) -> bool {
-    s.is(code) || (code == "S" && s.any_scheme_s)
-}
 
 /// Rule 05/06/07 of a family: `ram:RateApplicablePercent > 0` (S, L),
 /// `>= 0` (M), `= 0` (the zero-rated ones), on the untyped rate, so as an
@@ -31,14 +25,47 @@ fn rate_ok(code: &str, c: &Cat) -> bool {
     }
 }
 
-/// The context of rules 08…10: the breakdown itself for L, M and O, whose
-/// templates match `ram:ApplicableTradeTax`; its `ram:CategoryCode` for the
-/// others, an element the model does not keep yet (described).
-fn breakdown_context(code: &str, s: &Subtotal) -> At {
-    if matches!(code, "L" | "M" | "O") {
-        s.at.into()
-    } else {
-        "BG-23".into()
+/// The families whose templates match a VAT category of a line or an
+/// allowance/charge (`…/ram:ApplicableTradeTax[ram:CategoryCode = 'S']
+/// [upper-case(ram:TypeCode) = 'VAT']`, true when any of its code elements
+/// is "S"), in the order of their priorities: a node is processed by the
+/// first template that matches it only.
+const TEMPLATE_ORDER: [&str; 9] = ["AE", "L", "M", "E", "G", "K", "O", "S", "Z"];
+
+/// The family whose rules 02…07 check this line or allowance/charge
+/// category, if any.
+fn family_of(c: &Cat) -> Option<&'static str> {
+    if !c.vat {
+        return None;
+    }
+    TEMPLATE_ORDER.into_iter().find(|code| c.has_code(code))
+}
+
+/// Where the rules 08…10 of a family fire on a breakdown (none: they do not
+/// apply). L, M and O match the VAT `ram:ApplicableTradeTax` itself (the
+/// first of them it has a code of wins, as above); the others match each
+/// `ram:CategoryCode` element of their code, E, AE, G and K in a VAT
+/// breakdown only, S and Z whatever its `ram:TypeCode`.
+fn breakdown_contexts(code: &str, s: &Subtotal) -> Vec<Loc> {
+    let Some(c) = s.category.as_ref() else {
+        return Vec::new();
+    };
+    match code {
+        "L" | "M" | "O" => {
+            let first = ["L", "M", "O"].into_iter().find(|x| c.has_code(x));
+            if c.vat && first == Some(code) {
+                vec![s.at]
+            } else {
+                Vec::new()
+            }
+        }
+        _ if code == "S" || code == "Z" || c.vat => c
+            .codes
+            .iter()
+            .filter(|x| x.value == code)
+            .map(|x| x.at)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -55,16 +82,18 @@ pub(super) fn check(inv: &Invoice, out: &mut Out) {
     let charges: Vec<&AllowanceCharge> = inv.charges().collect();
     for f in &FAMILIES {
         let code = f.code;
+        // `count(…/ram:ApplicableTradeTax[ram:CategoryCode='S'])`: any code
+        // element, any tax scheme.
         let nl = inv
             .lines
             .iter()
             .flat_map(|l| l.cats.iter())
-            .filter(|c| c.is(code))
+            .filter(|c| c.has_code(code))
             .count();
-        let nh = subtotals.iter().filter(|s| header_has(s, code)).count();
+        let nh = subtotals.iter().filter(|s| s.has_code(code)).count();
         let nac = every_ac()
             .flat_map(|a| a.cats.iter())
-            .filter(|c| c.is(code))
+            .filter(|c| c.has_code(code))
             .count();
         let ok = match code {
             "S" | "L" | "M" => (nl + nh >= 2 || nl == 0) && (nac + nh >= 2 || nac == 0),
@@ -73,8 +102,9 @@ pub(super) fn check(inv: &Invoice, out: &mut Out) {
         };
         out.check(ok, f.ids[0], root);
         let ids = ids_ok(inv, code);
+        let of_family = |c: &&Cat| family_of(c) == Some(code);
         for l in &inv.lines {
-            for c in l.cats.iter().filter(|c| c.is_vat(code)) {
+            for c in l.cats.iter().filter(of_family) {
                 out.check(ids, f.ids[1], c.at);
                 out.check(rate_ok(code, c), f.ids[4], c.at);
             }
@@ -85,7 +115,7 @@ pub(super) fn check(inv: &Invoice, out: &mut Out) {
                 Some(true) => (f.ids[3], f.ids[6]),
                 None => continue,
             };
-            for c in a.cats.iter().filter(|c| c.is_vat(code)) {
+            for c in a.cats.iter().filter(of_family) {
                 out.check(ids, ids_rule, c.at);
                 out.check(rate_ok(code, c), rate_rule, c.at);
             }
@@ -99,9 +129,12 @@ pub(super) fn check(inv: &Invoice, out: &mut Out) {
             rule!("BR-B-01"),
             root,
         );
-        let s = subtotals.iter().any(|s| header_has(s, "S"))
-            || inv.lines.iter().any(|l| l.cats.iter().any(|c| c.is("S")))
-            || every_ac().any(|a| a.cats.iter().any(|c| c.is("S")));
+        let s = subtotals.iter().any(|s| s.has_code("S"))
+            || inv
+                .lines
+                .iter()
+                .any(|l| l.cats.iter().any(|c| c.has_code("S")))
+            || every_ac().any(|a| a.cats.iter().any(|c| c.has_code("S")));
         out.check(!s, rule!("BR-B-02"), root);
     }
 }
@@ -119,97 +152,110 @@ fn breakdowns(
     let code = f.code;
     // Memoised per (family, rate): many breakdowns must not make this quadratic.
     let mut memo: BTreeMap<Option<Dec>, Option<Dec>> = BTreeMap::new();
-    let mut sums = |key: Option<Dec>, pick: &dyn Fn(&Cat) -> bool| -> Option<Dec> {
-        *memo.entry(key).or_insert_with(|| {
+    let mut sums = |rate: Option<Dec>| -> Option<Dec> {
+        *memo.entry(rate).or_insert_with(|| {
             // round2(Σ lines) + round2(Σ charges) - round2(Σ allowances).
+            let picked = |cats: &[Cat]| picks(cats, code, rate);
             let lines = sum(inv
                 .lines
                 .iter()
-                .filter(|l| l.cats.iter().any(pick))
+                .filter(|l| picked(&l.cats))
                 .filter_map(|l| l.net_val()))?;
             let ch = sum(charges
                 .iter()
-                .filter(|a| a.cats.iter().any(pick))
+                .filter(|a| picked(&a.cats))
                 .filter_map(|a| a.amount_val()))?;
             let al = sum(allowances
                 .iter()
-                .filter(|a| a.cats.iter().any(pick))
+                .filter(|a| picked(&a.cats))
                 .filter_map(|a| a.amount_val()))?;
             r2(lines).add(r2(ch))?.sub(r2(al))
         })
     };
-    let vat_only = !matches!(code, "S" | "O");
-    for s in subtotals.iter().filter(|s| s.is(code)) {
-        let Some(c) = s.cat.as_ref() else {
+    for s in subtotals {
+        let Some(c) = s.category.as_ref() else {
             continue;
         };
-        if vat_only && !c.vat {
-            continue;
-        }
-        let at = breakdown_context(code, s);
-        let basis = v(&s.taxable);
-        match code {
-            "S" | "L" | "M" => {
-                // BR-AF-08 and BR-AG-08 never fire in the CII artefact: their
-                // rules match the `ram:ApplicableTradeTax` itself, and their
-                // `every $rate in ../ram:RateApplicablePercent` reads its parent,
-                // an empty sequence (BR-S-08's rule matches the category code,
-                // whose parent is the breakdown).
-                if let Some(rate) = c.rate_val().filter(|_| code == "S") {
-                    let total = sums(Some(rate), &|x: &Cat| {
-                        x.is(code) && x.rate_val() == Some(rate)
-                    });
-                    out.check(eq(basis, total), f.ids[7], at.clone());
-                }
-                if code == "S" {
-                    let ok = match (v(&s.tax), basis, c.rate_val()) {
-                        (Some(t), Some(b), Some(r)) => within_one(t, b, r, false),
-                        _ => false,
-                    };
-                    out.check(ok, f.ids[8], at.clone());
-                }
-                out.check(
-                    !c.exemption_reason && !c.exemption_code,
-                    f.ids[9],
-                    at.clone(),
-                );
+        for at in breakdown_contexts(code, s) {
+            breakdown(inv, s, c, at, f, &mut sums, out);
+            if code == "O" {
+                not_subject_to_vat(inv, subtotals, at, out);
             }
-            _ => {
-                let total = sums(None, &|x: &Cat| x.is(code));
-                let ok = if code == "O" {
-                    eq(basis, total)
-                } else {
-                    within_one_of(basis, total)
+        }
+    }
+}
+
+/// Rules 08…10 (and BR-IC-11/12) of family `f` on breakdown `s` of
+/// category `c`, fired at `at`; `sums` gives the category's total (at a
+/// rate).
+fn breakdown(
+    inv: &Invoice,
+    s: &Subtotal,
+    c: &Cat,
+    at: Loc,
+    f: &Family,
+    sums: &mut dyn FnMut(Option<Dec>) -> Option<Dec>,
+    out: &mut Out,
+) {
+    let code = f.code;
+    let basis = untyped(&s.taxable);
+    match code {
+        "S" | "L" | "M" => {
+            // BR-AF-08 and BR-AG-08 never fire in the CII artefact: their
+            // rules match the `ram:ApplicableTradeTax` itself, and their
+            // `every $rate in ../ram:RateApplicablePercent` reads its parent,
+            // an empty sequence (BR-S-08's rule matches the category code,
+            // whose parent is the breakdown).
+            if let Some(rate) = c.rate_val().filter(|_| code == "S") {
+                let total = sums(Some(rate));
+                out.check(eq(basis, total), f.ids[7], at);
+            }
+            if code == "S" {
+                let ok = match (v(&s.tax), basis, c.rate_val()) {
+                    (Some(t), Some(b), Some(r)) => within_one(t, b, r, false),
+                    _ => false,
                 };
-                out.check(ok, f.ids[7], at.clone());
-                out.check(v(&s.tax).is_some_and(|t| t.is_zero()), f.ids[8], at.clone());
-                let has_reason = c.exemption_reason || c.exemption_code;
-                out.check(
-                    if code == "Z" { !has_reason } else { has_reason },
-                    f.ids[9],
-                    at.clone(),
-                );
+                out.check(ok, f.ids[8], at);
             }
+            out.check(!c.exemption_reason && !c.exemption_code, f.ids[9], at);
         }
-        if code == "K" {
-            let period = inv
-                .period
-                .as_ref()
-                .is_some_and(|p| p.start.is_some() || p.end.is_some());
+        _ => {
+            let total = sums(None);
+            let ok = if code == "O" {
+                eq(basis, total)
+            } else {
+                within_one_of(basis, total)
+            };
+            out.check(ok, f.ids[7], at);
+            // `../ram:CalculatedAmount = 0` on the untyped amount.
+            let zero = untyped(&s.tax).is_some_and(|t| t.is_zero());
+            out.check(zero, f.ids[8], at);
+            let has_reason = c.exemption_reason || c.exemption_code;
             out.check(
-                !inv.delivery_date.is_empty() || period,
-                rule!("BR-IC-11"),
-                at.clone(),
-            );
-            out.check(
-                inv.deliver_to.as_ref().is_some_and(|d| d.country_present),
-                rule!("BR-IC-12"),
-                at.clone(),
+                if code == "Z" { !has_reason } else { has_reason },
+                f.ids[9],
+                at,
             );
         }
-        if code == "O" {
-            not_subject_to_vat(inv, subtotals, s.at, out);
-        }
+    }
+    if code == "K" {
+        let period = inv
+            .periods
+            .iter()
+            .any(|p| p.start.is_some() || p.end.is_some());
+        let delivery = inv.delivery.as_ref();
+        out.check(
+            delivery.is_some_and(|d| d.date.is_some()) || period,
+            rule!("BR-IC-11"),
+            at,
+        );
+        out.check(
+            delivery
+                .and_then(|d| d.address.as_ref())
+                .is_some_and(|a| a.country_present),
+            rule!("BR-IC-12"),
+            at,
+        );
     }
 }
 
@@ -217,10 +263,8 @@ fn breakdowns(
 /// != 'O'])` (header and lines, whatever the tax scheme; one without a code
 /// is no match) and the same on `//ram:CategoryTradeTax`.
 fn not_subject_to_vat(inv: &Invoice, subtotals: &[&Subtotal], at: Loc, out: &mut Out) {
-    let other = |c: &Cat| c.code.as_deref().is_some_and(|x| x != "O");
-    let non_o_tax = subtotals
-        .iter()
-        .any(|s| header_has(s, "S") || s.cat.as_ref().is_some_and(other))
+    let other = |c: &Cat| c.codes.iter().any(|x| x.value != "O");
+    let non_o_tax = subtotals.iter().any(|s| s.codes.iter().any(|c| c != "O"))
         || inv.lines.iter().any(|l| l.cats.iter().any(other));
     let non_o_ac = inv
         .allowance_charges
@@ -233,11 +277,12 @@ fn not_subject_to_vat(inv: &Invoice, subtotals: &[&Subtotal], at: Loc, out: &mut
     out.check(!non_o_ac, rule!("BR-O-14"), at);
 }
 
+/// `//ram:CategoryCode = 'B'`.
 fn has_b(inv: &Invoice) -> bool {
-    inv.subtotals().any(|s| s.is("B"))
-        || inv.lines.iter().any(|l| l.cats.iter().any(|c| c.is("B")))
-        || inv
-            .allowance_charges
-            .iter()
-            .any(|a| a.cats.iter().any(|c| c.is("B")))
+    let b = |c: &Cat| c.has_code("B");
+    inv.subtotals().any(|s| s.has_code("B"))
+        || inv.lines.iter().any(|l| {
+            l.cats.iter().any(b) || l.allowance_charges.iter().any(|a| a.cats.iter().any(b))
+        })
+        || inv.allowance_charges.iter().any(|a| a.cats.iter().any(b))
 }

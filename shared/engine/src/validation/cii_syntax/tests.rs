@@ -89,27 +89,10 @@ fn fired_at(xml: &str) -> Vec<(&'static str, String)> {
     let mut fired: Vec<(&'static str, String)> = out
         .fired
         .iter()
-        .map(|f| {
-            let at = match &f.at {
-                rule::At::Element(loc) => root.location(*loc),
-                rule::At::Described(s) => format!("described: {s}"),
-            };
-            (f.rule.id, short(&at))
-        })
+        .map(|f| (f.rule.id, rule::short_location(root, f.at)))
         .collect();
     fired.sort();
     fired
-}
-
-fn short(location: &str) -> String {
-    let mut s = location.replace("/*:", "/");
-    while let Some(start) = s.find("[namespace-uri()='") {
-        let Some(len) = s[start..].find("']") else {
-            break;
-        };
-        s.replace_range(start..start + len + 2, "");
-    }
-    s
 }
 
 use crate::validation::rule;
