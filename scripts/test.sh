@@ -3,6 +3,8 @@
 #   emulators up -> cargo test --workspace (with .local/emulators.env exported)
 #   -> scripts/differential.sh check (the engine's verdicts against the official CEN XSLTs on
 #   2000 seeded mutants + the corpus, ratcheted by tools/differential/known-differences.json)
+#   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
+#   tools/differential/known-differences-extended.json)
 #   -> scripts/chaos.sh --quick (bounded fault injection, a few minutes; fails on a broken
 #   invariant) -> scripts/validate-template.sh -> emulators stopped, whatever happened.
 # Exit status: that of the tests (cargo test first, then the differential check, then the chaos
@@ -33,6 +35,8 @@ cargo test --workspace "$@" || tests_rc=$?
 differential_rc=0
 say "scripts/differential.sh check"
 bash "$ROOT/scripts/differential.sh" check || differential_rc=$?
+say "scripts/differential.sh check-extended"
+bash "$ROOT/scripts/differential.sh" check-extended || differential_rc=$?
 
 chaos_rc=0
 say "scripts/chaos.sh --quick"
@@ -47,7 +51,7 @@ if ((tests_rc != 0)); then
   exit "$tests_rc"
 fi
 if ((differential_rc != 0)); then
-  say "FAILED: scripts/differential.sh check (exit $differential_rc)"
+  say "FAILED: scripts/differential.sh check or check-extended (exit $differential_rc)"
   exit "$differential_rc"
 fi
 if ((chaos_rc != 0)); then

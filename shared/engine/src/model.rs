@@ -67,14 +67,22 @@ pub(crate) struct Code {
     /// The element: the CII rules on a VAT breakdown of most categories
     /// match it rather than the breakdown.
     pub at: Loc,
-    /// Its text, trimmed.
+    /// Its text as the artefact's rules compare it: UBL
+    /// `normalize-space(cbc:ID)` (trimmed), CII `ram:CategoryCode = 'S'` on the
+    /// text as written (a padded code matches no template).
     pub value: String,
+    /// Its text, trimmed (BT-151 / BT-118 as reported).
+    pub text: String,
 }
 
 impl Cat {
     /// The category code (of the first code element).
     pub(crate) fn code(&self) -> Option<&str> {
         self.codes.first().map(|c| c.value.as_str())
+    }
+    /// The category code as reported (trimmed).
+    pub(crate) fn code_text(&self) -> Option<&str> {
+        self.codes.first().map(|c| c.text.as_str())
     }
     pub(crate) fn is(&self, code: &str) -> bool {
         self.code() == Some(code)
@@ -120,7 +128,7 @@ pub(crate) struct Period {
     /// The period element (UBL `cac:InvoicePeriod`, CII `ram:BillingSpecifiedPeriod`).
     pub at: Loc,
     /// The start date element's value (CII: of its `DateTimeString` of
-    /// format 102, empty without one); `None` without the element.
+    /// format 102 as written, empty without one); `None` without the element.
     pub start: Option<String>,
     pub end: Option<String>,
     /// CII: the start or the end element has no `DateTimeString` of format
@@ -220,9 +228,14 @@ pub(crate) struct Subtotal {
     /// The first category whatever its tax scheme (CII: the breakdown
     /// itself): BT-118/119 as written.
     pub category: Option<Cat>,
-    /// Every category code of the breakdown whatever its tax scheme
-    /// (trimmed): several rules of the artefacts do not look at the scheme.
+    /// Every category code of the breakdown whatever its tax scheme (as the
+    /// category codes are compared, see [`Code::value`]): several rules of
+    /// the artefacts do not look at the scheme.
     pub codes: Vec<String>,
+    /// BR-CO-17's BT-119: the rate of the first category whose scheme is VAT
+    /// after `normalize-space` (CII `normalize-space(upper-case(ram:TypeCode))
+    /// = 'VAT'`, where the other CII rules take the type code as written).
+    pub vat_rate: Option<Num>,
 }
 
 impl Subtotal {
@@ -407,10 +420,15 @@ pub(crate) struct Invoice {
     pub type_code: String,
     /// BT-5, the first element's trimmed text (empty when absent).
     pub currency: String,
-    /// The text of every BT-5 element, blank ones included: BR-CO-15 is
-    /// checked for each.
+    /// The text as written of every BT-5 element, blank ones included:
+    /// BR-CO-15 is checked for each, matching `@currencyID = $Currency` (two
+    /// untyped values: compared as strings, a padded code matches nothing).
     pub currency_codes: Vec<String>,
     pub tax_currency: Option<String>,
+    /// The text as written of every BT-6 element: UBL BR-53 checks each
+    /// (`every $taxcurrency in cbc:TaxCurrencyCode`, compared with
+    /// `@currencyID` as strings). Empty for CII, which reads the first.
+    pub tax_currency_codes: Vec<String>,
     /// BT-9 as written (CII: the first payment terms' format-102 date);
     /// empty when absent.
     pub due_date: String,
@@ -445,6 +463,9 @@ pub(crate) struct Invoice {
     /// matches them too.
     pub line_subtotals: Vec<Subtotal>,
     pub totals: Option<Totals>,
+    /// CII: every further `ram:SpecifiedTradeSettlementHeaderMonetarySummation`
+    /// (a repeated BG-22), whose rules the artefact checks on each copy too.
+    pub more_totals: Vec<Totals>,
     /// Every country code in the document (BR-B-01).
     pub country_codes: Vec<String>,
 }

@@ -1,6 +1,6 @@
 //! UN/CEFACT CII D16B → EN 16931 semantic model (EN 16931-3-3).
 
-use crate::binding::{code, has, num, texts, txt};
+use crate::binding::{exact_code, has, num, texts, txt};
 use crate::input::xml::{Node, Ns};
 use crate::model::{
     Account, Address, AllowanceCharge, Binding, Card, Cat, Classification, Delivery, DocumentRef,
@@ -23,9 +23,20 @@ fn date102(n: Node<'_>) -> Option<String> {
         .map(|d| d.text().to_owned())
 }
 
+/// `upper-case(ram:TypeCode) = 'VAT'`: the text as written, any case, no
+/// whitespace normalisation (a padded " VAT " is not VAT for the artefact).
+/// `udt:DateTimeString[@format='102']` text of a date element as written:
+/// BR-29/30 compare the untyped strings (`End/… >= Start/…`), so padding
+/// counts.
+fn raw_date102(n: Node<'_>) -> Option<String> {
+    n.children_named(UDT, "DateTimeString")
+        .find(|d| d.attr("format") == Some("102"))
+        .map(|d| d.raw_text().to_owned())
+}
+
 fn is_vat(n: Node<'_>) -> bool {
     n.first(&[ram("TypeCode")])
-        .is_some_and(|t| t.text().eq_ignore_ascii_case("VAT"))
+        .is_some_and(|t| t.raw_text().eq_ignore_ascii_case("VAT"))
 }
 
 fn cat(n: Node<'_>) -> Cat {
@@ -34,7 +45,7 @@ fn cat(n: Node<'_>) -> Cat {
         codes: n
             .all(&[ram("CategoryCode")])
             .into_iter()
-            .map(code)
+            .map(exact_code)
             .collect(),
         vat: is_vat(n),
         rate: num(n, &[ram("RateApplicablePercent")]),
@@ -76,10 +87,10 @@ fn period(n: Node<'_>) -> Period {
         at: n.loc(),
         start: n
             .first(&[ram("StartDateTime")])
-            .map(|d| date102(d).unwrap_or_default()),
+            .map(|d| raw_date102(d).unwrap_or_default()),
         end: n
             .first(&[ram("EndDateTime")])
-            .map(|d| date102(d).unwrap_or_default()),
+            .map(|d| raw_date102(d).unwrap_or_default()),
         without_102: [ram("StartDateTime"), ram("EndDateTime")]
             .iter()
             .any(|name| n.first(&[*name]).is_some_and(|d| date102(d).is_none())),
@@ -261,7 +272,16 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             tax: num(t, &[ram("CalculatedAmount")]),
             vat_cats: is_vat(t).then(|| cat(t)).into_iter().collect(),
             category: Some(cat(t)),
-            codes: texts(t, &[ram("CategoryCode")]),
+            codes: t
+                .all(&[ram("CategoryCode")])
+                .iter()
+                .map(|e| e.raw_text().to_owned())
+                .collect(),
+            vat_rate: t
+                .first(&[ram("TypeCode")])
+                .is_some_and(|c| c.text().eq_ignore_ascii_case("VAT"))
+                .then(|| num(t, &[ram("RateApplicablePercent")]))
+                .flatten(),
         })
         .collect();
     // Every summation's amounts: the artefact's BR-CO-14 and BR-CO-15 read
@@ -335,8 +355,9 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         currency,
         currency_codes: s_all(&[ram("InvoiceCurrencyCode")])
             .into_iter()
-            .map(|e| e.text().to_owned())
+            .map(|e| e.raw_text().to_owned())
             .collect(),
+        tax_currency_codes: Vec::new(),
         tax_currency: settlement
             .and_then(|s| s.first(&[ram("TaxCurrencyCode")]))
             .map(|e| e.text().to_owned()),
@@ -425,18 +446,29 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
         lines,
         tax_totals,
         line_subtotals: Vec::new(),
-        totals: summation.map(|m| Totals {
-            at: m.loc(),
-            line_net: num(m, &[ram("LineTotalAmount")]),
-            allowances: num(m, &[ram("AllowanceTotalAmount")]),
-            charges: num(m, &[ram("ChargeTotalAmount")]),
-            tax_exclusive: num(m, &[ram("TaxBasisTotalAmount")]),
-            tax_inclusive: num(m, &[ram("GrandTotalAmount")]),
-            prepaid: num(m, &[ram("TotalPrepaidAmount")]),
-            rounding: num(m, &[ram("RoundingAmount")]),
-            payable: num(m, &[ram("DuePayableAmount")]),
-        }),
+        totals: summation.map(totals),
+        // The artefact checks its summation rules on every copy.
+        more_totals: s_all(&[ram("SpecifiedTradeSettlementHeaderMonetarySummation")])
+            .into_iter()
+            .skip(1)
+            .map(totals)
+            .collect(),
         country_codes,
+    }
+}
+
+/// BG-22 from a `ram:SpecifiedTradeSettlementHeaderMonetarySummation`.
+fn totals(m: Node<'_>) -> Totals {
+    Totals {
+        at: m.loc(),
+        line_net: num(m, &[ram("LineTotalAmount")]),
+        allowances: num(m, &[ram("AllowanceTotalAmount")]),
+        charges: num(m, &[ram("ChargeTotalAmount")]),
+        tax_exclusive: num(m, &[ram("TaxBasisTotalAmount")]),
+        tax_inclusive: num(m, &[ram("GrandTotalAmount")]),
+        prepaid: num(m, &[ram("TotalPrepaidAmount")]),
+        rounding: num(m, &[ram("RoundingAmount")]),
+        payable: num(m, &[ram("DuePayableAmount")]),
     }
 }
 
@@ -450,7 +482,8 @@ fn document_ref(n: Node<'_>) -> DocumentRef {
     }
 }
 
+/// `//ram:CategoryCode = 'B'`, on the text as written.
 fn subtotals_or_lines_have_b(root: Node<'_>) -> bool {
     root.descendants()
-        .any(|c| c.is(RAM, "CategoryCode") && c.text() == "B")
+        .any(|c| c.is(RAM, "CategoryCode") && c.raw_text() == "B")
 }

@@ -25,11 +25,22 @@ pub(crate) fn num(n: Node<'_>, path: &[(Ns, &str)]) -> Option<Num> {
     n.first(path).map(|e| Num::new(e.raw_text()))
 }
 
-/// A category code element.
+/// A category code element compared trimmed (UBL `normalize-space(cbc:ID)`).
 pub(crate) fn code(e: Node<'_>) -> Code {
     Code {
         at: e.loc(),
         value: e.text().to_owned(),
+        text: e.text().to_owned(),
+    }
+}
+
+/// A category code element compared as written (CII `ram:CategoryCode = 'S'`:
+/// an untyped node against a string, no whitespace normalisation).
+pub(crate) fn exact_code(e: Node<'_>) -> Code {
+    Code {
+        at: e.loc(),
+        value: e.raw_text().to_owned(),
+        text: e.text().to_owned(),
     }
 }
 

@@ -138,6 +138,10 @@ fn subtotal(s: Node<'_>) -> Subtotal {
             .collect(),
         category: s.children_named(CAC, "TaxCategory").next().map(cat),
         codes: texts(s, &[cac("TaxCategory"), cbc("ID")]),
+        vat_rate: s
+            .children_named(CAC, "TaxCategory")
+            .find(|c| is_vat_scheme(*c))
+            .and_then(|c| num(c, &[cbc("Percent")])),
     }
 }
 
@@ -269,7 +273,11 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             }
         },
         currency: txt(root, &[cbc("DocumentCurrencyCode")]),
-        currency_codes: texts(root, &[cbc("DocumentCurrencyCode")]),
+        currency_codes: root
+            .all(&[cbc("DocumentCurrencyCode")])
+            .iter()
+            .map(|e| e.raw_text().to_owned())
+            .collect(),
         // BT-9: an Invoice has cbc:DueDate (EN 16931-3-2 maps only that; a
         // PaymentMeans/PaymentDueDate there is not BT-9). A UBL 2.1 CreditNote
         // has no document-level DueDate, so there the payment means' due date
@@ -281,6 +289,11 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             d => d,
         },
         buyer_reference: txt(root, &[cbc("BuyerReference")]),
+        tax_currency_codes: root
+            .all(&[cbc("TaxCurrencyCode")])
+            .iter()
+            .map(|e| e.raw_text().to_owned())
+            .collect(),
         tax_currency: root
             .first(&[cbc("TaxCurrencyCode")])
             .map(|e| e.text().to_owned()),
@@ -366,6 +379,7 @@ pub(crate) fn build(root: Node<'_>, credit_note: bool) -> Invoice {
             .flat_map(|l| l.all(&[cac("TaxTotal"), cac("TaxSubtotal")]))
             .map(subtotal)
             .collect(),
+        more_totals: Vec::new(),
         totals: root.first(&[cac("LegalMonetaryTotal")]).map(|m| Totals {
             at: m.loc(),
             line_net: num(m, &[cbc("LineExtensionAmount")]),

@@ -126,6 +126,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             vat_cats: Vec::new(),
             category: Some(cat(t)),
             codes: Vec::new(),
+            vat_rate: None,
         })
         .collect();
     // One TaxTotal per TaxTotalAmount, the breakdown on the first, as the
@@ -173,6 +174,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             .unwrap_or_default(),
         currency,
         currency_codes: Vec::new(),
+        tax_currency_codes: Vec::new(),
         tax_currency: None,
         due_date: settlement
             .map(|s| s.all(&[ram("SpecifiedTradePaymentTerms"), ram("DueDateDateTime")]))
@@ -204,6 +206,7 @@ pub(crate) fn build(root: Node<'_>) -> Invoice {
             .collect(),
         tax_totals,
         line_subtotals: Vec::new(),
+        more_totals: Vec::new(),
         totals: summation.map(|m| Totals {
             at: m.loc(),
             line_net: num(m, &[ram("LineTotalAmount")]),

@@ -45,7 +45,11 @@ pub(crate) fn invoice(m: &model::Invoice) -> Invoice {
         vat_breakdown: m
             .subtotals()
             .map(|s| VatBreakdown {
-                category: s.category.as_ref().and_then(|c| c.code()).and_then(text),
+                category: s
+                    .category
+                    .as_ref()
+                    .and_then(|c| c.code_text())
+                    .and_then(text),
                 rate: s.category.as_ref().and_then(|c| amount(&c.rate)),
                 taxable_amount: amount(&s.taxable),
                 tax_amount: amount(&s.tax),
@@ -93,7 +97,7 @@ fn line(l: &model::Line) -> Line {
         unit_code: l.quantity.as_ref().and_then(|q| q.unit_code.clone()),
         net_amount: amount(&l.net),
         item_name: text(&l.item_name),
-        vat_category: cat.and_then(|c| c.code()).and_then(text),
+        vat_category: cat.and_then(|c| c.code_text()).and_then(text),
         vat_rate: cat.and_then(|c| amount(&c.rate)),
     }
 }

@@ -1,7 +1,7 @@
 //! Rules whose context is the invoice root (in either syntax or in one of
 //! them), the invoice period and the document references.
 
-use super::{named, r2, v};
+use super::{end_not_before_start, named, r2, v};
 use crate::model::{DocumentRef, Invoice, Num, Party};
 use crate::validation::rule::{rule, Out};
 
@@ -40,13 +40,12 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
         // `every $taxcurrency in cbc:TaxCurrencyCode satisfies
         // exists(//cac:TaxTotal/cbc:TaxAmount[@currencyID=$taxcurrency])`
         // (CII: on the monetary summation, `totals`).
-        if let Some(tc) = &inv.tax_currency {
-            let ok = inv
-                .tax_totals
+        let ok = inv.tax_currency_codes.iter().all(|tc| {
+            inv.tax_totals
                 .iter()
-                .any(|t| t.amount_currency.as_deref() == Some(tc.as_str()));
-            out.check(ok, rule!("BR-53"), root);
-        }
+                .any(|t| t.amount_currency.as_deref() == Some(tc.as_str()))
+        });
+        out.check(ok, rule!("BR-53"), root);
         // CII checks BR-CO-03 on each VAT breakdown and BR-CO-18 on each
         // line (`totals`, `lines`).
         out.check(
@@ -67,7 +66,7 @@ pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
     for per in &inv.periods {
         if let (Some(s), Some(e)) = (&per.start, &per.end) {
             out.check(
-                !per.without_102 && e.as_str() >= s.as_str(),
+                !per.without_102 && end_not_before_start(s, e, cii),
                 rule!("BR-29"),
                 per.at,
             );

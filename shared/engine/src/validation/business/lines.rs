@@ -1,7 +1,7 @@
 //! BG-25 (invoice lines, their periods and allowances/charges) and the
 //! document-level allowances and charges (BG-20, BG-21).
 
-use super::{dec_ok, is_blank, xs_double};
+use super::{dec_ok, end_not_before_start, is_blank, xs_double};
 use crate::input::xml::Loc;
 use crate::model::{AllowanceCharge, Invoice, Line};
 use crate::validation::rule::{rule, Out, Rule};
@@ -71,7 +71,7 @@ fn line(inv: &Invoice, l: &Line, out: &mut Out, cii: bool) {
         l.net_price
             .as_ref()
             .and_then(|price| xs_double(&price.raw))
-            .is_some_and(|x| x >= 0.0),
+            .is_some_and(saxon_ge_zero),
         rule!("BR-27"),
         at,
     );
@@ -79,7 +79,7 @@ fn line(inv: &Invoice, l: &Line, out: &mut Out, cii: bool) {
         l.gross_prices.is_empty()
             || l.gross_prices
                 .iter()
-                .any(|g| xs_double(&g.raw).is_some_and(|x| x >= 0.0)),
+                .any(|g| xs_double(&g.raw).is_some_and(saxon_ge_zero)),
         rule!("BR-28"),
         at,
     );
@@ -97,7 +97,7 @@ fn line(inv: &Invoice, l: &Line, out: &mut Out, cii: bool) {
     for per in &l.periods {
         if let (Some(s), Some(e)) = (&per.start, &per.end) {
             out.check(
-                !per.without_102 && e.as_str() >= s.as_str(),
+                !per.without_102 && end_not_before_start(s, e, cii),
                 rule!("BR-30"),
                 per.at,
             );
@@ -160,4 +160,11 @@ fn line(inv: &Invoice, l: &Line, out: &mut Out, cii: bool) {
         };
         out.check(ok, rule!("BR-65"), c.at);
     }
+}
+
+/// `x >= 0` on an untyped amount cast to xs:double as Saxon evaluates it: a
+/// negative zero (`-0.00`) is ordered below 0 (the official verdict fires
+/// BR-28 on a `cbc:BaseAmount` of `-0.00`), NaN is not >= anything.
+fn saxon_ge_zero(x: f64) -> bool {
+    x > 0.0 || (x == 0.0 && x.is_sign_positive())
 }

@@ -2,14 +2,15 @@
 //! total (BR-CO-14) and each VAT breakdown (BG-23).
 
 use super::{
-    cents_as_double, dec_ok, double_as_decimal, eq, r2, v, within_one, xpath_round, xs_double,
+    cents_as_double, dec_ok, double_as_decimal, eq, r2, saxon_double_eq, sum_doubles, v,
+    within_one, xpath_round, xs_double,
 };
 use crate::dec::{sum, Dec};
 use crate::model::{AllowanceCharge, Invoice, Num, Subtotal, TaxTotal, Totals};
 use crate::validation::rule::{rule, Out, Rule};
 
 pub(super) fn check(inv: &Invoice, out: &mut Out, cii: bool) {
-    if let Some(t) = &inv.totals {
+    for t in inv.totals.iter().chain(&inv.more_totals) {
         document_totals(inv, t, out, cii);
         if cii {
             summation_vat(inv, t, out);
@@ -184,7 +185,7 @@ fn summation_vat(inv: &Invoice, t: &Totals, out: &mut Out) {
 }
 
 /// CII BR-CO-14. Context: each `ram:TaxTotalAmount` whose `@currencyID`
-/// equals BT-5 (one without the attribute, or in another currency, is not
+/// equals a BT-5 as written (one without the attribute, or in another currency, is not
 /// checked). Test: `. = round(sum(…/ram:CalculatedAmount)*10*10) div 100`
 /// on untyped values, so in `xs:double`, over every VAT breakdown of the
 /// document whichever amount it belongs to.
@@ -192,17 +193,21 @@ fn vat_total_cii(inv: &Invoice, tt: &TaxTotal, out: &mut Out) {
     let Some(amount) = &tt.amount else {
         return;
     };
-    if inv.currency.is_empty() || tt.amount_currency.as_deref() != Some(inv.currency.as_str()) {
+    // `[@currencyID = …/ram:InvoiceCurrencyCode]`: untyped values compared
+    // as strings, with any BT-5 element as written (a padded code matches
+    // no amount).
+    let in_invoice_currency = tt
+        .amount_currency
+        .as_deref()
+        .is_some_and(|c| inv.currency_codes.iter().any(|code| code == c));
+    if !in_invoice_currency {
         return;
     }
     // A CalculatedAmount that is no number makes the artefact's sum raise
     // an error; the rule then fails here.
-    let total = inv
-        .subtotals()
-        .filter_map(|s| s.tax.as_ref())
-        .try_fold(0.0_f64, |acc, n| xs_double(&n.raw).map(|x| acc + x));
+    let total = sum_doubles(inv.subtotals().filter_map(|s| s.tax.as_ref()));
     let ok = match (xs_double(&amount.raw), total) {
-        (Some(a), Some(s)) => a == xpath_round(s * 10.0 * 10.0) / 100.0,
+        (Some(a), Some(s)) => saxon_double_eq(a, xpath_round(s * 10.0 * 10.0) / 100.0),
         _ => false,
     };
     out.check(ok, rule!("BR-CO-14"), tt.at);
@@ -227,7 +232,6 @@ fn subtotal(inv: &Invoice, s: &Subtotal, out: &mut Out, cii: bool) {
     let at = s.at;
     out.check(s.taxable.is_some(), rule!("BR-45"), at);
     out.check(s.tax.is_some(), rule!("BR-46"), at);
-    let cat = s.cat();
     out.check(
         s.vat_cats.iter().any(|c| c.code().is_some()),
         rule!("BR-47"),
@@ -248,7 +252,7 @@ fn subtotal(inv: &Invoice, s: &Subtotal, out: &mut Out, cii: bool) {
         );
     }
     // BR-CO-17
-    let rate = cat.and_then(|c| c.rate.as_ref());
+    let rate = s.vat_rate.as_ref();
     let tax = v(&s.tax);
     let ok = match rate {
         None => tax.is_some_and(|t| t.round_to(0).is_zero()),

@@ -4,7 +4,8 @@
 //! each VAT breakdown of the category with rounded per-kind sums.
 
 use super::{
-    eq, ids_ok, picks, r2, untyped, v, within_one, within_one_of, xs_double, Family, FAMILIES,
+    eq, ids_ok, picks, r2, saxon_double_eq, untyped, v, within_one, within_one_of, xs_double,
+    Family, FAMILIES,
 };
 use crate::dec::{sum, Dec};
 use crate::input::xml::Loc;
@@ -228,7 +229,11 @@ fn breakdown(
             };
             out.check(ok, f.ids[7], at);
             // `../ram:CalculatedAmount = 0` on the untyped amount.
-            let zero = untyped(&s.tax).is_some_and(|t| t.is_zero());
+            let zero = s
+                .tax
+                .as_ref()
+                .and_then(|t| xs_double(&t.raw))
+                .is_some_and(|t| saxon_double_eq(t, 0.0));
             out.check(zero, f.ids[8], at);
             let has_reason = c.exemption_reason || c.exemption_code;
             out.check(

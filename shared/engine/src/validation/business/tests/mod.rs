@@ -5,6 +5,7 @@
 
 mod categories;
 mod document;
+mod lexical;
 mod lines;
 mod parties;
 mod totals;
@@ -140,11 +141,19 @@ fn xs_double_takes_the_xml_schema_forms_only() {
 #[test]
 fn xpath_round_takes_halves_towards_positive_infinity() {
     // Arrange
-    let xs = [2.5, -2.5, 0.49999999999999994, 490.49999999999994, -0.6];
+    let xs = [
+        2.5,
+        -2.5,
+        0.49999999999999994,
+        490.49999999999994,
+        -0.6,
+        -0.4,
+    ];
     // Act
     let rounded: Vec<f64> = xs.iter().map(|x| xpath_round(*x)).collect();
     // Assert
-    assert_eq!(rounded, [3.0, -2.0, 0.0, 490.0, -1.0]);
+    assert_eq!(rounded, [3.0, -2.0, 0.0, 490.0, -1.0, 0.0]);
+    assert!(rounded[5].is_sign_negative(), "round(-0.4) is -0");
 }
 
 #[test]
