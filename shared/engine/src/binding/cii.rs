@@ -18,9 +18,7 @@ fn ram(l: &str) -> (Ns, &str) {
 
 /// `udt:DateTimeString[@format='102']` text of a date element.
 fn date102(n: Node<'_>) -> Option<String> {
-    n.children_named(UDT, "DateTimeString")
-        .find(|d| d.attr("format") == Some("102"))
-        .map(|d| d.text().to_owned())
+    crate::binding::date102(n, UDT)
 }
 
 /// `upper-case(ram:TypeCode) = 'VAT'`: the text as written, any case, no
@@ -55,14 +53,10 @@ fn cat(n: Node<'_>) -> Cat {
 }
 
 pub(crate) fn indicator(n: Node<'_>) -> Option<bool> {
-    match n
-        .first(&[ram("ChargeIndicator"), (UDT, "Indicator")])?
-        .text()
-    {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    }
+    crate::binding::xs_boolean(
+        n.first(&[ram("ChargeIndicator"), (UDT, "Indicator")])?
+            .text(),
+    )
 }
 
 fn allowance_charge(n: Node<'_>) -> AllowanceCharge {

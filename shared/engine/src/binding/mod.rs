@@ -9,6 +9,25 @@ pub(crate) mod zugferd1;
 use crate::input::xml::{Node, Ns};
 use crate::model::{Code, Num};
 
+/// An `xs:boolean` cast of an element's text, as the artefacts' `x =
+/// false()` / `x = true()` compare it: `None` where the cast fails (the
+/// stylesheet then stops with an error and gives no verdict).
+pub(crate) fn xs_boolean(text: &str) -> Option<bool> {
+    match text.trim_matches([' ', '\t', '\n', '\r']) {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// `udt:DateTimeString[@format='102']` text of a CII date element (`udt`
+/// is the dialect's namespace).
+pub(crate) fn date102(n: Node<'_>, udt: Ns) -> Option<String> {
+    n.children_named(udt, "DateTimeString")
+        .find(|d| d.attr("format") == Some("102"))
+        .map(|d| d.text().to_owned())
+}
+
 /// Text of the first element at `path` (empty when absent), for the
 /// semantic builders of both syntaxes.
 pub(crate) fn txt(n: Node<'_>, path: &[(Ns, &str)]) -> String {

@@ -37,11 +37,7 @@ fn cat(n: Node<'_>) -> Cat {
 
 /// `cbc:ChargeIndicator` as an xs:boolean.
 fn indicator(n: Node<'_>) -> Option<bool> {
-    match n.first(&[cbc("ChargeIndicator")])?.text() {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    }
+    crate::binding::xs_boolean(n.first(&[cbc("ChargeIndicator")])?.text())
 }
 
 fn allowance_charge(n: Node<'_>) -> AllowanceCharge {

@@ -19,9 +19,7 @@ fn ram(l: &str) -> (Ns, &str) {
 /// `udt:DateTimeString[@format='102']` text of a date element, as the CII
 /// binding reads dates.
 fn date102(n: Node<'_>) -> Option<String> {
-    n.children_named(UDT, "DateTimeString")
-        .find(|d| d.attr("format") == Some("102"))
-        .map(|d| d.text().to_owned())
+    crate::binding::date102(n, UDT)
 }
 
 /// The first `ram:ApplicableTradeTax` below `n` as a category.

@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
+use crate::binding::xs_boolean;
 use crate::hash::FastHash;
 use crate::input::xml::Node;
 
@@ -125,17 +126,6 @@ static L_VATEX: List = List::new(VATEX);
 static L_UNITS: List = List::new(UNITS);
 static L_MIME: List = List::new(MIME);
 static L_EAS: List = List::new(EAS);
-
-/// An `xs:boolean` cast of an element's text, as the artefacts' `x =
-/// false()` / `x = true()` compare it: `None` where the cast fails (the
-/// stylesheet then stops with an error and gives no verdict).
-fn xs_boolean(text: &str) -> Option<bool> {
-    match text.trim_matches(XML_SPACE) {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => None,
-    }
-}
 
 /// `indicators = true()` (or `false()`): some indicator casts to `value`.
 pub(crate) fn some_indicator_is<'t>(
