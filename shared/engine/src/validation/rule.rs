@@ -136,6 +136,30 @@ pub(crate) fn short_location(root: crate::input::xml::Node<'_>, at: Loc) -> Stri
     s
 }
 
+/// Tests compare (rule, short location) pairs, sorted: what `out` fired.
+#[cfg(test)]
+pub(crate) fn fired_at(
+    root: crate::input::xml::Node<'_>,
+    out: &Out,
+) -> Vec<(&'static str, String)> {
+    let mut got: Vec<(&'static str, String)> = out
+        .fired
+        .iter()
+        .map(|f| (f.rule.id, short_location(root, f.at)))
+        .collect();
+    got.sort();
+    got
+}
+
+/// Expected (rule, short location) pairs, sorted like [`fired_at`].
+#[cfg(test)]
+pub(crate) fn expected(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> =
+        pairs.iter().map(|(r, l)| (*r, (*l).to_owned())).collect();
+    v.sort();
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

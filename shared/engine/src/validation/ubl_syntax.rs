@@ -381,7 +381,7 @@ fn payee(p: Node<'_>, parent: Node<'_>, out: &mut Out) {
 mod tests {
     use super::*;
     use crate::input::xml::Tree;
-    use crate::validation::rule::short_location;
+    use crate::validation::rule::{expected, fired_at};
 
     /// Runs the check on `body` inside an Invoice (or CreditNote) root;
     /// the fired (rule, location) pairs, sorted.
@@ -394,20 +394,7 @@ mod tests {
         let tree = Tree::parse(xml.as_bytes()).expect("well-formed");
         let mut out = Out::default();
         check(tree.root(), root == "CreditNote", &mut out);
-        let mut got: Vec<(&'static str, String)> = out
-            .fired
-            .iter()
-            .map(|f| (f.rule.id, short_location(tree.root(), f.at)))
-            .collect();
-        got.sort();
-        got
-    }
-
-    fn expected(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-        let mut v: Vec<(&'static str, String)> =
-            pairs.iter().map(|(r, l)| (*r, (*l).to_owned())).collect();
-        v.sort();
-        v
+        fired_at(tree.root(), &out)
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub(crate) fn artefact_assertions(name: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::rule::short_location;
+    use crate::validation::rule::{expected, fired_at};
 
     /// The list literals of a test: `' a b c '` (a code list) and the
     /// values `@mimeCode = '…'` is compared with.
@@ -279,20 +279,7 @@ mod tests {
         let tree = crate::input::xml::Tree::parse(xml.as_bytes()).expect("well-formed");
         let mut out = crate::validation::rule::Out::default();
         check(tree.root(), &mut out);
-        let mut got: Vec<(&'static str, String)> = out
-            .fired
-            .iter()
-            .map(|f| (f.rule.id, short_location(tree.root(), f.at)))
-            .collect();
-        got.sort();
-        got
-    }
-
-    fn expected(pairs: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
-        let mut v: Vec<(&'static str, String)> =
-            pairs.iter().map(|(r, l)| (*r, (*l).to_owned())).collect();
-        v.sort();
-        v
+        fired_at(tree.root(), &out)
     }
 
     /// The official XSLT reports exactly these on this document (checked
