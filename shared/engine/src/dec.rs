@@ -3,6 +3,8 @@
 
 use std::cmp::Ordering;
 
+use num_bigint::BigInt;
+
 /// A decimal number `mant × 10^-scale`. Values beyond i128 (38 digits) are
 /// not representable and parse as `None` (no invoice carries such amounts).
 #[derive(Debug, Clone, Copy)]
@@ -138,12 +140,84 @@ impl Dec {
         .normalized()
     }
 
+    /// The nearest `xs:double`: XPath's promotion of a decimal compared
+    /// with a double. Rust's float parsing rounds correctly.
+    pub(crate) fn to_f64(self) -> f64 {
+        format!("{}e-{}", self.mant, self.scale)
+            .parse()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Compares with the exact binary value of a finite double, as a
+    /// comparison with `xs:decimal($d)` does (the cast keeps every binary
+    /// digit: `xs:decimal(1234.56e0 - 1)` is 1233.5599999999999454…).
+    /// `None` for NaN and the infinities, which the cast refuses.
+    pub(crate) fn cmp_exact_f64(self, d: f64) -> Option<Ordering> {
+        if !d.is_finite() {
+            return None;
+        }
+        let nearest = self.to_f64();
+        if nearest != d {
+            // Rounding is monotonic: a double on either side of the nearest
+            // double is on the same side of the decimal itself.
+            return nearest.partial_cmp(&d);
+        }
+        // self = mant / 10^scale, d = m × 2^e: compare
+        // mant × 2^max(0, -e) with m × 2^max(0, e) × 10^scale.
+        let (m, e) = binary_parts(d);
+        let lhs = BigInt::from(self.mant) << (-e).max(0) as usize;
+        let rhs = (m << e.max(0) as usize) * BigInt::from(10u32).pow(self.scale);
+        Some(lhs.cmp(&rhs))
+    }
+
+    /// `round(xs:decimal($d) * 10^digits) div 10^digits` of a double: its
+    /// exact binary value rounded, halves towards positive infinity (the
+    /// sum 1.005 of doubles is 1.00499999999999989…, so 1.00, where its
+    /// shortest form would round to 1.01). `None` for NaN and the
+    /// infinities, which the cast refuses, and beyond 38 digits.
+    pub(crate) fn round_f64(d: f64, digits: u32) -> Option<Dec> {
+        if !d.is_finite() || digits > MAX_SCALE {
+            return None;
+        }
+        let (m, e) = binary_parts(d);
+        let scaled = m * BigInt::from(10u32).pow(digits);
+        // floor(scaled × 2^e + 1/2); a right shift of a BigInt rounds
+        // towards negative infinity.
+        let rounded = if e >= 0 {
+            scaled << e as usize
+        } else {
+            let q = (-e) as usize;
+            ((scaled << 1usize) + (BigInt::from(1u32) << q)) >> (q + 1)
+        };
+        Some(
+            Dec {
+                mant: i128::try_from(rounded).ok()?,
+                scale: digits,
+            }
+            .normalized(),
+        )
+    }
+
     /// Number of fraction digits as written is checked on the lexical form
     /// elsewhere; this is the value's own minimal scale.
     #[cfg(test)]
     pub(crate) fn scale(self) -> u32 {
         self.scale
     }
+}
+
+/// A finite double as `m × 2^e` exactly (signed `m`).
+fn binary_parts(d: f64) -> (BigInt, i64) {
+    let bits = d.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (m, e) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    let m = BigInt::from(m);
+    (if d.is_sign_negative() { -m } else { m }, e)
 }
 
 impl PartialEq for Dec {
@@ -238,5 +312,44 @@ mod tests {
         assert_eq!(tax, d("234.57"));
         assert_eq!(fraction_digits("1.234"), 3);
         assert_eq!(fraction_digits("12"), 0);
+    }
+
+    #[test]
+    fn compares_with_a_doubles_exact_binary_value() {
+        // Arrange: 1234.56e0 - 1 is the double nearest 1233.56, but its
+        // binary value is below it (Saxon: `xs:decimal(1234.56e0 - 1)` =
+        // 1233.55999999999994543031789362430572509765625).
+        let below = 1234.56_f64 - 1.0;
+        let above = 100.03_f64 - 1.0; // 99.030000000000001136868377216160297393798828125
+                                      // Act / Assert
+        assert_eq!(below, 1233.56_f64);
+        assert_eq!(d("1233.56").cmp_exact_f64(below), Some(Ordering::Greater));
+        assert_eq!(d("99.03").cmp_exact_f64(above), Some(Ordering::Less));
+        assert_eq!(d("1233.5").cmp_exact_f64(1233.5), Some(Ordering::Equal));
+        assert_eq!(d("-0.1").cmp_exact_f64(-0.1), Some(Ordering::Greater));
+        assert_eq!(d("0").cmp_exact_f64(-0.0), Some(Ordering::Equal));
+        assert_eq!(
+            d("10000000000000000000000").cmp_exact_f64(1e22),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(d("5").cmp_exact_f64(f64::INFINITY), None);
+        assert_eq!(d("5").cmp_exact_f64(f64::NAN), None);
+        assert_eq!(d("1233.56").to_f64(), 1233.56);
+        assert_eq!(d("-12.5").to_f64(), -12.5);
+    }
+
+    #[test]
+    fn rounds_a_doubles_exact_binary_value() {
+        // Arrange / Act / Assert: Saxon gives
+        // round(xs:decimal(1.005e0) * 100) div 100 = 1 (1.005e0 is
+        // 1.00499999999999989…) and 1.015e0 (1.0149999999999999023…) 1.01.
+        assert_eq!(Dec::round_f64(1.005, 2), Some(d("1")));
+        assert_eq!(Dec::round_f64(1.015, 2), Some(d("1.01")));
+        assert_eq!(Dec::round_f64(0.125, 2), Some(d("0.13")));
+        assert_eq!(Dec::round_f64(-0.125, 2), Some(d("-0.12")));
+        assert_eq!(Dec::round_f64(0.1 + 0.2, 2), Some(d("0.3")));
+        assert_eq!(Dec::round_f64(1e20, 2), Some(d("100000000000000000000")));
+        assert_eq!(Dec::round_f64(f64::NAN, 2), None);
+        assert_eq!(Dec::round_f64(1e300, 2), None);
     }
 }

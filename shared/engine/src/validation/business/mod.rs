@@ -21,6 +21,8 @@ mod vat_ubl;
 mod tests;
 
 use super::rule::{rule, Out, Rule};
+use std::cmp::Ordering;
+
 use crate::dec::{fraction_digits, Dec};
 use crate::model::{Binding, Cat, Invoice, Num, Party};
 
@@ -97,16 +99,37 @@ fn within_one(tax: Dec, base: Dec, rate: Dec, inclusive: bool) -> bool {
     }
 }
 
-/// `lo < x < hi` with `lo`, `hi` = `basis ∓ 1` (the ±1 tolerance of the
-/// category rules 08).
-fn within_one_of(basis: Option<Dec>, sum: Option<Dec>) -> bool {
-    let one = Dec::from_int(1);
+/// UBL's ±1 tolerance of the category rules 08:
+/// `xs:decimal(cbc:TaxableAmount - 1) < sum` and
+/// `xs:decimal(cbc:TaxableAmount + 1) > sum`. The untyped amount is an
+/// xs:double, so are the bounds, and the cast keeps their binary value: with
+/// a taxable amount of 1234.56 a sum of 1233.56 is inside (the lower bound
+/// is 1233.5599999999999454…). A bound the cast refuses (no finite number)
+/// is an error: false.
+fn ubl_within_one(taxable: &Option<Num>, sum: Option<Dec>) -> bool {
+    let (Some(t), Some(sum)) = (taxable.as_ref().and_then(|n| xs_double(&n.raw)), sum) else {
+        return false;
+    };
+    sum.cmp_exact_f64(t - 1.0) == Some(Ordering::Greater)
+        && sum.cmp_exact_f64(t + 1.0) == Some(Ordering::Less)
+}
+
+/// CII's: `../ram:BasisAmount - 1 < sum` and `../ram:BasisAmount + 1 > sum`,
+/// all in xs:double (the decimal sum promoted to its nearest double).
+fn cii_within_one(basis: Option<f64>, sum: Option<Dec>) -> bool {
     match (basis, sum) {
         (Some(b), Some(s)) => {
-            b.sub(one).is_some_and(|lo| lo < s) && b.add(one).is_some_and(|hi| hi > s)
+            let s = s.to_f64();
+            b - 1.0 < s && b + 1.0 > s
         }
         _ => false,
     }
+}
+
+/// CII's `../ram:BasisAmount = sum`: an xs:double compared with the decimal
+/// sum promoted to a double, with Saxon's negative zero (`-0.00` is not 0).
+fn cii_equals(basis: Option<f64>, sum: Option<Dec>) -> bool {
+    matches!((basis, sum), (Some(b), Some(s)) if saxon_double_eq(b, s.to_f64()))
 }
 
 /// The value of an untyped element where the artefacts use it as a number
@@ -132,20 +155,6 @@ fn xs_double(raw: &str) -> Option<f64> {
     } else {
         None
     }
-}
-
-/// An untyped amount compared with a number (`../ram:BasisAmount = …`,
-/// `… - 1 < …`): cast to `xs:double`, so the exponent forms count too.
-/// As a decimal: the double's shortest representation, which is exact for
-/// the amounts the comparisons meet.
-fn untyped(n: &Option<Num>) -> Option<Dec> {
-    let n = n.as_ref()?;
-    n.val.or_else(|| double_as_decimal(xs_double(&n.raw)?))
-}
-
-/// `xs:decimal($d)` of a finite double, by its shortest representation.
-fn double_as_decimal(d: f64) -> Option<Dec> {
-    d.is_finite().then(|| Dec::parse(&format!("{d}"))).flatten()
 }
 
 /// XPath `fn:round` on an `xs:double`: the nearest integer, halves towards

@@ -2,8 +2,8 @@
 //! total (BR-CO-14) and each VAT breakdown (BG-23).
 
 use super::{
-    cents_as_double, dec_ok, double_as_decimal, eq, r2, saxon_double_eq, sum_doubles, v,
-    within_one, xpath_round, xs_double,
+    cents_as_double, dec_ok, eq, r2, saxon_double_eq, sum_doubles, v, within_one, xpath_round,
+    xs_double,
 };
 use crate::dec::{sum, Dec};
 use crate::model::{AllowanceCharge, Invoice, Num, Subtotal, TaxTotal, Totals};
@@ -50,17 +50,16 @@ fn document_totals(inv: &Invoice, t: &Totals, out: &mut Out, cii: bool) {
     // UBL sums `xs:decimal(cbc:LineExtensionAmount)`; CII
     // `xs:decimal(sum(…/ram:LineTotalAmount))`, a sum of the untyped
     // amounts, so of doubles (exponent forms included; one that is no
-    // number makes the sum an error).
+    // number makes the sum an error), cast with its exact binary value.
     let line_sum = if cii {
         inv.lines
             .iter()
             .filter_map(|l| l.net.as_ref())
             .try_fold(0.0_f64, |acc, n| xs_double(&n.raw).map(|x| acc + x))
-            .and_then(double_as_decimal)
+            .and_then(|s| Dec::round_f64(s, 2))
     } else {
-        sum(inv.lines.iter().filter_map(|l| l.net_val()))
-    }
-    .map(r2);
+        sum(inv.lines.iter().filter_map(|l| l.net_val())).map(r2)
+    };
     out.check(eq(v(&t.line_net), line_sum), rule!("BR-CO-10"), at);
 
     let allowances: Vec<&AllowanceCharge> = inv.allowances().collect();

@@ -4,7 +4,7 @@
 //! each VAT breakdown of the category with rounded per-kind sums.
 
 use super::{
-    eq, ids_ok, picks, r2, saxon_double_eq, untyped, v, within_one, within_one_of, xs_double,
+    cii_equals, cii_within_one, ids_ok, picks, r2, saxon_double_eq, v, xpath_round, xs_double,
     Family, FAMILIES,
 };
 use crate::dec::{sum, Dec};
@@ -199,7 +199,8 @@ fn breakdown(
     out: &mut Out,
 ) {
     let code = f.code;
-    let basis = untyped(&s.taxable);
+    // The untyped `../ram:BasisAmount`, compared as an xs:double.
+    let basis = s.taxable.as_ref().and_then(|n| xs_double(&n.raw));
     match code {
         "S" | "L" | "M" => {
             // BR-AF-08 and BR-AG-08 never fire in the CII artefact: their
@@ -209,13 +210,11 @@ fn breakdown(
             // whose parent is the breakdown).
             if let Some(rate) = c.rate_val().filter(|_| code == "S") {
                 let total = sums(Some(rate));
-                out.check(eq(basis, total), f.ids[7], at);
+                out.check(cii_equals(basis, total), f.ids[7], at);
             }
             if code == "S" {
-                let ok = match (v(&s.tax), basis, c.rate_val()) {
-                    (Some(t), Some(b), Some(r)) => within_one(t, b, r, false),
-                    _ => false,
-                };
+                let rate = c.rate.as_ref().and_then(|r| xs_double(&r.raw));
+                let ok = tax_within_one(v(&s.tax), v(&s.taxable), rate);
                 out.check(ok, f.ids[8], at);
             }
             out.check(!c.exemption_reason && !c.exemption_code, f.ids[9], at);
@@ -223,9 +222,9 @@ fn breakdown(
         _ => {
             let total = sums(None);
             let ok = if code == "O" {
-                eq(basis, total)
+                cii_equals(basis, total)
             } else {
-                within_one_of(basis, total)
+                cii_within_one(basis, total)
             };
             out.check(ok, f.ids[7], at);
             // `../ram:CalculatedAmount = 0` on the untyped amount.
@@ -290,4 +289,20 @@ fn has_b(inv: &Invoice) -> bool {
             l.cats.iter().any(b) || l.allowance_charges.iter().any(|a| a.cats.iter().any(b))
         })
         || inv.allowance_charges.iter().any(|a| a.cats.iter().any(b))
+}
+
+/// BR-S-09: `abs(xs:decimal(../ram:CalculatedAmount)) ∓ 1` against
+/// `round(abs(xs:decimal(../ram:BasisAmount)) * ../ram:RateApplicablePercent)
+/// div 100`, strictly. The rate is untyped, so the product is an xs:double
+/// (the decimal basis promoted), rounded to an integer, not to cents; the
+/// decimal bounds are promoted to compare with it.
+fn tax_within_one(tax: Option<Dec>, basis: Option<Dec>, rate: Option<f64>) -> bool {
+    let (Some(tax), Some(basis), Some(rate)) = (tax, basis, rate) else {
+        return false;
+    };
+    let expect = xpath_round(basis.abs().to_f64() * rate) / 100.0;
+    let one = Dec::from_int(1);
+    let tax = tax.abs();
+    tax.sub(one).is_some_and(|lo| lo.to_f64() < expect)
+        && tax.add(one).is_some_and(|hi| hi.to_f64() > expect)
 }

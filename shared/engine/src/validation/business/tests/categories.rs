@@ -270,3 +270,76 @@ fn ubl_br_o_01_counts_every_vat_category_of_a_breakdown() {
     // Assert
     assert_eq!(found, ["/Invoice[1]"]);
 }
+
+/// The UBL S 19 % invoice with its one line, breakdown and totals at
+/// `line` (net) and `taxable` (the breakdown's taxable amount).
+fn ubl_s_amounts(line: &str, taxable: &str) -> String {
+    let doc = edit(
+        UBL,
+        r#"<cbc:TaxableAmount currencyID="EUR">10.00</cbc:TaxableAmount>"#,
+        &format!(r#"<cbc:TaxableAmount currencyID="EUR">{taxable}</cbc:TaxableAmount>"#),
+    );
+    doc.replace(
+        r#"<cbc:LineExtensionAmount currencyID="EUR">10.00</cbc:LineExtensionAmount>"#,
+        &format!(r#"<cbc:LineExtensionAmount currencyID="EUR">{line}</cbc:LineExtensionAmount>"#),
+    )
+}
+
+#[test]
+fn ubl_br_s_08_bounds_are_the_doubles_exact_values() {
+    // Arrange: `xs:decimal(cbc:TaxableAmount - 1)` is computed in xs:double
+    // and cast exactly: 1234.56 - 1 is 1233.5599999999999454…, below a
+    // line sum of 1233.56 (inside the tolerance), 100.03 - 1 is
+    // 99.030000000000001136…, above 99.03 (outside).
+    let inside = ubl_s_amounts("1233.56", "1234.56");
+    let outside = ubl_s_amounts("99.03", "100.03");
+    // Act
+    let (inside, outside) = (at(&inside, "BR-S-08"), at(&outside, "BR-S-08"));
+    // Assert
+    assert_eq!(inside, Vec::<String>::new());
+    assert_eq!(
+        outside,
+        vec!["/Invoice[1]/TaxTotal[1]/TaxSubtotal[1]/TaxCategory[1]"]
+    );
+}
+
+#[test]
+fn cii_br_s_08_basis_is_a_double_and_negative_zero_is_not_zero() {
+    // Arrange: a line of 0.00 and a basis of -0.00: `../ram:BasisAmount =
+    // (…)` compares xs:double -0 with the decimal sum 0, which Saxon finds
+    // unequal.
+    let doc = CII
+        .replace(
+            "<ram:LineTotalAmount>10.00</ram:LineTotalAmount>",
+            "<ram:LineTotalAmount>0.00</ram:LineTotalAmount>",
+        )
+        .replacen(
+            "<ram:BasisAmount>10.00</ram:BasisAmount>",
+            "<ram:BasisAmount>-0.00</ram:BasisAmount>",
+            1,
+        );
+    // Act
+    let found = at(&doc, "BR-S-08");
+    // Assert
+    assert_eq!(found, vec![format!("{HEADER_TAX}[1]/CategoryCode[1]")]);
+}
+
+#[test]
+fn cii_br_s_09_rounds_the_double_product_of_an_untyped_rate() {
+    // Arrange: `round(abs(xs:decimal(BasisAmount)) * RateApplicablePercent)
+    // div 100` with the untyped rate 12.5 is computed in xs:double:
+    // 4.52 × 12.5 = 56.499999999999993 rounds to 56, so 0.56 (0.57 in
+    // decimals), and a tax of 1.56 is just outside the ±1 tolerance.
+    let doc = CII.replacen(
+        CII_HEADER_TAX,
+        &CII_HEADER_TAX
+            .replace("<ram:CalculatedAmount>1.90", "<ram:CalculatedAmount>1.56")
+            .replace("<ram:BasisAmount>10.00", "<ram:BasisAmount>4.52")
+            .replace(">19<", ">12.5<"),
+        1,
+    );
+    // Act
+    let found = at(&doc, "BR-S-09");
+    // Assert
+    assert_eq!(found, vec![format!("{HEADER_TAX}[1]/CategoryCode[1]")]);
+}

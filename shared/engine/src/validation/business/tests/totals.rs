@@ -192,3 +192,22 @@ fn cii_br_co_10_sums_the_line_amounts_as_doubles() {
     assert_eq!(co10, Vec::<String>::new());
     assert_eq!(dec23, [CII_LINE]);
 }
+
+#[test]
+fn cii_br_co_10_rounds_the_exact_value_of_the_double_sum() {
+    // Arrange: `round(xs:decimal(sum(…/ram:LineTotalAmount)) * 100) div 100`
+    // of the untyped line amount 1.005 (the double 1.00499999999999989…)
+    // is 1.00: the sum of line net amounts 1.00 agrees.
+    let doc = CII.replace(
+        "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>10.00</ram:LineTotalAmount>",
+        "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>1.005</ram:LineTotalAmount>",
+    )
+    .replace(
+        "<ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>10.00</ram:LineTotalAmount>",
+        "<ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>1.00</ram:LineTotalAmount>",
+    );
+    // Act
+    let found = at(&doc, "BR-CO-10");
+    // Assert
+    assert_eq!(found, Vec::<String>::new());
+}
