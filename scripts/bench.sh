@@ -154,7 +154,10 @@ runner_log="$work_dir/runner.log"
 say "starting intake-local (prefix $prefix, log $runner_log)"
 # Port 0: the kernel picks a free loopback port; the runner prints the address it got.
 # Loopback webhook URLs are allowed so that phase C can deliver to the load tool's receiver.
+# No rate limit: the benchmark measures the API and the pipeline, not the throttle.
 INTAKE_LISTEN=127.0.0.1:0 \
+INTAKE_RATE_LIMIT=0 \
+INTAKE_METRICS_LISTEN=127.0.0.1:0 \
 INTAKE_PREFIX="$prefix" \
 INTAKE_TENANTS_FILE="$work_dir/tenants.json" \
 INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1 \

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -17,13 +17,21 @@ use intake_aws::{
 };
 use intake_domain::ids::JobId;
 use intake_domain::model::{DispatchMessage, Lane, UploadInfo, WorkMessage};
-use intake_domain::ports::WebhookStore;
-use intake_domain::ports::{ObjectStore, PresignedRequest, StoreResult, UploadRead, WorkQueue};
+use intake_domain::ports::{
+    AuditEntry, ObjectStore, PresignedRequest, StoreResult, UploadRead, WebhookStore, WorkQueue,
+};
+use intake_domain::replays::ReplayMessage;
 use intake_domain::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent};
 use intake_domain::{Intake, Settings, StoreError, Tenant};
-use intake_local::{PollerConfig, RunnerConfig, Running};
+use intake_local::{PollerConfig, RateLimit, RunnerConfig, Running};
 use rand::RngCore;
 use serde_json::{json, Value};
+
+mod deliveries;
+mod engine;
+mod invoices;
+use engine::ReleasedEngine;
+pub use invoices::{invoice_with_lines, renumbered_invoice};
 
 /// The queue settings tests use: short, so retries and redrive happen in
 /// seconds. Backoff is 1 s, 2 s, … and the third receive is the last.
@@ -48,9 +56,16 @@ pub struct TestApp {
     pub deployment: Deployment,
     pub intake: Intake,
     pub tenant: String,
+    /// The tenant of `other_api_key`.
+    pub other_tenant: String,
     /// While set, every webhook lease fails as a DynamoDB outage would
     /// (`AppOptions::webhook_outage` sets it at start).
     pub webhook_outage: Arc<AtomicBool>,
+    /// The engine release the workers report, when a test replaced the
+    /// engine's own (`TestApp::release_engine`).
+    engine_release: Arc<Mutex<Option<&'static str>>>,
+    /// Documents the workers' engine read.
+    engine_runs: Arc<AtomicU32>,
     running: Option<Running>,
 }
 
@@ -77,6 +92,9 @@ pub struct AppOptions {
     /// so that workers that read the event together lease one after the
     /// other.
     pub delayed_leases: Option<Duration>,
+    /// The gateway's request rate per API key; none by default, so that
+    /// tests of other things are never throttled.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for AppOptions {
@@ -99,6 +117,7 @@ impl Default for AppOptions {
             webhook_pollers: 4,
             webhook_outage: false,
             delayed_leases: None,
+            rate_limit: None,
         }
     }
 }
@@ -160,6 +179,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 
     let store = DynamoStore::new(clients.dynamodb.clone(), &deployment.table);
     let tenant = format!("tenant-{}", random_hex(4));
+    let other_tenant = format!("other-{tenant}");
     let api_key = format!("key-{}", random_hex(16));
     let other_api_key = format!("key-{}", random_hex(16));
     let admin_key = format!("admin-{}", random_hex(16));
@@ -167,10 +187,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .put_admin_key(&admin_key)
         .await
         .expect("register the admin key");
-    for (id, key) in [
-        (&tenant, &api_key),
-        (&format!("other-{tenant}"), &other_api_key),
-    ] {
+    for (id, key) in [(&tenant, &api_key), (&other_tenant, &other_api_key)] {
         let record = Tenant { id: id.clone() };
         store
             .put_tenant(&record, key, &options.webhook_secrets)
@@ -178,12 +195,14 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             .expect("register tenant");
     }
 
-    let mut ports = build_ports(
-        &clients,
-        &deployment,
-        Arc::new(intake_worker::Engine),
-        &options.settings,
-    );
+    let engine_release = Arc::new(Mutex::new(None));
+    let engine_runs = Arc::new(AtomicU32::new(0));
+    let engine = ReleasedEngine {
+        engine: intake_worker::Engine,
+        release: engine_release.clone(),
+        runs: engine_runs.clone(),
+    };
+    let mut ports = build_ports(&clients, &deployment, Arc::new(engine), &options.settings);
     if !options.webhook_hosts.is_empty() {
         let sender = options.webhook_hosts.iter().fold(
             HttpWebhookSender::new(options.settings.allow_loopback_webhooks),
@@ -227,6 +246,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
             webhook_pollers: options.webhook_pollers,
             // Tests run the reconciler themselves, at the time they choose.
             reconcile_every: None,
+            rate_limit: options.rate_limit,
         },
     )
     .await
@@ -241,7 +261,10 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         deployment,
         intake,
         tenant,
+        other_tenant,
         webhook_outage,
+        engine_release,
+        engine_runs,
         running: Some(running),
     }
 }
@@ -300,6 +323,12 @@ impl ObjectStore for FailingReads {
     async fn exists(&self, key: &str) -> StoreResult<bool> {
         self.inner.exists(key).await
     }
+    async fn delete_prefix(&self, prefix: &str) -> StoreResult<usize> {
+        self.inner.delete_prefix(prefix).await
+    }
+    async fn delete(&self, keys: &[String]) -> StoreResult<()> {
+        self.inner.delete(keys).await
+    }
 }
 
 /// Fault injection around the real SQS adapter: every `every`-th send of
@@ -321,6 +350,9 @@ impl WorkQueue for FlakyQueue {
     }
     async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()> {
         self.inner.enqueue_dispatch(message).await
+    }
+    async fn enqueue_replay(&self, message: &ReplayMessage) -> StoreResult<()> {
+        self.inner.enqueue_replay(message).await
     }
     async fn retry_after(
         &self,
@@ -354,8 +386,11 @@ impl WebhookStore for FaultyWebhookStore {
         event: &WebhookEvent,
         attempt: &DeliveryAttempt,
         state: EventState,
+        audit: &AuditEntry,
     ) -> StoreResult<bool> {
-        self.inner.record_attempt(event, attempt, state).await
+        self.inner
+            .record_attempt(event, attempt, state, audit)
+            .await
     }
     async fn lease_attempt(
         &self,
@@ -440,6 +475,27 @@ impl Reply {
 }
 
 impl TestApp {
+    /// From now on the workers' engine reports `release` as its version,
+    /// as a deployment of a new engine would.
+    pub fn release_engine(&self, release: &'static str) {
+        *self
+            .engine_release
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(release);
+    }
+
+    /// How many documents the workers' engine read (cache hits skip it).
+    pub fn engine_runs(&self) -> u32 {
+        self.engine_runs.load(Ordering::SeqCst)
+    }
+
+    /// From now on the requests are the other tenant's (`other_api_key`),
+    /// and back on the next call.
+    pub fn switch_tenant(&mut self) {
+        std::mem::swap(&mut self.api_key, &mut self.other_api_key);
+        std::mem::swap(&mut self.tenant, &mut self.other_tenant);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
@@ -449,6 +505,27 @@ impl TestApp {
         self.http
             .request(method, self.url(path))
             .header("x-api-key", &self.api_key)
+    }
+
+    /// A request with the operators' key.
+    pub fn admin_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .header("x-api-key", &self.admin_key)
+    }
+
+    /// An operator's request, with `body` as JSON if given.
+    pub async fn as_admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.admin_request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
     }
 
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
@@ -489,6 +566,30 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// Every page of `path` (which may have a query of its own), `limit`
+    /// at a time, following `next_cursor`: the items of `field` of each
+    /// page, in order.
+    pub async fn all_pages(&self, path: &str, field: &str, limit: usize) -> Vec<Vec<Value>> {
+        const MOST_PAGES: usize = 5000;
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut pages = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let query = match &cursor {
+                Some(cursor) => format!("{path}{separator}limit={limit}&cursor={cursor}"),
+                None => format!("{path}{separator}limit={limit}"),
+            };
+            let page = self.get(&query).await;
+            assert_eq!(page.status, 200, "{query}: {}", page.text);
+            pages.push(page.body[field].as_array().expect("a page").clone());
+            match page.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return pages,
+            }
+            assert!(pages.len() <= MOST_PAGES, "pages never end");
+        }
     }
 
     /// PUTs `bytes` to a file's pre-signed URL, as a client would.
@@ -607,6 +708,28 @@ impl TestApp {
         if let Some(running) = self.running.take() {
             running.stop().await;
         }
+    }
+}
+
+/// Fails if `text` (an answer or record a client can see) carries
+/// infrastructure detail: AWS names, SDK error types, operation names, the
+/// injected fault.
+pub fn assert_public(text: &str) {
+    for leak in [
+        "arn:",
+        "amazonaws",
+        "SdkError",
+        "ServiceError",
+        "DispatchFailure",
+        "dynamodb",
+        "get_object",
+        "injected",
+        "outage",
+    ] {
+        assert!(
+            !text.to_lowercase().contains(&leak.to_lowercase()),
+            "{leak:?} in {text}"
+        );
     }
 }
 

@@ -8,28 +8,10 @@ use intake_domain::model::{QueueMessage, WorkMessage};
 use intake_domain::processing::{Delivery, DeliveryOutcome};
 use intake_domain::service::upload_key;
 use intake_tests::{
-    function_deadline, sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp,
+    assert_public, function_deadline, sample_invoice, spawn_app, spawn_app_with, AppOptions,
+    TestApp,
 };
 use serde_json::{json, Value};
-
-/// Fails if `text` (an answer or record a client can see) carries
-/// infrastructure detail: AWS names, SDK error types, the injected fault.
-fn assert_public(text: &str) {
-    for leak in [
-        "arn:",
-        "amazonaws",
-        "SdkError",
-        "ServiceError",
-        "DispatchFailure",
-        "dynamodb",
-        "injected",
-    ] {
-        assert!(
-            !text.to_lowercase().contains(&leak.to_lowercase()),
-            "{leak:?} in {text}"
-        );
-    }
-}
 
 async fn trail_events(app: &TestApp, session_id: &str) -> Vec<(String, Option<String>)> {
     let session_id = SessionId::parse(session_id).expect("session id");
@@ -407,21 +389,17 @@ async fn an_operator_lists_and_replays_dead_letters() {
     app.send_work_message("poison").await;
     assert_eq!(app.dead_letters(Duration::from_secs(30)).await.len(), 1);
     tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
-    let as_admin = |method: reqwest::Method, path: &str| {
-        app.http
-            .request(method, app.url(path))
-            .header("x-api-key", &app.admin_key)
-    };
 
     // Act
     let as_tenant = app.get("/admin/dead-letters").await;
     let listed = app
-        .send(as_admin(reqwest::Method::GET, "/admin/dead-letters"))
+        .as_admin(reqwest::Method::GET, "/admin/dead-letters", None)
         .await;
     let replayed = app
-        .send(
-            as_admin(reqwest::Method::POST, "/admin/dead-letters/replay")
-                .json(&json!({"limit": 10})),
+        .as_admin(
+            reqwest::Method::POST,
+            "/admin/dead-letters/replay",
+            Some(json!({"limit": 10})),
         )
         .await;
 
@@ -436,7 +414,7 @@ async fn an_operator_lists_and_replays_dead_letters() {
     assert_eq!(replayed.status, 200, "{}", replayed.text);
     assert_eq!(replayed.body["replayed"], json!([letters[0]["message_id"]]));
     let again = app
-        .send(as_admin(reqwest::Method::GET, "/admin/dead-letters"))
+        .as_admin(reqwest::Method::GET, "/admin/dead-letters", None)
         .await;
     assert_eq!(
         again.body["dead_letters"],

@@ -158,3 +158,38 @@ async fn extracting_a_session_twice_without_the_key_names_the_existing_job() {
     other_key.assert_problem(409, "session_already_extracted");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_whose_first_answer_was_a_server_error_gets_the_dispatched_job() {
+    // Arrange: extracted with a key, then the key's record released, as the
+    // API does when its answer is a 5xx (here one after the job and its work
+    // message were written, so its dispatch has moved on).
+    let app = spawn_app().await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id");
+    let first = app.extract(session_id, Some("submit-1")).await;
+    app.intake
+        .ports()
+        .idempotency
+        .release(&app.tenant, "submit-1")
+        .await
+        .expect("release");
+
+    // Act
+    let retry = app.extract(session_id, Some("submit-1")).await;
+    let other_key = app.extract(session_id, Some("submit-2")).await;
+
+    // Assert
+    assert_eq!(first.status, 202, "{}", first.text);
+    assert_eq!(retry.status, 202, "{}", retry.text);
+    assert_eq!(retry.body, first.body);
+    assert_eq!(
+        retry.header("idempotent-replayed"),
+        None,
+        "answered again, not replayed"
+    );
+    other_key.assert_problem(409, "session_already_extracted");
+    app.stop().await;
+}

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use intake_domain::processing::DeliveryOutcome;
 use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions};
 use serde_json::json;
 
@@ -54,7 +55,7 @@ async fn one_invoice_goes_through_the_six_steps() {
     assert_eq!(status["status"], "succeeded", "{status}");
     assert_eq!(
         status["progress"],
-        json!({"total": 1, "queued": 0, "processing": 0, "succeeded": 1, "failed": 0})
+        json!({"total": 1, "queued": 0, "processing": 0, "succeeded": 1, "failed": 0, "cached": 0})
     );
     assert_eq!(status["files"][0]["status"], "succeeded");
     assert_eq!(status["files"][0]["attempts"], 1);
@@ -497,5 +498,32 @@ async fn session_file_job_and_audit_items_expire_after_the_retention() {
     for item in &audit_items {
         assert!(expected.contains(&ttl_of(item)), "{item:?}");
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_deliveries_of_one_file_in_one_batch_count_it_once() {
+    // Arrange: no pollers, the test is the worker; SQS hands it one file's
+    // message twice in a batch (at-least-once delivery, replayed copies).
+    let app = spawn_app_with(AppOptions {
+        pollers: 0,
+        ..AppOptions::default()
+    })
+    .await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let (job_id, deliveries) = app.submit_for_delivery(&session).await;
+    let twice = [deliveries[0].clone(), deliveries[0].clone()];
+
+    // Act
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let outcomes = app.intake.process_batch(&twice, deadline).await;
+
+    // Assert: counted once, in one write of string sets without duplicates.
+    assert_eq!(outcomes, [DeliveryOutcome::Done, DeliveryOutcome::Done]);
+    let status = app.get(&format!("/jobs/{job_id}/status")).await;
+    assert_eq!(status.body["status"], "succeeded", "{}", status.text);
+    assert_eq!(status.body["progress"]["succeeded"], 1, "{}", status.text);
     app.stop().await;
 }

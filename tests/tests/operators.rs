@@ -14,24 +14,8 @@ use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn as_admin(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Reply {
-    let mut request = app
-        .http
-        .request(method, app.url(path))
-        .header("x-api-key", &app.admin_key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    app.send(request).await
-}
-
 async fn list(app: &TestApp, path: &str) -> Reply {
-    let reply = as_admin(app, reqwest::Method::GET, path, None).await;
+    let reply = app.as_admin(reqwest::Method::GET, path, None).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply
 }
@@ -61,13 +45,13 @@ async fn a_webhook_dead_letter_is_listed_with_its_event_and_replayed_to_delivery
     let webhooks = list(&app, "/admin/dead-letters?queue=webhooks").await;
     let work = list(&app, "/admin/dead-letters").await;
     app.webhook_outage.store(false, Ordering::SeqCst);
-    let replayed = as_admin(
-        &app,
-        reqwest::Method::POST,
-        "/admin/dead-letters/replay",
-        Some(json!({"queue": "webhooks"})),
-    )
-    .await;
+    let replayed = app
+        .as_admin(
+            reqwest::Method::POST,
+            "/admin/dead-letters/replay",
+            Some(json!({"queue": "webhooks"})),
+        )
+        .await;
     let deliveries = receiver.wait_for(1, WAIT).await;
     let delivered = app.wait_for_event(&job_id, "delivered", WAIT).await;
     let after = list(&app, "/admin/dead-letters?queue=webhooks").await;
@@ -125,13 +109,13 @@ async fn replaying_the_dead_letter_of_a_delivered_event_sends_nothing() {
 
     // Act
     let listed = list(&app, "/admin/dead-letters?queue=webhooks").await;
-    let replayed = as_admin(
-        &app,
-        reqwest::Method::POST,
-        "/admin/dead-letters/replay",
-        Some(json!({"queue": "webhooks", "limit": 10})),
-    )
-    .await;
+    let replayed = app
+        .as_admin(
+            reqwest::Method::POST,
+            "/admin/dead-letters/replay",
+            Some(json!({"queue": "webhooks", "limit": 10})),
+        )
+        .await;
     tokio::time::sleep(Duration::from_secs(4)).await;
 
     // Assert
@@ -205,25 +189,51 @@ async fn a_work_dead_letter_is_listed_with_its_file_state_and_public_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listing_long_polls_so_a_dead_letter_about_to_show_is_listed() {
+    // Arrange: a dead letter that becomes visible a second after the
+    // listing starts (a short poll would answer at once, with nothing).
+    let app = spawn_app().await;
+    let body = json!({"v": 1, "type": "dispatch", "tenant": app.tenant, "job_id": "job_01J9Z5Q2V4N8K3M6P7R9T1W2X4"});
+    app.clients
+        .sqs
+        .send_message()
+        .queue_url(&app.deployment.work_dlq_url)
+        .message_body(body.to_string())
+        .delay_seconds(1)
+        .send()
+        .await
+        .expect("send to the dead-letter queue");
+
+    // Act
+    let listed = list(&app, "/admin/dead-letters?queue=work").await;
+
+    // Assert
+    let letters = listed.body["dead_letters"].as_array().expect("letters");
+    assert_eq!(letters.len(), 1, "{}", listed.text);
+    assert_eq!(letters[0]["job_id"], "job_01J9Z5Q2V4N8K3M6P7R9T1W2X4");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_queue_is_a_bad_request() {
     // Arrange
     let app = spawn_app().await;
 
     // Act
-    let listed = as_admin(
-        &app,
-        reqwest::Method::GET,
-        "/admin/dead-letters?queue=express",
-        None,
-    )
-    .await;
-    let replayed = as_admin(
-        &app,
-        reqwest::Method::POST,
-        "/admin/dead-letters/replay",
-        Some(json!({"queue": "webhook"})),
-    )
-    .await;
+    let listed = app
+        .as_admin(
+            reqwest::Method::GET,
+            "/admin/dead-letters?queue=express",
+            None,
+        )
+        .await;
+    let replayed = app
+        .as_admin(
+            reqwest::Method::POST,
+            "/admin/dead-letters/replay",
+            Some(json!({"queue": "webhook"})),
+        )
+        .await;
     let as_tenant = app.get("/admin/dead-letters?queue=webhooks").await;
 
     // Assert
@@ -268,13 +278,13 @@ async fn replaying_a_file_given_up_on_runs_it_again_and_decides_its_job_again() 
     tokio::time::sleep(Duration::from_secs(2)).await; // the peek above holds it for 1 s
 
     // Act
-    let replayed = as_admin(
-        &app,
-        reqwest::Method::POST,
-        "/admin/dead-letters/replay",
-        Some(json!({"queue": "work"})),
-    )
-    .await;
+    let replayed = app
+        .as_admin(
+            reqwest::Method::POST,
+            "/admin/dead-letters/replay",
+            Some(json!({"queue": "work"})),
+        )
+        .await;
     let succeeded = wait_for_status(&app, &job_id, "succeeded").await;
     let deliveries = receiver.wait_for(2, WAIT).await;
 

@@ -131,7 +131,8 @@ async fn a_file_whose_worker_died_on_every_attempt_is_given_up_and_its_job_decid
             job_id: Some(message.job_id.clone()),
             file_id: Some(message.file_id.clone()),
             event: "file.processing".to_owned(),
-            detail: Some(format!("attempt {receive}")),
+            attempt: Some(receive),
+            detail: None,
         };
         jobs.start_attempt(&message, &entry).await.expect("started");
     }

@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use intake_domain::ids::{EventId, JobId};
+use intake_domain::ids::{EventId, JobId, SessionId};
+use intake_domain::ports::AuditEntry;
 use intake_domain::processing::DeliveryOutcome;
 use intake_domain::webhooks::{DeliveryAttempt, EventState, WebhookMessage, REFUSED_ADDRESS};
 use intake_tests::{
@@ -414,14 +415,27 @@ async fn an_attempt_record_is_never_overwritten() {
         error: Some(format!("receiver answered {status_code}")),
         next_attempt_at: Some(chrono::Utc::now() + chrono::Duration::seconds(60)),
     };
+    let status = app.get(&format!("/jobs/{job_id}")).await.body;
+    let session_id =
+        SessionId::parse(status["session_id"].as_str().expect("session id")).expect("an id");
+    let entry = |status_code: u16| AuditEntry {
+        at: chrono::Utc::now(),
+        tenant: app.tenant.clone(),
+        session_id: session_id.clone(),
+        job_id: Some(event.job_id.clone()),
+        file_id: None,
+        event: "webhook.attempt".to_owned(),
+        attempt: Some(1),
+        detail: Some(format!("the receiver answered {status_code}")),
+    };
 
     // Act: two workers record attempt 1, one after the other.
     let first = webhooks
-        .record_attempt(&event, &attempt(503), EventState::Pending)
+        .record_attempt(&event, &attempt(503), EventState::Pending, &entry(503))
         .await
         .expect("first record");
     let second = webhooks
-        .record_attempt(&event, &attempt(500), EventState::Pending)
+        .record_attempt(&event, &attempt(500), EventState::Pending, &entry(500))
         .await
         .expect("second record");
 
@@ -436,5 +450,18 @@ async fn an_attempt_record_is_never_overwritten() {
     assert_eq!(deliveries.len(), 1, "{after}");
     assert_eq!(deliveries[0]["status_code"], 503, "the first record stands");
     assert_eq!(after["event"]["attempts"], 1, "counted once: {after}");
+    let trail = app.get(&format!("/jobs/{job_id}/events")).await.body;
+    let attempts: Vec<&Value> = trail["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|entry| entry["type"] == "webhook.attempt")
+        .collect();
+    assert_eq!(
+        attempts.len(),
+        1,
+        "the refused record wrote no entry: {trail}"
+    );
+    assert_eq!(attempts[0]["detail"], "the receiver answered 503");
     app.stop().await;
 }

@@ -1,17 +1,9 @@
 //! Lambda function for `PATCH /sessions/{id}/confirm`.
 
-use std::sync::Arc;
-
-use intake_http::{handle, Route};
-use lambda_http::{run, service_fn, tracing, Error, Request};
+use intake_http::Route;
+use lambda_runtime::Error;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
-    let intake = intake_aws::intake_from_env(Arc::new(intake_worker::Engine)).await?;
-    run(service_fn(|request: Request| {
-        let intake = &intake;
-        async move { Ok::<_, Error>(handle(Route::ConfirmUpload, intake, request).await) }
-    }))
-    .await
+    intake_lambda::serve_route(Route::ConfirmUpload).await
 }

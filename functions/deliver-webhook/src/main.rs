@@ -3,19 +3,14 @@
 //! Separate from `process-file`, so a slow or dead receiver never holds up
 //! processing.
 
-use std::sync::Arc;
-
 use aws_lambda_events::event::sqs::SqsEvent;
-use intake_worker::{deliver_batch, Engine};
-use lambda_runtime::{run, service_fn, tracing, Error, LambdaEvent};
+use intake_worker::deliver_batch;
+use lambda_runtime::{Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    tracing::init_default_subscriber();
-    let intake = intake_aws::intake_from_env(Arc::new(Engine)).await?;
-    run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        let intake = &intake;
-        async move { Ok::<_, Error>(deliver_batch(intake, event.payload).await) }
-    }))
+    intake_lambda::serve_events(|intake, event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, Error>(deliver_batch(intake, event.payload).await)
+    })
     .await
 }

@@ -32,19 +32,36 @@ awslocal s3api put-bucket-cors --bucket "$BUCKET" --cors-configuration '{
   }]
 }'
 
-# --- DynamoDB table: pk/sk, on-demand, TTL on "ttl".
+# --- DynamoDB table: pk/sk, on-demand, TTL on "ttl", and two indexes: "open"
+# (the reconciler's) and "jobs" (GET /jobs, by tenant and status, newest first).
+JOBS_INDEX='{"IndexName": "jobs",
+    "KeySchema": [{"AttributeName": "jobs_pk", "KeyType": "HASH"},
+                  {"AttributeName": "jobs_sk", "KeyType": "RANGE"}],
+    "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["job_id", "session_id",
+        "status", "created_at", "updated_at", "completed_at", "total", "succeeded_count",
+        "failed_count", "cached_count"]}}'
 if awslocal dynamodb describe-table --table-name "$TABLE" >/dev/null 2>&1; then
     log "table $TABLE exists"
+    # A table created by an earlier version lacks the jobs index.
+    if ! awslocal dynamodb describe-table --table-name "$TABLE" \
+            --query 'Table.GlobalSecondaryIndexes[].IndexName' --output text | grep -qw jobs; then
+        awslocal dynamodb update-table --table-name "$TABLE" \
+            --attribute-definitions AttributeName=jobs_pk,AttributeType=S AttributeName=jobs_sk,AttributeType=S \
+            --global-secondary-index-updates "[{\"Create\": $JOBS_INDEX}]" >/dev/null
+        log "index jobs added to $TABLE"
+    fi
 else
     awslocal dynamodb create-table \
         --table-name "$TABLE" \
         --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=sk,AttributeType=S \
             AttributeName=open,AttributeType=S AttributeName=open_since,AttributeType=S \
+            AttributeName=jobs_pk,AttributeType=S AttributeName=jobs_sk,AttributeType=S \
         --key-schema AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE \
-        --global-secondary-indexes '[{"IndexName": "open",
-            "KeySchema": [{"AttributeName": "open", "KeyType": "HASH"},
-                          {"AttributeName": "open_since", "KeyType": "RANGE"}],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["tenant", "job_id"]}}]' \
+        --global-secondary-indexes "[{\"IndexName\": \"open\",
+            \"KeySchema\": [{\"AttributeName\": \"open\", \"KeyType\": \"HASH\"},
+                          {\"AttributeName\": \"open_since\", \"KeyType\": \"RANGE\"}],
+            \"Projection\": {\"ProjectionType\": \"INCLUDE\", \"NonKeyAttributes\": [\"tenant\", \"job_id\"]}},
+            $JOBS_INDEX]" \
         --billing-mode PAY_PER_REQUEST >/dev/null
     awslocal dynamodb wait table-exists --table-name "$TABLE"
     log "table $TABLE created"

@@ -4,14 +4,22 @@
 
 use std::collections::HashMap;
 
+use std::time::Duration;
+
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
 use crate::config::Deployment;
-use crate::dynamo::{OPEN, OPEN_INDEX, OPEN_SINCE};
+use crate::dynamo::{
+    JOBS_INDEX, JOBS_INDEX_ATTRIBUTES, JOBS_PK, JOBS_SK, OPEN, OPEN_INDEX, OPEN_SINCE,
+};
+
+/// How long an index added to an existing table may take to be built.
+const INDEX_WAIT: Duration = Duration::from_secs(120);
 use crate::Clients;
 
 #[derive(Debug, thiserror::Error)]
@@ -188,38 +196,67 @@ fn open_index() -> Result<GlobalSecondaryIndex, BootstrapError> {
         .map_err(|e| failed("create_table", e))
 }
 
+/// The jobs list's index, by tenant and status, newest first
+/// (`dynamo::job_list`); template.yaml declares the same.
+fn jobs_index() -> Result<GlobalSecondaryIndex, BootstrapError> {
+    let projection = JOBS_INDEX_ATTRIBUTES
+        .iter()
+        .fold(
+            Projection::builder().projection_type(ProjectionType::Include),
+            |projection, attribute| projection.non_key_attributes(*attribute),
+        )
+        .build();
+    GlobalSecondaryIndex::builder()
+        .index_name(JOBS_INDEX)
+        .key_schema(key(JOBS_PK, KeyType::Hash)?)
+        .key_schema(key(JOBS_SK, KeyType::Range)?)
+        .projection(projection)
+        .build()
+        .map_err(|e| failed("create_table", e))
+}
+
+/// The table's indexes with their key attributes.
+fn indexes() -> Result<[(GlobalSecondaryIndex, [&'static str; 2]); 2], BootstrapError> {
+    Ok([
+        (open_index()?, [OPEN, OPEN_SINCE]),
+        (jobs_index()?, [JOBS_PK, JOBS_SK]),
+    ])
+}
+
+fn string_attribute(name: &str) -> Result<AttributeDefinition, BootstrapError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| failed("create_table", e))
+}
+
 async fn ensure_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
 ) -> Result<(), BootstrapError> {
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .map_err(|e| failed("create_table", e))
-    };
-    let created = client
+    let mut create = client
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
         .key_schema(key("pk", KeyType::Hash)?)
         .key_schema(key("sk", KeyType::Range)?)
-        .attribute_definitions(attribute("pk")?)
-        .attribute_definitions(attribute("sk")?)
-        .attribute_definitions(attribute(OPEN)?)
-        .attribute_definitions(attribute(OPEN_SINCE)?)
-        .global_secondary_indexes(open_index()?)
-        .send()
-        .await;
-    match created {
+        .attribute_definitions(string_attribute("pk")?)
+        .attribute_definitions(string_attribute("sk")?);
+    for (index, attributes) in indexes()? {
+        create = create.global_secondary_indexes(index);
+        for attribute in attributes {
+            create = create.attribute_definitions(string_attribute(attribute)?);
+        }
+    }
+    match create.send().await {
         Ok(_) => {}
         Err(error)
             if error
                 .as_service_error()
                 .is_some_and(|e| e.is_resource_in_use_exception()) =>
         {
-            return Ok(());
+            return add_missing_indexes(client, table).await;
         }
         Err(error) => {
             return Err(failed(
@@ -247,6 +284,79 @@ async fn ensure_table(
             )
         })?;
     Ok(())
+}
+
+/// Adds the indexes a table made by an earlier version lacks (a local
+/// table that outlived an upgrade), one at a time as DynamoDB wants.
+async fn add_missing_indexes(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<(), BootstrapError> {
+    for (index, attributes) in indexes()? {
+        let name = index.index_name().to_owned();
+        if index_status(client, table, &name).await?.is_some() {
+            continue;
+        }
+        let action = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(&name)
+            .set_key_schema(Some(index.key_schema().to_vec()))
+            .set_projection(index.projection().cloned())
+            .build()
+            .map_err(|e| failed("update_table", e))?;
+        let mut update = client
+            .update_table()
+            .table_name(table)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(action).build(),
+            );
+        for attribute in attributes {
+            update = update.attribute_definitions(string_attribute(attribute)?);
+        }
+        update.send().await.map_err(|e| {
+            failed(
+                "update_table",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e),
+            )
+        })?;
+        let deadline = tokio::time::Instant::now() + INDEX_WAIT;
+        while index_status(client, table, &name).await? != Some(IndexStatus::Active) {
+            if tokio::time::Instant::now() > deadline {
+                return Err(failed(
+                    "update_table",
+                    format!("index {name} is still being built"),
+                ));
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    }
+    Ok(())
+}
+
+/// The status of the table's index `name`; `None` if it has none.
+async fn index_status(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    name: &str,
+) -> Result<Option<IndexStatus>, BootstrapError> {
+    let described = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| {
+            failed(
+                "describe_table",
+                aws_sdk_dynamodb::error::DisplayErrorContext(e),
+            )
+        })?;
+    Ok(described
+        .table()
+        .map(|table| table.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .find(|index| index.index_name() == Some(name))
+        // DynamoDB Local reports no status: it builds indexes at once.
+        .map(|index| index.index_status().cloned().unwrap_or(IndexStatus::Active)))
 }
 
 async fn ensure_bucket(client: &aws_sdk_s3::Client, bucket: &str) -> Result<(), BootstrapError> {

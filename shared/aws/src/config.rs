@@ -94,6 +94,7 @@ fn max_files_per_session(default: usize) -> Result<usize, ConfigError> {
 /// The service's limits, each overridable by an `INTAKE_…` variable.
 pub fn settings_from_env() -> Result<Settings, ConfigError> {
     let defaults = Settings::default();
+    let retention = retention(defaults.retention)?;
     Ok(Settings {
         upload_url_ttl: Duration::from_secs(number(
             "INTAKE_UPLOAD_URL_TTL_SECS",
@@ -122,12 +123,31 @@ pub fn settings_from_env() -> Result<Settings, ConfigError> {
             defaults.express_max_files as u64,
         )? as usize,
         dispatch_window: dispatch_window(defaults.dispatch_window)?,
-        retention: retention(defaults.retention)?,
+        retention,
         reconcile_after: Duration::from_secs(number(
             "INTAKE_RECONCILE_AFTER_SECS",
             defaults.reconcile_after.as_secs(),
         )?),
+        cache_ttl: cache_ttl(defaults.cache_ttl, retention)?,
     })
+}
+
+/// `INTAKE_CACHE_TTL_SECS`: seconds an extraction is served from the
+/// document cache (0: no cache), at most the retention, so that a cached
+/// copy never outlives the job it came from.
+fn cache_ttl(default: Duration, retention: Duration) -> Result<Duration, ConfigError> {
+    const NAME: &str = "INTAKE_CACHE_TTL_SECS";
+    let secs = number(NAME, default.as_secs())?;
+    if secs > retention.as_secs() {
+        return Err(ConfigError::Invalid {
+            name: NAME,
+            value: format!(
+                "{secs} (more than INTAKE_RETENTION_DAYS, {} s)",
+                retention.as_secs()
+            ),
+        });
+    }
+    Ok(Duration::from_secs(secs))
 }
 
 /// `INTAKE_RETENTION_DAYS`: days items live, like the S3 lifecycle's
@@ -163,4 +183,43 @@ pub async fn load_sdk_config() -> aws_config::SdkConfig {
 /// Whether S3 must be addressed path-style (emulators).
 pub fn force_path_style() -> bool {
     flag("INTAKE_S3_FORCE_PATH_STYLE")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The only test of this crate that sets `INTAKE_CACHE_TTL_SECS`, so
+    /// no other test sees it change.
+    #[test]
+    fn the_cache_ttl_is_a_number_of_seconds_within_the_retention() {
+        let read = |value: Option<&str>| {
+            match value {
+                Some(value) => std::env::set_var("INTAKE_CACHE_TTL_SECS", value),
+                None => std::env::remove_var("INTAKE_CACHE_TTL_SECS"),
+            }
+            let ttl = cache_ttl(
+                Duration::from_secs(86_400),
+                Duration::from_secs(30 * 86_400),
+            );
+            std::env::remove_var("INTAKE_CACHE_TTL_SECS");
+            ttl
+        };
+
+        assert_eq!(read(None).ok(), Some(Duration::from_secs(86_400)));
+        assert_eq!(read(Some("0")).ok(), Some(Duration::ZERO));
+        assert_eq!(read(Some("600")).ok(), Some(Duration::from_secs(600)));
+        let not_a_number = read(Some("a day")).expect_err("not a number");
+        assert_eq!(
+            not_a_number.to_string(),
+            "environment variable INTAKE_CACHE_TTL_SECS is not valid: \"a day\""
+        );
+        let too_long = read(Some("2592001")).expect_err("longer than the retention");
+        assert!(
+            too_long
+                .to_string()
+                .contains("more than INTAKE_RETENTION_DAYS"),
+            "{too_long}"
+        );
+    }
 }

@@ -8,6 +8,7 @@ pub mod config;
 mod dynamo;
 mod http_sender;
 mod item;
+pub mod lambda_metrics;
 mod s3;
 mod sqs;
 
@@ -63,10 +64,15 @@ pub fn build_ports(
         tenants: store.clone(),
         sessions: store.clone(),
         jobs: store.clone(),
+        catalog: store.clone(),
+        removal: store.clone(),
         idempotency: store.clone(),
         audit: store.clone(),
         files: store.clone(),
         open_work: store.clone(),
+        cache: store.clone(),
+        invoices: store.clone(),
+        replays: store.clone(),
         webhooks: store,
         webhook_queue: Arc::new(SqsWebhookQueue::new(
             clients.sqs.clone(),

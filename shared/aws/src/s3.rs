@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -40,6 +40,9 @@ fn presigning(
         .build()
         .map_err(|e| StoreError::new(operation, e))
 }
+
+/// Keys one DeleteObjects takes at most.
+const DELETE_BATCH: usize = 1000;
 
 /// Size of a multipart upload's parts (S3's minimum but for the last).
 const PART_SIZE: usize = 8 * 1024 * 1024;
@@ -346,6 +349,66 @@ impl ObjectStore for S3Objects {
             Err(error) if error.as_service_error().is_some_and(|e| e.is_not_found()) => Ok(false),
             Err(error) => Err(store_error("head_object", error)),
         }
+    }
+
+    async fn delete_prefix(&self, prefix: &str) -> StoreResult<usize> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut deleted = 0;
+        // A listing page holds at most 1000 keys, as one DeleteObjects may.
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| store_error("list_objects", e))?;
+            let keys: Vec<String> = page
+                .contents()
+                .iter()
+                .filter_map(|object| object.key().map(str::to_owned))
+                .collect();
+            deleted += keys.len();
+            self.delete(&keys).await?;
+        }
+        Ok(deleted)
+    }
+
+    async fn delete(&self, keys: &[String]) -> StoreResult<()> {
+        for chunk in keys.chunks(DELETE_BATCH) {
+            let objects = chunk
+                .iter()
+                .map(|key| ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| StoreError::new("delete_objects", e))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| StoreError::new("delete_objects", e))?;
+            let output = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| store_error("delete_objects", e))?;
+            // A key that is not there is no error; any other is.
+            if let Some(error) = output.errors().first() {
+                return Err(StoreError::new(
+                    "delete_objects",
+                    format!(
+                        "{} of {} keys not deleted, first {:?}: {:?}",
+                        output.errors().len(),
+                        chunk.len(),
+                        error.key(),
+                        error.code()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn presign_download(&self, key: &str, ttl: Duration) -> StoreResult<String> {

@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 use aws_sdk_sqs::Client;
 use futures::{stream, StreamExt, TryStreamExt};
 use intake_domain::model::{DispatchMessage, Lane, WorkMessage};
 use intake_domain::ports::{
     DeadLetter, DeadLetterQueue, ReplayedBody, StoreResult, WebhookQueue, WorkQueue,
 };
+use intake_domain::replays::ReplayMessage;
 use intake_domain::webhooks::WebhookMessage;
 use intake_domain::StoreError;
+use serde::Serialize;
 
 /// SQS's limit on entries in one SendMessageBatch.
 const BATCH_LIMIT: usize = 10;
@@ -50,6 +52,19 @@ impl SqsWorkQueue {
         }
     }
 
+    /// Sends one control message (dispatch, replay) on the express queue.
+    async fn send_express(&self, message: &impl Serialize, op: &'static str) -> StoreResult<()> {
+        let body = serde_json::to_string(message).map_err(|e| StoreError::new(op, e))?;
+        self.client
+            .send_message()
+            .queue_url(&self.express_queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map_err(|e| StoreError::new(op, DisplayErrorContext(e)))?;
+        Ok(())
+    }
+
     /// The URL of the queue a message came from (its `eventSourceARN`).
     fn source_url(&self, source: &str) -> &str {
         if queue_name(source) == queue_name(&self.express_queue_url) {
@@ -58,40 +73,45 @@ impl SqsWorkQueue {
             &self.work_queue_url
         }
     }
+}
 
-    /// Sends one batch, re-sending the entries SQS reports as failed.
-    async fn send_batch(&self, queue_url: &str, bodies: Vec<(String, String)>) -> StoreResult<()> {
-        let mut pending = bodies;
-        for _ in 0..SEND_ATTEMPTS {
-            let entries = pending
-                .iter()
-                .map(|(id, body)| {
-                    SendMessageBatchRequestEntry::builder()
-                        .id(id)
-                        .message_body(body)
-                        .build()
-                        .map_err(|e| StoreError::new("enqueue", e))
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
-            let output = self
-                .client
-                .send_message_batch()
-                .queue_url(queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| StoreError::new("enqueue", DisplayErrorContext(e)))?;
-            let failed: Vec<&str> = output.failed().iter().map(|entry| entry.id()).collect();
-            pending.retain(|(id, _)| failed.contains(&id.as_str()));
-            if pending.is_empty() {
-                return Ok(());
-            }
+/// Sends one batch of (entry id, body), re-sending the entries SQS reports
+/// as failed; `op` names the operation in errors.
+async fn send_batch(
+    client: &Client,
+    queue_url: &str,
+    bodies: Vec<(String, String)>,
+    op: &'static str,
+) -> StoreResult<()> {
+    let mut pending = bodies;
+    for _ in 0..SEND_ATTEMPTS {
+        let entries = pending
+            .iter()
+            .map(|(id, body)| {
+                SendMessageBatchRequestEntry::builder()
+                    .id(id)
+                    .message_body(body)
+                    .build()
+                    .map_err(|e| StoreError::new(op, e))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let output = client
+            .send_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| StoreError::new(op, DisplayErrorContext(e)))?;
+        let failed: Vec<&str> = output.failed().iter().map(|entry| entry.id()).collect();
+        pending.retain(|(id, _)| failed.contains(&id.as_str()));
+        if pending.is_empty() {
+            return Ok(());
         }
-        Err(StoreError::new(
-            "enqueue",
-            format!("{} messages not accepted by SQS", pending.len()),
-        ))
     }
+    Err(StoreError::new(
+        op,
+        format!("{} messages not accepted by SQS", pending.len()),
+    ))
 }
 
 #[async_trait]
@@ -109,23 +129,18 @@ impl WorkQueue for SqsWorkQueue {
         let batches: Vec<Vec<(String, String)>> =
             bodies.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
         stream::iter(batches)
-            .map(|batch| self.send_batch(self.url(lane), batch))
+            .map(|batch| send_batch(&self.client, self.url(lane), batch, "enqueue"))
             .buffer_unordered(SEND_CONCURRENCY)
             .try_collect::<()>()
             .await
     }
 
     async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()> {
-        let body =
-            serde_json::to_string(message).map_err(|e| StoreError::new("enqueue_dispatch", e))?;
-        self.client
-            .send_message()
-            .queue_url(&self.express_queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .map_err(|e| StoreError::new("enqueue_dispatch", DisplayErrorContext(e)))?;
-        Ok(())
+        self.send_express(message, "enqueue_dispatch").await
+    }
+
+    async fn enqueue_replay(&self, message: &ReplayMessage) -> StoreResult<()> {
+        self.send_express(message, "enqueue_replay").await
     }
 
     async fn retry_after(
@@ -158,6 +173,11 @@ pub struct SqsDeadLetters {
 
 /// How long a listed or moving dead letter stays hidden from others.
 const HOLD: Duration = Duration::from_secs(30);
+/// Each receive long-polls for this long: SQS then asks all of its servers,
+/// so an empty answer means no message is visible (a short poll samples
+/// some of them and may answer empty on a non-empty queue). It is also
+/// what the last, empty, receive of a listing costs.
+const LONG_POLL: Duration = Duration::from_secs(2);
 
 impl SqsDeadLetters {
     pub fn new(client: Client, dlq_url: &str, target_url: &str) -> Self {
@@ -175,11 +195,42 @@ impl SqsDeadLetters {
             .queue_url(&self.dlq_url)
             .max_number_of_messages(BATCH_LIMIT as i32)
             .visibility_timeout(HOLD.as_secs() as i32)
+            .wait_time_seconds(LONG_POLL.as_secs() as i32)
             .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
             .send()
             .await
             .map_err(|e| StoreError::new("receive_dead_letters", DisplayErrorContext(e)))?;
         Ok(output.messages.unwrap_or_default())
+    }
+
+    /// Deletes received messages, one batch call.
+    async fn delete(&self, receipt_handles: impl Iterator<Item = &str>) -> StoreResult<()> {
+        let entries = receipt_handles
+            .enumerate()
+            .map(|(entry, handle)| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(entry.to_string())
+                    .receipt_handle(handle)
+                    .build()
+                    .map_err(|e| StoreError::new("redrive", e))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let output = self
+            .client
+            .delete_message_batch()
+            .queue_url(&self.dlq_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| StoreError::new("redrive", DisplayErrorContext(e)))?;
+        // Left undeleted, a message sent back already would be sent again.
+        match output.failed().len() {
+            0 => Ok(()),
+            failed => Err(StoreError::new(
+                "redrive",
+                format!("{failed} dead letters sent back but not deleted"),
+            )),
+        }
     }
 
     /// Makes held messages visible again at once.
@@ -258,32 +309,32 @@ impl DeadLetterQueue for SqsDeadLetters {
             if batch.is_empty() {
                 break;
             }
+            let mut chosen = Vec::new();
             for message in batch {
                 let id = message.message_id().unwrap_or_default().to_owned();
                 let handle = message.receipt_handle().unwrap_or_default().to_owned();
                 let wanted = message_ids.is_none_or(|ids| ids.contains(&id));
-                if !wanted || moved.len() >= limit {
+                if !wanted || moved.len() + chosen.len() >= limit {
                     skipped.push(handle);
                     continue;
                 }
-                // Send before delete: a crash in between duplicates the
-                // message, which the worker tolerates, instead of losing it.
-                self.client
-                    .send_message()
-                    .queue_url(&self.target_url)
-                    .message_body(replayed(message.body().unwrap_or_default()))
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::new("redrive", DisplayErrorContext(e)))?;
-                self.client
-                    .delete_message()
-                    .queue_url(&self.dlq_url)
-                    .receipt_handle(&handle)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::new("redrive", DisplayErrorContext(e)))?;
-                moved.push(id);
+                let body = replayed(message.body().unwrap_or_default());
+                chosen.push((id, handle, body));
             }
+            if chosen.is_empty() {
+                continue;
+            }
+            // Send before delete: a crash in between duplicates the
+            // messages, which the workers tolerate, instead of losing them.
+            let bodies = chosen
+                .iter()
+                .enumerate()
+                .map(|(entry, (_, _, body))| (entry.to_string(), body.clone()))
+                .collect();
+            send_batch(&self.client, &self.target_url, bodies, "redrive").await?;
+            self.delete(chosen.iter().map(|(_, handle, _)| handle.as_str()))
+                .await?;
+            moved.extend(chosen.into_iter().map(|(id, _, _)| id));
         }
         self.release(&skipped).await?;
         Ok(moved)

@@ -31,6 +31,8 @@ pub enum AppError {
     SessionNotFound,
     #[error("no job with this id")]
     JobNotFound,
+    #[error("no bulk replay with this id")]
+    ReplayNotFound,
     /// The request body is not JSON of the expected shape.
     #[error("{0}")]
     MalformedRequest(String),
@@ -84,6 +86,7 @@ impl AppError {
             AppError::RouteNotFound => "not_found",
             AppError::SessionNotFound => "session_not_found",
             AppError::JobNotFound => "job_not_found",
+            AppError::ReplayNotFound => "replay_not_found",
             AppError::MalformedRequest(_) => "malformed_request",
             AppError::InvalidRequest { code, .. } => code,
             AppError::RequestTooLarge(_) => "request_too_large",

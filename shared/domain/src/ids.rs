@@ -1,4 +1,4 @@
-//! Opaque, prefixed identifiers (`ses_…`, `fil_…`, `job_…`).
+//! Opaque, prefixed identifiers (`ses_…`, `fil_…`, `job_…`, `evt_…`, `rpl_…`).
 //!
 //! The body is 26 characters of Crockford base32 encoding 48 bits of
 //! milliseconds and 80 random bits (the ULID layout), so ids sort by creation
@@ -81,6 +81,7 @@ prefixed_id!(SessionId, "ses_");
 prefixed_id!(FileId, "fil_");
 prefixed_id!(JobId, "job_");
 prefixed_id!(EventId, "evt_");
+prefixed_id!(ReplayId, "rpl_");
 
 #[cfg(test)]
 mod tests {

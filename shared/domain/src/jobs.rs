@@ -2,13 +2,15 @@
 //! fan-out in the request) and status.
 
 use chrono::Utc;
+use sha2::{Digest, Sha256};
 use tracing::info;
 
 use crate::dispatch::TopUp;
 use crate::error::AppError;
 use crate::ids::JobId;
+use crate::metrics;
 use crate::model::{
-    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, SessionStatus, Tenant,
+    DispatchMessage, DispatchState, FileRecord, Job, JobStatus, JobSummary, SessionStatus, Tenant,
 };
 use crate::paging::PageRequest;
 use crate::ports::{AuditEntry, CreateJob, FilePage};
@@ -24,13 +26,18 @@ impl Intake {
     /// Creates the job and sends its one dispatch message; the dispatcher
     /// sends the files' work messages after the answer, so this takes the
     /// same time for 11 files or 2000 (up to `express_max_files` files are
-    /// sent at once instead).
+    /// sent at once instead). `idempotency_key` is the request's
+    /// `Idempotency-Key`, if any: the job remembers it, so that a retry of
+    /// the request that created it gets the job, not 409.
     pub async fn submit_extraction(
         &self,
         tenant: &Tenant,
         id: &str,
         request: SubmitExtractionRequest,
+        idempotency_key: Option<&str>,
     ) -> Result<JobAccepted, AppError> {
+        let submitted_with = idempotency_key.map(|key| hex::encode(Sha256::digest(key.as_bytes())));
+        let submitted_with = submitted_with.as_deref();
         let session_id = crate::ids::SessionId::parse(id).ok_or(AppError::SessionNotFound)?;
         let session = self
             .ports
@@ -42,19 +49,23 @@ impl Intake {
             self.validate_webhook_url(url)?;
         }
         let job = match (&session.job_id, session.status) {
-            (Some(job_id), _) => self.existing_job(tenant, job_id).await?,
+            (Some(job_id), _) => self.existing_job(tenant, job_id, submitted_with).await?,
             (None, SessionStatus::AwaitingUpload) => return Err(AppError::SessionNotConfirmed),
             (None, _) => {
                 let webhook_url = request.webhook_url.or_else(|| session.webhook_url.clone());
-                let job = Job::queued(&session, webhook_url, Utc::now());
+                let job = Job {
+                    submitted_with: submitted_with.map(str::to_owned),
+                    ..Job::queued(&session, webhook_url, Utc::now())
+                };
                 let created = AuditEntry::of_job(&job, "job.created", None);
                 match self.ports.jobs.create_job(&job, &session, &created).await? {
                     CreateJob::Created => {
                         info!(tenant = %tenant.id, session_id = %session.id, job_id = %job.id, files = session.file_count, "job created");
+                        metrics::job_accepted(session.file_count);
                         job
                     }
                     CreateJob::AlreadySubmitted(job_id) => {
-                        self.existing_job(tenant, &job_id).await?
+                        self.existing_job(tenant, &job_id, submitted_with).await?
                     }
                     CreateJob::NotConfirmed => return Err(AppError::SessionNotConfirmed),
                 }
@@ -90,16 +101,25 @@ impl Intake {
         Ok(())
     }
 
-    /// A session's job: 409 once its dispatch message was sent; otherwise it
-    /// is returned so that the caller sends what a dead request left unsent.
-    async fn existing_job(&self, tenant: &Tenant, job_id: &JobId) -> Result<Job, AppError> {
+    /// A session's job, returned while its dispatch message is unsent (the
+    /// caller sends what a dead request left unsent) and to a retry of the
+    /// request that created it (`submitted_with`: the same key's digest),
+    /// whose first answer may have been a 5xx after the job was dispatched;
+    /// to anyone else 409.
+    async fn existing_job(
+        &self,
+        tenant: &Tenant,
+        job_id: &JobId,
+        submitted_with: Option<&str>,
+    ) -> Result<Job, AppError> {
         let job = self
             .ports
             .jobs
             .load_job(&tenant.id, job_id)
             .await?
             .ok_or(AppError::JobNotFound)?;
-        if job.dispatch == DispatchState::Accepted {
+        let retry = submitted_with.is_some() && job.submitted_with.as_deref() == submitted_with;
+        if job.dispatch == DispatchState::Accepted || retry {
             Ok(job)
         } else {
             Err(AppError::SessionAlreadyExtracted { job_id: job.id })
@@ -117,7 +137,7 @@ impl Intake {
         let (files, cursor) = self
             .job_files(tenant, &job, page.unwrap_or_default())
             .await?;
-        Ok(status_view(job, Some(files), cursor))
+        Ok(status_view(job.summary(), Some(files), cursor))
     }
 
     /// One page of a job's files, and the cursor of the next.
@@ -138,17 +158,15 @@ impl Intake {
 
     /// The status object a `job.completed` event carries: with every file
     /// up to `MAX_FILES_IN_EVENT` files, without files above.
-    pub(crate) async fn event_status(
-        &self,
-        tenant: &Tenant,
-        id: &JobId,
-    ) -> Result<JobStatusView, AppError> {
-        let job = self.load_job(tenant, id.as_str()).await?;
+    pub(crate) async fn event_status(&self, job: &Job) -> Result<JobStatusView, AppError> {
         if job.progress.total > MAX_FILES_IN_EVENT {
-            return Ok(status_view(job, None, None));
+            return Ok(status_view(job.summary(), None, None));
         }
-        let (files, cursor) = self.job_files(tenant, &job, PageRequest::default()).await?;
-        Ok(status_view(job, Some(files), cursor))
+        let tenant = Tenant {
+            id: job.tenant.clone(),
+        };
+        let (files, cursor) = self.job_files(&tenant, job, PageRequest::default()).await?;
+        Ok(status_view(job.summary(), Some(files), cursor))
     }
 
     pub(crate) async fn load_job(&self, tenant: &Tenant, id: &str) -> Result<Job, AppError> {
@@ -161,8 +179,9 @@ impl Intake {
     }
 }
 
-fn status_view(
-    job: Job,
+/// The status object of `job`, with `files` (a page) or without.
+pub(crate) fn status_view(
+    job: JobSummary,
     files: Option<Vec<FileRecord>>,
     next_cursor: Option<String>,
 ) -> JobStatusView {
@@ -179,6 +198,7 @@ fn status_view(
             processing: job.progress.processing,
             succeeded: job.progress.succeeded,
             failed: job.progress.failed,
+            cached: job.progress.cached,
         },
         files: files.map(|files| {
             files

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{FileId, JobId, SessionId};
+use crate::paging::JobPosition;
+use crate::replays::ReplayMessage;
 
 /// The owner of sessions and jobs, found from the caller's API key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +122,18 @@ pub struct FileRecord {
     pub error: Option<FileError>,
     pub sha256: Option<String>,
     pub result: Option<StoredResult>,
+    /// Whether the file succeeded with a result from the document cache
+    /// (the engine did not run), so that a file counted again is counted
+    /// `cached` again.
+    pub cache_hit: bool,
+}
+
+/// A file of a job: what `duplicate_of` lists, and what the invoice index
+/// holds.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileRef {
+    pub job_id: JobId,
+    pub file_id: FileId,
 }
 
 /// Where a finished file's result (a JSON object) is kept: on the file's
@@ -161,16 +175,17 @@ impl JobStatus {
         }
     }
 
+    /// Every status, in the order a job goes through them.
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Queued,
+        JobStatus::Processing,
+        JobStatus::Succeeded,
+        JobStatus::PartiallyFailed,
+        JobStatus::Failed,
+    ];
+
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            JobStatus::Queued,
-            JobStatus::Processing,
-            JobStatus::Succeeded,
-            JobStatus::PartiallyFailed,
-            JobStatus::Failed,
-        ]
-        .into_iter()
-        .find(|status| status.as_str() == raw)
+        Self::ALL.into_iter().find(|status| status.as_str() == raw)
     }
 }
 
@@ -182,6 +197,8 @@ pub struct Progress {
     pub processing: u32,
     pub succeeded: u32,
     pub failed: u32,
+    /// Of the succeeded files, those served from the document cache.
+    pub cached: u32,
 }
 
 impl Progress {
@@ -230,6 +247,11 @@ pub struct Job {
     pub dispatch_sent: u32,
     pub result_key: Option<String>,
     pub result_size: Option<u64>,
+    /// The SHA-256 (hex) of the `Idempotency-Key` of the request that
+    /// created the job, if it had one: a retry with that key is answered
+    /// with the job even after its dispatch moved on (api.md: the first 202
+    /// is replayed), also when the first answer was lost to a server error.
+    pub submitted_with: Option<String>,
 }
 
 impl Job {
@@ -253,6 +275,7 @@ impl Job {
             dispatch_sent: 0,
             result_key: None,
             result_size: None,
+            submitted_with: None,
         }
     }
 }
@@ -309,11 +332,53 @@ impl Job {
 
     /// The status clients see: `Processing` once any file was started.
     pub fn visible_status(&self) -> JobStatus {
+        self.summary().visible_status()
+    }
+
+    /// What the status object shows of the job, files aside.
+    pub fn summary(&self) -> JobSummary {
+        JobSummary {
+            id: self.id.clone(),
+            session_id: self.session_id.clone(),
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            completed_at: self.completed_at,
+            progress: self.progress,
+        }
+    }
+}
+
+/// A job as its status object shows it without files: one entry of the
+/// jobs list (`GET /jobs`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobSummary {
+    pub id: JobId,
+    pub session_id: SessionId,
+    /// As stored: `Queued` until decided (see `Job::status`).
+    pub status: JobStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub progress: Progress,
+}
+
+impl JobSummary {
+    /// The status clients see: `Processing` once any file was started.
+    pub fn visible_status(&self) -> JobStatus {
         let started = self.progress.processing + self.progress.done() > 0;
         if self.status == JobStatus::Queued && started {
             JobStatus::Processing
         } else {
             self.status
+        }
+    }
+
+    /// Where the job sits in its tenant's list.
+    pub fn position(&self) -> JobPosition {
+        JobPosition {
+            created_at: self.created_at,
+            job_id: self.id.clone(),
         }
     }
 }
@@ -397,6 +462,7 @@ impl DispatchMessage {
 pub enum QueueMessage {
     File(WorkMessage),
     Dispatch(DispatchMessage),
+    Replay(ReplayMessage),
 }
 
 impl QueueMessage {
@@ -405,6 +471,12 @@ impl QueueMessage {
         if let Ok(dispatch) = serde_json::from_str::<DispatchMessage>(body) {
             return match dispatch.v {
                 DispatchMessage::VERSION => Ok(QueueMessage::Dispatch(dispatch)),
+                other => Err(format!("unknown version {other}")),
+            };
+        }
+        if let Ok(replay) = serde_json::from_str::<ReplayMessage>(body) {
+            return match replay.v {
+                ReplayMessage::VERSION => Ok(QueueMessage::Replay(replay)),
                 other => Err(format!("unknown version {other}")),
             };
         }
@@ -438,6 +510,7 @@ mod tests {
             processing,
             succeeded,
             failed,
+            cached: 0,
         }
     }
 
@@ -535,6 +608,7 @@ mod tests {
             dispatch_sent: 2,
             result_key: None,
             result_size: None,
+            submitted_with: None,
         };
         assert_eq!(job.visible_status(), JobStatus::Queued);
         job.progress = progress(2, 1, 0, 0);

@@ -8,10 +8,12 @@ use tracing::{info, warn};
 
 use crate::error::{AppError, StoreError};
 use crate::ids::{EventId, JobId};
-use crate::model::Tenant;
-use crate::ports::{SendOutcome, WebhookRequest};
+use crate::metrics;
+use crate::model::{Job, Tenant};
+use crate::ports::{AuditEntry, SendOutcome, WebhookRequest};
 use crate::processing::DeliveryOutcome;
 use crate::service::Intake;
+use crate::transitions;
 use crate::views::rfc3339;
 use crate::webhooks::{
     decide_attempt, next_delay, signature_header, AttemptDecision, DeliveryAttempt, EventState,
@@ -95,6 +97,28 @@ fn verdict(outcome: &SendOutcome) -> Verdict {
     }
 }
 
+/// The audit trail's words for an attempt: the receiver's answer and what
+/// follows. A network error's own text (a socket's, a resolver's) stays in
+/// the attempt's record and the logs.
+fn attempt_detail(outcome: &SendOutcome, state: EventState, next: Option<Duration>) -> String {
+    let answer = match outcome {
+        SendOutcome::Answered { status, .. } => format!("the receiver answered {status}"),
+        SendOutcome::Refused(reason) => format!("not sent: {reason}"),
+        SendOutcome::Unreachable(_) => {
+            "the receiver could not be reached (network error or timeout)".to_owned()
+        }
+    };
+    let then = match (state, next) {
+        (EventState::Delivered, _) => "delivered".to_owned(),
+        (EventState::Pending, Some(delay)) => format!("next attempt in {} s", delay.as_secs()),
+        (EventState::Exhausted, _) | (EventState::Pending, None) => {
+            "no attempt left in the schedule".to_owned()
+        }
+        (EventState::Failed, _) => "not retried".to_owned(),
+    };
+    format!("{answer}; {then}")
+}
+
 fn store_failure(error: AppError) -> StoreError {
     match error {
         AppError::Store(error) => error,
@@ -107,6 +131,7 @@ impl Intake {
     /// errors retry the message; the receiver's failures are scheduled by
     /// the event's own backoff.
     pub async fn deliver_webhook(&self, message: &WebhookMessage) -> DeliveryOutcome {
+        metrics::heartbeat("webhooks");
         match self.try_deliver_webhook(message).await {
             Ok(()) => DeliveryOutcome::Done,
             Err(error) => {
@@ -135,6 +160,17 @@ impl Intake {
             }
             AttemptDecision::Lease(lease) => lease,
         };
+        // The status object the event carries, and the session whose audit
+        // trail records the attempt.
+        let Some(job) = self
+            .ports
+            .jobs
+            .load_job(&event.tenant, &event.job_id)
+            .await?
+        else {
+            info!(tenant = %event.tenant, job_id = %event.job_id, "webhook of a deleted job dropped");
+            return Ok(());
+        };
         if !webhooks
             .lease_attempt(&event.tenant, &event.job_id, &lease)
             .await?
@@ -162,7 +198,7 @@ impl Intake {
                   attempt = lease.attempt(), "webhook attempt made by another worker");
             return Ok(());
         }
-        let (outcome, latency) = self.attempt(&event).await?;
+        let (outcome, latency) = self.attempt(&event, &job).await?;
         let verdict = verdict(&outcome);
         let status_code = match outcome {
             SendOutcome::Answered { status, .. } => Some(status),
@@ -191,7 +227,20 @@ impl Intake {
                 .and_then(|delay| chrono::Duration::from_std(delay).ok())
                 .map(|delay| now + delay),
         };
-        if !webhooks.record_attempt(&event, &attempt, state).await? {
+        let entry = AuditEntry {
+            at: now,
+            tenant: event.tenant.clone(),
+            session_id: job.session_id.clone(),
+            job_id: Some(event.job_id.clone()),
+            file_id: None,
+            event: transitions::event::ATTEMPT.name.to_owned(),
+            attempt: Some(attempt.attempt),
+            detail: Some(attempt_detail(&outcome, state, next_delay)),
+        };
+        if !webhooks
+            .record_attempt(&event, &attempt, state, &entry)
+            .await?
+        {
             // Our lease ran out mid-attempt and another worker recorded this
             // attempt: its record stands, and its schedule goes on.
             warn!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id,
@@ -200,6 +249,12 @@ impl Intake {
         }
         info!(tenant = %event.tenant, job_id = %event.job_id, event_id = %event.id, attempt = attempt.attempt,
               status_code, latency_ms = attempt.latency_ms, state = state.as_str(), "webhook attempt");
+        metrics::webhook_attempt(match state {
+            EventState::Pending => "retry",
+            EventState::Delivered => "delivered",
+            EventState::Failed => "failed",
+            EventState::Exhausted => "exhausted",
+        });
         if status_code == Some(410) {
             webhooks
                 .set_endpoint_disabled(&event.tenant, &event.url, true)
@@ -211,9 +266,13 @@ impl Intake {
         Ok(())
     }
 
-    /// Signs and sends the event once; refuses without sending where the
-    /// endpoint is disabled or the tenant has no secret.
-    async fn attempt(&self, event: &WebhookEvent) -> Result<(SendOutcome, Duration), StoreError> {
+    /// Signs and sends the event of `job` once; refuses without sending
+    /// where the endpoint is disabled or the tenant has no secret.
+    async fn attempt(
+        &self,
+        event: &WebhookEvent,
+        job: &Job,
+    ) -> Result<(SendOutcome, Duration), StoreError> {
         if self
             .ports
             .webhooks
@@ -226,13 +285,7 @@ impl Intake {
             ));
         }
         let secrets = self.ports.tenants.webhook_secrets(&event.tenant).await?;
-        let tenant = Tenant {
-            id: event.tenant.clone(),
-        };
-        let data = self
-            .event_status(&tenant, &event.job_id)
-            .await
-            .map_err(store_failure)?;
+        let data = self.event_status(job).await.map_err(store_failure)?;
         let body = serde_json::to_vec(&serde_json::json!({
             "id": event.id,
             "type": "job.completed",
@@ -387,6 +440,41 @@ mod tests {
             ),
         ] {
             assert_eq!(verdict(&outcome).state, state, "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn the_trail_tells_the_answer_and_what_follows_without_network_error_text() {
+        let unreachable = SendOutcome::Unreachable(
+            "request failed: error sending request for url (http://10.1.2.3/): tcp connect".into(),
+        );
+        for (outcome, state, next, expected) in [
+            (
+                answered(200),
+                EventState::Delivered,
+                None,
+                "the receiver answered 200; delivered",
+            ),
+            (
+                answered(503),
+                EventState::Pending,
+                Some(Duration::from_secs(5)),
+                "the receiver answered 503; next attempt in 5 s",
+            ),
+            (
+                unreachable,
+                EventState::Exhausted,
+                None,
+                "the receiver could not be reached (network error or timeout); no attempt left in the schedule",
+            ),
+            (
+                SendOutcome::Refused("the tenant has no webhook secret".into()),
+                EventState::Failed,
+                None,
+                "not sent: the tenant has no webhook secret; not retried",
+            ),
+        ] {
+            assert_eq!(attempt_detail(&outcome, state, next), expected);
         }
     }
 

@@ -46,6 +46,15 @@ impl DeadLetterSource {
             DeadLetterSource::Webhooks => "webhooks",
         }
     }
+
+    /// What a dead letter's body becomes when it is sent back: a file's
+    /// message is marked `reopen`, a webhook message goes back as it was.
+    pub(crate) fn replayed_body(self) -> &'static ReplayedBody {
+        match self {
+            DeadLetterSource::Work => &QueueMessage::replayed,
+            DeadLetterSource::Webhooks => &str::to_owned,
+        }
+    }
 }
 
 impl Intake {
@@ -98,13 +107,13 @@ impl Intake {
                 format!("limit must be 1 to {MAX_DEAD_LETTERS_PER_REQUEST}"),
             ));
         }
-        let replayed_body: &ReplayedBody = match source {
-            DeadLetterSource::Work => &QueueMessage::replayed,
-            DeadLetterSource::Webhooks => &str::to_owned,
-        };
         let replayed = self
             .dead_letter_queue(source)
-            .redrive(request.message_ids.as_deref(), limit, replayed_body)
+            .redrive(
+                request.message_ids.as_deref(),
+                limit,
+                source.replayed_body(),
+            )
             .await?;
         tracing::info!(
             queue = source.as_str(),
@@ -114,7 +123,10 @@ impl Intake {
         Ok(ReplayReport { replayed })
     }
 
-    fn dead_letter_queue(&self, source: DeadLetterSource) -> &dyn crate::ports::DeadLetterQueue {
+    pub(crate) fn dead_letter_queue(
+        &self,
+        source: DeadLetterSource,
+    ) -> &dyn crate::ports::DeadLetterQueue {
         match source {
             DeadLetterSource::Work => self.ports.dead_letters.as_ref(),
             DeadLetterSource::Webhooks => self.ports.webhook_dead_letters.as_ref(),
@@ -178,7 +190,8 @@ impl Intake {
                 view.tenant = Some(message.tenant);
                 view.job_id = Some(message.job_id);
             }
-            Err(_) => {}
+            // An operator's bulk replay names no tenant.
+            Ok(QueueMessage::Replay(_)) | Err(_) => {}
         }
         Ok(())
     }

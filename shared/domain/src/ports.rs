@@ -2,7 +2,7 @@
 //! adapters in `intake-aws` implement them and keep every item mapping to
 //! themselves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,11 +13,13 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
-use crate::ids::{FileId, JobId, SessionId};
+use crate::ids::{FileId, JobId, ReplayId, SessionId};
 use crate::model::{
-    DispatchMessage, DispatchState, FileError, FileRecord, FileState, Job, JobStatus, Lane,
-    Session, StoredResult, Tenant, UploadInfo, WorkMessage,
+    DispatchMessage, DispatchState, FileError, FileRecord, FileRef, FileState, Job, JobStatus,
+    JobSummary, Lane, Progress, Session, StoredResult, Tenant, UploadInfo, WorkMessage,
 };
+use crate::paging::{JobPosition, TrailPosition};
+use crate::replays::{ReplayMessage, ReplayTask};
 use crate::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -73,6 +75,11 @@ pub trait ObjectStore: Send + Sync {
     /// Whether an object is there (a HEAD), for answers that hand out a
     /// URL to it instead of its bytes.
     async fn exists(&self, key: &str) -> StoreResult<bool>;
+    /// Deletes every object under `prefix`, a listing page (1000 keys) at
+    /// a time; returns how many were deleted. Nothing there is no error.
+    async fn delete_prefix(&self, prefix: &str) -> StoreResult<usize>;
+    /// Deletes these objects; absent ones are no error.
+    async fn delete(&self, keys: &[String]) -> StoreResult<()>;
 }
 
 /// Every store method that moves a state machine takes the audit entry of
@@ -160,12 +167,14 @@ pub enum AttemptStart {
     /// The file is `Processing`; `upload` is what confirm recorded of its
     /// object.
     Started { upload: Option<UploadInfo> },
-    /// The file is already terminal (`state`, failed with `error_code`): a
-    /// duplicate delivery, a worker that died before it counted the file,
-    /// or a replayed message of a file to re-open.
+    /// The file is already terminal (`state`, failed with `error_code`,
+    /// succeeded from the document cache if `cache_hit`): a duplicate
+    /// delivery, a worker that died before it counted the file, or a
+    /// replayed message of a file to re-open.
     AlreadyFinished {
         state: FileState,
         error_code: Option<String>,
+        cache_hit: bool,
     },
 }
 
@@ -175,6 +184,8 @@ pub enum FileOutcome {
     Succeeded {
         sha256: String,
         result: StoredResult,
+        /// The result came from the document cache.
+        cache_hit: bool,
     },
     Failed {
         sha256: Option<String>,
@@ -188,7 +199,7 @@ impl FileOutcome {
     /// error: what a store writes on the file.
     pub fn parts(&self) -> (FileState, Option<&str>, &StoredResult, Option<&FileError>) {
         match self {
-            FileOutcome::Succeeded { sha256, result } => {
+            FileOutcome::Succeeded { sha256, result, .. } => {
                 (FileState::Succeeded, Some(sha256), result, None)
             }
             FileOutcome::Failed {
@@ -198,22 +209,53 @@ impl FileOutcome {
             } => (FileState::Failed, sha256.as_deref(), result, Some(error)),
         }
     }
+
+    /// Whether the file succeeded with a result from the document cache.
+    pub fn cache_hit(&self) -> bool {
+        matches!(
+            self,
+            FileOutcome::Succeeded {
+                cache_hit: true,
+                ..
+            }
+        )
+    }
 }
 
 /// File ids a worker counts on their job after a batch. Counting is by set
 /// membership, so counting a file again changes nothing: a worker that died
-/// after a file's transition counts it on the redelivery.
+/// after a file's transition counts it on the redelivery. Sets, because one
+/// batch may hold several deliveries of one file (SQS duplicates, replayed
+/// copies) and DynamoDB refuses a set written with duplicates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileCounts {
     /// Files started and not finished (a finished file counts as started).
-    pub started: Vec<FileId>,
-    pub succeeded: Vec<FileId>,
-    pub failed: Vec<FileId>,
+    pub started: BTreeSet<FileId>,
+    pub succeeded: BTreeSet<FileId>,
+    pub failed: BTreeSet<FileId>,
+    /// Succeeded files served from the document cache (also in
+    /// `succeeded`).
+    pub cached: BTreeSet<FileId>,
 }
 
 impl FileCounts {
     pub fn is_empty(&self) -> bool {
         self.started.is_empty() && self.succeeded.is_empty() && self.failed.is_empty()
+    }
+
+    /// Counts a file that is terminal in `state`.
+    pub fn finished(&mut self, id: FileId, state: FileState, cache_hit: bool) {
+        match state {
+            FileState::Succeeded => {
+                if cache_hit {
+                    self.cached.insert(id.clone());
+                }
+                self.succeeded.insert(id);
+            }
+            _ => {
+                self.failed.insert(id);
+            }
+        }
     }
 }
 
@@ -241,6 +283,9 @@ pub trait JobStore: Send + Sync {
     ) -> StoreResult<()>;
     /// The job with its progress summed from the counted file ids.
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>>;
+    /// Whether `load_job` would find the job, read without its progress
+    /// (the job item alone, not its counters).
+    async fn job_exists(&self, tenant: &str, id: &JobId) -> StoreResult<bool>;
     /// `Uploaded → Processing` (or another attempt while `Processing`).
     /// Only the file item is written: the job item is never a hot spot.
     async fn start_attempt(
@@ -291,6 +336,9 @@ pub struct Decision<'a> {
     pub tenant: &'a str,
     pub job_id: &'a JobId,
     pub status: JobStatus,
+    /// The counts the decision was taken on (every file terminal), kept
+    /// with the job so that the jobs list needs no counter read.
+    pub progress: Progress,
     pub result_key: &'a str,
     pub result_size: u64,
     pub event: Option<&'a WebhookEvent>,
@@ -301,6 +349,8 @@ pub trait WorkQueue: Send + Sync {
     async fn enqueue(&self, messages: &[WorkMessage], lane: Lane) -> StoreResult<()>;
     /// Sends a job's dispatch message (always on the express lane).
     async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()>;
+    /// Sends a bulk replay's message (on the express lane too).
+    async fn enqueue_replay(&self, message: &ReplayMessage) -> StoreResult<()>;
     /// Makes a received message visible again only after `delay`; `source`
     /// is the queue it came from (the event's `eventSourceARN`).
     async fn retry_after(
@@ -351,7 +401,9 @@ pub trait IdempotencyStore: Send + Sync {
     async fn release(&self, tenant: &str, key: &str) -> StoreResult<()>;
 }
 
-/// One line of a session's audit trail.
+/// One line of a session's audit trail. Everything in it may be shown to
+/// the tenant (`GET /jobs/{id}/events`): `detail` is a public text, never
+/// an infrastructure error's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
@@ -361,6 +413,9 @@ pub struct AuditEntry {
     pub file_id: Option<FileId>,
     /// What happened, e.g. `file.processing`, `file.retry`, `job.completed`.
     pub event: String,
+    /// The attempt a file's entry is about (its message's receive count),
+    /// or a webhook attempt's number.
+    pub attempt: Option<u32>,
     pub detail: Option<String>,
 }
 
@@ -374,6 +429,7 @@ impl AuditEntry {
             job_id: Some(job.id.clone()),
             file_id: None,
             event: event.to_owned(),
+            attempt: None,
             detail,
         }
     }
@@ -387,35 +443,115 @@ impl AuditEntry {
             job_id: session.job_id.clone(),
             file_id: None,
             event: event.to_owned(),
+            attempt: None,
             detail: None,
         }
     }
 }
 
-/// The entries that record no move of a state machine (a retry's backoff);
-/// the others are written by the move's own transaction.
+/// The audit trail: the entries that record no move of a state machine (a
+/// retry's backoff) are appended here, the others are written by the
+/// move's own transaction; all are read here.
 #[async_trait]
 pub trait AuditLog: Send + Sync {
     /// Appends entries with grouped writes.
     async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()>;
     /// The trail of a session (and its job), oldest first.
     async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>>;
+    /// One page of the entries of `job_id` (in its session's trail, without
+    /// the session's own entries), oldest first: those after `after`, at
+    /// most `limit`.
+    async fn job_trail(
+        &self,
+        tenant: &str,
+        session_id: &SessionId,
+        job_id: &JobId,
+        after: Option<&TrailPosition>,
+        limit: usize,
+    ) -> StoreResult<TrailPage>;
+}
+
+/// One page of a job's audit entries, each with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrailPage {
+    pub entries: Vec<(TrailPosition, AuditEntry)>,
+    pub more: bool,
+}
+
+/// The jobs list, found without a scan.
+#[async_trait]
+pub trait JobCatalog: Send + Sync {
+    /// One page of the tenant's jobs, newest first (by creation, then id):
+    /// those before `before` whose stored status is one of `statuses`, at
+    /// most `limit`; `more` tells whether others follow. A job being
+    /// deleted is not listed.
+    async fn list_jobs(
+        &self,
+        tenant: &str,
+        statuses: &[JobStatus],
+        before: Option<&JobPosition>,
+        limit: usize,
+    ) -> StoreResult<JobPage>;
+}
+
+/// One page of the jobs list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobPage {
+    pub jobs: Vec<JobSummary>,
+    pub more: bool,
+}
+
+/// What taking a job out of sight found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HideJob {
+    /// The job is out of sight (now, or since a deletion that did not
+    /// finish): its session's id, for the removal that follows.
+    Hidden {
+        session_id: SessionId,
+    },
+    /// The job is not terminal (`job::DELETE`'s start states).
+    NotFinished,
+    NotFound,
+}
+
+/// Deleting a job: first out of sight in one conditional write, then its
+/// items, so that it is never half visible and a repeated deletion
+/// finishes the work.
+#[async_trait]
+pub trait JobRemoval: Send + Sync {
+    /// Makes a terminal job a tombstone and deletes its session item, in
+    /// one transaction: from then on the job and its session answer 404
+    /// and the job is not listed. A tombstone is `Hidden` again.
+    async fn hide_job(&self, tenant: &str, job_id: &JobId) -> StoreResult<HideJob>;
+    /// Deletes every item of a hidden job but its tombstone: its session's
+    /// files, its audit trail, its counters, webhook event and attempts.
+    /// Idempotent.
+    async fn remove_job_items(
+        &self,
+        tenant: &str,
+        job_id: &JobId,
+        session_id: &SessionId,
+    ) -> StoreResult<()>;
+    /// Deletes the tombstone, the last step of a deletion: until then a
+    /// repeated DELETE finds the job to finish. Nothing there is no error.
+    async fn forget_job(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
     async fn load_event(&self, tenant: &str, job_id: &JobId) -> StoreResult<Option<WebhookEvent>>;
     async fn mark_enqueued(&self, tenant: &str, job_id: &JobId) -> StoreResult<()>;
-    /// Records an attempt and the event's state after it, together: the
-    /// attempt's record only if it does not exist yet (never overwritten)
-    /// and the event only if it still has `attempt.attempt - 1` attempts.
-    /// `false`, with nothing written, when another worker recorded that
-    /// attempt first.
+    /// Records an attempt, the event's state after it and the attempt's
+    /// `audit` entry, together: the attempt's record only if it does not
+    /// exist yet (never overwritten) and the event only if it still has
+    /// `attempt.attempt - 1` attempts. `false`, with nothing written, when
+    /// another worker recorded that attempt first.
     async fn record_attempt(
         &self,
         event: &WebhookEvent,
         attempt: &DeliveryAttempt,
         state: EventState,
+        audit: &AuditEntry,
     ) -> StoreResult<bool>;
     /// Takes `lease` on the event's next attempt with one conditional
     /// write: only while the event is pending, its attempt is due by
@@ -506,6 +642,24 @@ pub trait DeadLetterQueue: Send + Sync {
 /// What a replayed dead letter's body becomes.
 pub type ReplayedBody = dyn Fn(&str) -> String + Send + Sync;
 
+/// Bulk replays (`crate::replays`).
+#[async_trait]
+pub trait ReplayStore: Send + Sync {
+    async fn create_replay(&self, task: &ReplayTask) -> StoreResult<()>;
+    async fn load_replay(&self, id: &ReplayId) -> StoreResult<Option<ReplayTask>>;
+    /// Adds a round's `moved` to the task's count, whatever its status (a
+    /// second delivery of its message may still be moving letters).
+    async fn record_replay_round(
+        &self,
+        id: &ReplayId,
+        moved: u64,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Completes a running task (`transitions::replay::COMPLETE`); false
+    /// when it was completed already.
+    async fn complete_replay(&self, id: &ReplayId, at: DateTime<Utc>) -> StoreResult<bool>;
+}
+
 /// What is not finished yet, found without a scan: for the reconciler.
 #[async_trait]
 pub trait OpenWork: Send + Sync {
@@ -550,6 +704,74 @@ pub trait DocumentEngine: Send + Sync {
         &self,
         bytes: &[u8],
     ) -> Result<serde_json::Map<String, serde_json::Value>, Rejection>;
+    /// This release of the engine: the document cache keeps the verdicts
+    /// of each release apart, so a new release never serves an old one's.
+    fn version(&self) -> &str;
+}
+
+/// What the document cache is looked up by: the same bytes of the same
+/// tenant, extracted by the same engine release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheKey<'a> {
+    pub tenant: &'a str,
+    /// Hex SHA-256 of the document's bytes.
+    pub sha256: &'a str,
+    /// `DocumentEngine::version`.
+    pub engine: &'a str,
+}
+
+/// A cached extraction: the engine's output (a JSON object) and the file
+/// whose run wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheEntry {
+    /// The extraction's JSON, on the entry or (when large) in the object
+    /// store under `cache/<tenant>/<job>/…`.
+    pub extraction: StoredResult,
+    pub written_by: FileRef,
+    /// Past this instant the entry is a miss, whether or not the store has
+    /// deleted it yet.
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait DocumentCache: Send + Sync {
+    /// The entry of `key` unless there is none or it expired before `now`.
+    async fn get(&self, key: &CacheKey<'_>, now: DateTime<Utc>) -> StoreResult<Option<CacheEntry>>;
+    /// Writes `entry` unless a live entry (not expired at `now`) has the
+    /// key: one conditional write, so the first file to finish keeps the
+    /// entry. `false` when one was there.
+    async fn put(
+        &self,
+        key: &CacheKey<'_>,
+        entry: &CacheEntry,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    /// Deletes the entries of these bytes, of every engine release, that a
+    /// file of `job_id` wrote (each delete conditional on its writer), for
+    /// the job's deletion; how many it deleted. The objects of large
+    /// entries are under the job's own prefix, `cache/<tenant>/<job>/`.
+    async fn forget(&self, tenant: &str, sha256: &str, job_id: &JobId) -> StoreResult<usize>;
+}
+
+/// The tenant's invoices by business key (seller, number, issue date, type
+/// code), for `duplicate_of`.
+#[async_trait]
+pub trait InvoiceIndex: Send + Sync {
+    /// Appends `file` to the files recorded under `key` (a digest of the
+    /// business key) unless it is there already (a redelivery) or `limit`
+    /// files are; returns every file recorded under `key`, in the order
+    /// they were recorded: one atomic conditional write, so two copies
+    /// recorded at once each see the other on one side. A list is kept
+    /// until `expires_at` of its first file; after that the next file
+    /// starts a new one.
+    async fn record(
+        &self,
+        tenant: &str,
+        key: &str,
+        file: &FileRef,
+        limit: usize,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<FileRef>>;
 }
 
 /// Every port the use cases need, built once per cold start.
@@ -558,6 +780,8 @@ pub struct Ports {
     pub tenants: Arc<dyn TenantDirectory>,
     pub sessions: Arc<dyn SessionStore>,
     pub jobs: Arc<dyn JobStore>,
+    pub catalog: Arc<dyn JobCatalog>,
+    pub removal: Arc<dyn JobRemoval>,
     pub objects: Arc<dyn ObjectStore>,
     pub queue: Arc<dyn WorkQueue>,
     pub dead_letters: Arc<dyn DeadLetterQueue>,
@@ -571,4 +795,7 @@ pub struct Ports {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditLog>,
     pub engine: Arc<dyn DocumentEngine>,
+    pub cache: Arc<dyn DocumentCache>,
+    pub invoices: Arc<dyn InvoiceIndex>,
+    pub replays: Arc<dyn ReplayStore>,
 }

@@ -1,10 +1,12 @@
 //! The worker's use case: one SQS batch of work and dispatch messages.
 //!
-//! Per file: one conditional write to start it, one S3 GET, the engine (on a
-//! blocking thread), one conditional write to finish it that carries the
-//! result (a result above `file_result_inline_limit` is one S3 PUT more);
-//! each write carries its audit entry in the same transaction. A replayed
-//! message of a file given up on re-opens it first.
+//! Per file: one conditional write to start it, one S3 GET, the document
+//! cache's lookup, the engine on a miss (on a blocking thread), the invoice
+//! index's append for a succeeded file, one conditional write to finish it
+//! that carries the result (a result above `file_result_inline_limit` is
+//! one S3 PUT more), then a miss's extraction cached; each state write
+//! carries its audit entry in the same transaction. A replayed message of a
+//! file given up on re-opens it first.
 //! Per batch and job: one write of the counted file ids, then the check
 //! whether the job is done. Nothing is written to the job item until it is
 //! decided, so a 2000-file job has no hot item.
@@ -22,9 +24,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::document_cache::{Extraction, FreshExtraction};
 use crate::ids::{EventId, JobId};
+use crate::metrics;
 use crate::model::{
-    FileError, FileState, Job, QueueMessage, StoredResult, UploadInfo, WorkMessage,
+    FileError, FileRef, FileState, Job, QueueMessage, StoredResult, UploadInfo, WorkMessage,
 };
 use crate::ports::{
     AttemptStart, AuditEntry, Decision, FileCounts, FileOutcome, Rejection, UploadRead,
@@ -63,6 +67,15 @@ pub enum DeliveryOutcome {
     Retry,
 }
 
+/// Whether a file's result came from the document cache: `"cache"` of
+/// every result entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum CacheUse {
+    Hit,
+    Miss,
+}
+
 /// The stored result of one file: the engine's output plus what the worker
 /// itself knows. `file_id`, `name` and `status` are added when the job's
 /// result is assembled.
@@ -73,17 +86,56 @@ struct FileResultBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     size: Option<u64>,
     #[serde(flatten)]
-    extraction: serde_json::Map<String, serde_json::Value>,
+    extraction: Extraction,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<FileError>,
+    cache: CacheUse,
+    /// The tenant's files with the same invoice, recorded before this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    duplicate_of: Vec<FileRef>,
+}
+
+impl FileResultBody {
+    /// The result of a file that failed (never from the cache, never a
+    /// duplicate).
+    fn failed(sha256: Option<String>, size: Option<u64>, error: FileError) -> Self {
+        Self {
+            sha256,
+            size,
+            extraction: Extraction::new(),
+            error: Some(error),
+            cache: CacheUse::Miss,
+            duplicate_of: Vec::new(),
+        }
+    }
+}
+
+/// What an attempt's extraction came to: the file's outcome, and the
+/// engine's fresh extraction to cache once the file is finished.
+struct Extracted {
+    outcome: FileOutcome,
+    fresh: Option<FreshExtraction>,
+}
+
+/// Where a dispatch or replay message's delivery ended.
+fn controlled(done: Result<(), StoreError>) -> Settled {
+    match done {
+        Ok(()) => Settled::Controlled,
+        Err(error) => Settled::Failed {
+            error,
+            started: false,
+        },
+    }
 }
 
 /// Where one delivery ended within its batch.
 pub(crate) enum Settled {
-    /// The job's work messages were sent.
-    Dispatched,
-    /// The file is terminal in `state` (moved by this delivery or before).
-    Finished(FileState),
+    /// A dispatch message sent its job's work messages, or a replay
+    /// message did its share of a bulk replay.
+    Controlled,
+    /// The file is terminal in `state` (moved by this delivery or before),
+    /// succeeded from the document cache if `cache_hit`.
+    Finished { state: FileState, cache_hit: bool },
     /// Another delivery finished the file meanwhile, and counts it.
     FinishedElsewhere,
     /// An infrastructure failure; `started` when the file was started.
@@ -106,6 +158,7 @@ impl Intake {
         deliveries: &[Delivery],
         deadline: Instant,
     ) -> Vec<DeliveryOutcome> {
+        metrics::heartbeat("files");
         let attempts_end = deadline
             .checked_sub(BOOKKEEPING_TIME)
             .unwrap_or_else(Instant::now);
@@ -151,13 +204,10 @@ impl Intake {
     async fn settle(&self, delivery: &Delivery, deadline: Instant) -> Settled {
         let message = match &delivery.message {
             QueueMessage::Dispatch(dispatch) => {
-                return match self.dispatch_job(dispatch).await {
-                    Ok(()) => Settled::Dispatched,
-                    Err(error) => Settled::Failed {
-                        error,
-                        started: false,
-                    },
-                }
+                return controlled(self.dispatch_job(dispatch).await);
+            }
+            QueueMessage::Replay(replay) => {
+                return controlled(self.continue_replay(replay, deadline).await);
             }
             QueueMessage::File(message) => message,
         };
@@ -181,8 +231,11 @@ impl Intake {
                 delivery.receive_count
             ),
         };
-        match self.fail_file(message, give_up).await {
-            Ok(Settled::Finished(state)) => Settled::GaveUp(Some(state)),
+        match self
+            .fail_file(message, give_up, delivery.receive_count)
+            .await
+        {
+            Ok(Settled::Finished { state, .. }) => Settled::GaveUp(Some(state)),
             Ok(_) => Settled::GaveUp(None),
             Err(give_up_failure) => {
                 error!(job_id = %message.job_id, file_id = %message.file_id, error = %give_up_failure,
@@ -200,36 +253,49 @@ impl Intake {
         deadline: Instant,
     ) -> Result<Settled, (StoreError, bool)> {
         let upload = match self.start(message, receive).await {
-            Ok(AttemptStart::AlreadyFinished { state, .. }) => {
+            Ok(AttemptStart::AlreadyFinished {
+                state, cache_hit, ..
+            }) => {
                 info!(job_id = %message.job_id, file_id = %message.file_id, "delivery of a finished file");
-                return Ok(Settled::Finished(state));
+                return Ok(Settled::Finished { state, cache_hit });
             }
             Ok(AttemptStart::Started { upload }) => upload,
             Err(error) => return Err((error, false)),
         };
         // Given up before the function's deadline, the message is handed
         // back (and retried) instead of dying with the function.
-        let outcome = tokio::time::timeout_at(deadline, self.extract_file(message, upload))
+        let Extracted { outcome, fresh } =
+            tokio::time::timeout_at(deadline, self.extract_file(message, upload))
+                .await
+                .map_err(|_| {
+                    (
+                        StoreError::new("extract_file", "the attempt ran out of time"),
+                        true,
+                    )
+                })?
+                .map_err(|e| (e, true))?;
+        let settled = self
+            .finish(message, outcome, receive)
             .await
-            .map_err(|_| {
-                (
-                    StoreError::new("extract_file", "the attempt ran out of time"),
-                    true,
-                )
-            })?
             .map_err(|e| (e, true))?;
-        self.finish(message, outcome).await.map_err(|e| (e, true))
+        if let (Settled::Finished { .. }, Some(fresh)) = (&settled, fresh) {
+            // Saved work only: it may not hold the batch past its deadline.
+            if tokio::time::timeout_at(deadline, self.remember_extraction(message, fresh))
+                .await
+                .is_err()
+            {
+                warn!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
+                      "extraction not cached: out of time");
+            }
+        }
+        Ok(settled)
     }
 
     /// Starts an attempt; a replayed message first re-opens a file that was
     /// given up on for a fault of ours (a file that failed for its content
     /// stays failed).
     async fn start(&self, message: &WorkMessage, receive: u32) -> Result<AttemptStart, StoreError> {
-        let processing = file_entry(
-            message,
-            "file.processing",
-            Some(format!("attempt {receive}")),
-        );
+        let processing = file_entry(message, file::START.name, Some(receive), None);
         let start = self.ports.jobs.start_attempt(message, &processing).await?;
         if !(message.reopen && reopenable(&start)) {
             return Ok(start);
@@ -237,10 +303,12 @@ impl Intake {
         let reopened = file_entry(
             message,
             file::REOPEN.name,
+            None,
             Some("replayed by an operator".to_owned()),
         );
         if self.ports.jobs.reopen_file(message, &reopened).await? {
             info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, "file re-opened");
+            metrics::file_reopened();
         }
         // Re-opened by this delivery or by a copy of it: run it.
         let start = self.ports.jobs.start_attempt(message, &processing).await?;
@@ -255,12 +323,14 @@ impl Intake {
         Ok(start)
     }
 
-    /// Writes the file's terminal state.
+    /// Writes the file's terminal state, reached in `attempt`.
     async fn finish(
         &self,
         message: &WorkMessage,
         outcome: FileOutcome,
+        attempt: u32,
     ) -> Result<Settled, StoreError> {
+        let cache_hit = outcome.cache_hit();
         let (state, event, detail) = match &outcome {
             FileOutcome::Succeeded { .. } => (FileState::Succeeded, "file.succeeded", None),
             FileOutcome::Failed { error, .. } => (
@@ -269,7 +339,7 @@ impl Intake {
                 Some(format!("{}: {}", error.code, error.message)),
             ),
         };
-        let entry = file_entry(message, event, detail);
+        let entry = file_entry(message, event, Some(attempt), detail);
         if !self
             .ports
             .jobs
@@ -278,18 +348,20 @@ impl Intake {
         {
             return Ok(Settled::FinishedElsewhere);
         }
-        info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, event, "file finished");
-        Ok(Settled::Finished(state))
+        info!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id, event, cache_hit, "file finished");
+        metrics::file_finished(state);
+        Ok(Settled::Finished { state, cache_hit })
     }
 
     /// Reads the upload (exactly the confirmed object, within the process's
-    /// read budget), runs the engine off the async executor and keeps the
-    /// file's result.
+    /// read budget), takes its extraction from the document cache or runs
+    /// the engine off the async executor, records a succeeded file in the
+    /// invoice index and keeps the file's result.
     async fn extract_file(
         &self,
         message: &WorkMessage,
         upload: Option<UploadInfo>,
-    ) -> Result<FileOutcome, StoreError> {
+    ) -> Result<Extracted, StoreError> {
         let Some(confirmed) = upload else {
             return self
                 .reject(
@@ -299,6 +371,7 @@ impl Intake {
                 )
                 .await;
         };
+        let started = Instant::now();
         let budget = kib(confirmed.size).min(kib(self.settings.read_budget_bytes).max(1));
         let _held = self
             .read_budget
@@ -328,50 +401,87 @@ impl Intake {
             }
         };
         let size = Some(bytes.len() as u64);
-        let (sha256, extraction) = {
-            let _slot = self
-                .engine_slots
-                .acquire()
-                .await
-                .map_err(|e| StoreError::new("engine", e))?;
-            let engine = self.ports.engine.clone();
-            tokio::task::spawn_blocking(move || {
-                (hex::encode(Sha256::digest(&bytes)), engine.extract(&bytes))
-            })
-            .await
-            .map_err(|e| StoreError::new("engine", e))?
+        let sha256 = {
+            let bytes = bytes.clone();
+            self.off_executor(move || hex::encode(Sha256::digest(&bytes)))
+                .await?
         };
-        match extraction {
-            Ok(extraction) => {
-                let result = self
-                    .keep_file_result(message, Some(&sha256), size, extraction, None)
-                    .await?;
-                Ok(FileOutcome::Succeeded { sha256, result })
+        let (extraction, cache) = match self.cached_extraction(message, &sha256).await {
+            Some(cached) => (Ok(cached), CacheUse::Hit),
+            None => {
+                let engine = self.ports.engine.clone();
+                let extraction = self.off_executor(move || engine.extract(&bytes)).await?;
+                (extraction, CacheUse::Miss)
             }
+        };
+        let extraction = match extraction {
+            Ok(extraction) => extraction,
             Err(Rejection {
                 code,
                 message: text,
             }) => {
+                metrics::document_read(None, cache == CacheUse::Hit, started.elapsed());
                 let error = FileError {
                     code,
                     message: text,
                 };
-                let result = self
-                    .keep_file_result(
-                        message,
-                        Some(&sha256),
-                        size,
-                        Default::default(),
-                        Some(&error),
-                    )
-                    .await?;
-                Ok(FileOutcome::Failed {
+                let body = FileResultBody::failed(Some(sha256.clone()), size, error.clone());
+                let result = self.keep_file_result(message, &body).await?;
+                let outcome = FileOutcome::Failed {
                     sha256: Some(sha256),
                     result,
                     error,
-                })
+                };
+                return Ok(Extracted {
+                    outcome,
+                    fresh: None,
+                });
             }
+        };
+        let fresh = match cache {
+            CacheUse::Miss => self.fresh_extraction(&sha256, &extraction),
+            CacheUse::Hit => None,
+        };
+        let duplicate_of = self.earlier_copies(message, &extraction).await?;
+        if !duplicate_of.is_empty() {
+            metrics::duplicate_found();
         }
+        let body = FileResultBody {
+            sha256: Some(sha256.clone()),
+            size,
+            duplicate_of,
+            extraction,
+            error: None,
+            cache,
+        };
+        let result = self.keep_file_result(message, &body).await?;
+        metrics::document_read(
+            Some(&body.extraction),
+            cache == CacheUse::Hit,
+            started.elapsed(),
+        );
+        let outcome = FileOutcome::Succeeded {
+            sha256,
+            result,
+            cache_hit: cache == CacheUse::Hit,
+        };
+        Ok(Extracted { outcome, fresh })
+    }
+
+    /// Runs CPU work (hashing, the engine) on a blocking thread, at most
+    /// one per core at once, so the async executor keeps serving I/O.
+    async fn off_executor<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let _slot = self
+            .engine_slots
+            .acquire()
+            .await
+            .map_err(|e| StoreError::new("engine", e))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| StoreError::new("engine", e))
     }
 
     /// A file that fails for what was uploaded (or not), not for a fault
@@ -381,18 +491,22 @@ impl Intake {
         message: &WorkMessage,
         code: &str,
         text: &str,
-    ) -> Result<FileOutcome, StoreError> {
+    ) -> Result<Extracted, StoreError> {
         let error = FileError {
             code: code.to_owned(),
             message: text.to_owned(),
         };
         let result = self
-            .keep_file_result(message, None, None, Default::default(), Some(&error))
+            .keep_file_result(message, &FileResultBody::failed(None, None, error.clone()))
             .await?;
-        Ok(FileOutcome::Failed {
+        let outcome = FileOutcome::Failed {
             sha256: None,
             result,
             error,
+        };
+        Ok(Extracted {
+            outcome,
+            fresh: None,
         })
     }
 
@@ -401,42 +515,46 @@ impl Intake {
     async fn keep_file_result(
         &self,
         message: &WorkMessage,
-        sha256: Option<&str>,
-        size: Option<u64>,
-        extraction: serde_json::Map<String, serde_json::Value>,
-        error: Option<&FileError>,
+        body: &FileResultBody,
     ) -> Result<StoredResult, StoreError> {
-        let body = FileResultBody {
-            sha256: sha256.map(str::to_owned),
-            size,
-            extraction,
-            error: error.cloned(),
-        };
-        let bytes =
-            serde_json::to_vec(&body).map_err(|e| StoreError::new("keep_file_result", e))?;
-        if bytes.len() <= self.settings.file_result_inline_limit {
-            return Ok(StoredResult::Inline(bytes));
+        let json = serde_json::to_vec(body).map_err(|e| StoreError::new("keep_file_result", e))?;
+        self.keep_json(json, || {
+            file_result_key(&message.tenant, &message.job_id, &message.file_id)
+        })
+        .await
+    }
+
+    /// Keeps JSON inline when it fits an item (`file_result_inline_limit`),
+    /// otherwise as an object at `object_key`.
+    pub(crate) async fn keep_json(
+        &self,
+        json: Vec<u8>,
+        object_key: impl FnOnce() -> String,
+    ) -> Result<StoredResult, StoreError> {
+        if json.len() <= self.settings.file_result_inline_limit {
+            return Ok(StoredResult::Inline(json));
         }
-        let key = file_result_key(&message.tenant, &message.job_id, &message.file_id);
-        self.ports.objects.put_json(&key, bytes).await?;
+        let key = object_key();
+        self.ports.objects.put_json(&key, json).await?;
         Ok(StoredResult::Object(key))
     }
 
-    /// Marks the file failed after the last allowed attempt.
+    /// Marks the file failed after the last allowed attempt (`attempt`).
     pub(crate) async fn fail_file(
         &self,
         message: &WorkMessage,
         error: FileError,
+        attempt: u32,
     ) -> Result<Settled, StoreError> {
         let result = self
-            .keep_file_result(message, None, None, Default::default(), Some(&error))
+            .keep_file_result(message, &FileResultBody::failed(None, None, error.clone()))
             .await?;
         let outcome = FileOutcome::Failed {
             sha256: None,
             result,
             error,
         };
-        self.finish(message, outcome).await
+        self.finish(message, outcome, attempt).await
     }
 
     /// Counts the batch's files of one job (one write), then decides the job
@@ -456,12 +574,13 @@ impl Intake {
             };
             let id = message.file_id.clone();
             match &settled[index] {
-                Settled::Finished(FileState::Succeeded)
-                | Settled::GaveUp(Some(FileState::Succeeded)) => counts.succeeded.push(id),
-                Settled::Finished(_) | Settled::GaveUp(Some(_)) => counts.failed.push(id),
-                Settled::Failed { started: true, .. } => counts.started.push(id),
+                Settled::Finished { state, cache_hit } => counts.finished(id, *state, *cache_hit),
+                Settled::GaveUp(Some(state)) => counts.finished(id, *state, false),
+                Settled::Failed { started: true, .. } => {
+                    counts.started.insert(id);
+                }
                 Settled::FinishedElsewhere | Settled::GaveUp(None) => finished = true,
-                Settled::Failed { .. } | Settled::Dispatched => continue,
+                Settled::Failed { .. } | Settled::Controlled => continue,
             }
         }
         finished |= !counts.succeeded.is_empty() || !counts.failed.is_empty();
@@ -489,17 +608,23 @@ impl Intake {
         let (QueueMessage::File(message), Settled::Failed { error, .. }) =
             (&delivery.message, settled)
         else {
+            metrics::retried(match delivery.message {
+                QueueMessage::Replay(_) => "replay",
+                _ => "dispatch",
+            });
             return None;
         };
+        metrics::retried("file");
         warn!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,
               attempt = delivery.receive_count, delay_secs = delay.as_secs(), %error, "retrying file");
+        // The cause stays in the log line above: the entry is shown to the
+        // tenant.
         Some(file_entry(
             message,
             "file.retry",
+            Some(delivery.receive_count),
             Some(format!(
-                "attempt {} failed in {}; next in {} s",
-                delivery.receive_count,
-                error.operation,
+                "the attempt failed because of a fault on our side; next in {} s",
                 delay.as_secs()
             )),
         ))
@@ -560,6 +685,7 @@ impl Intake {
             tenant,
             job_id,
             status,
+            progress: job.progress,
             result_key: &key,
             result_size: size,
             event: event.as_ref(),
@@ -569,6 +695,8 @@ impl Intake {
         let decided = self.ports.jobs.complete_job(&decision, &completed).await?;
         if decided {
             info!(tenant, job_id = %job_id, status = status.as_str(), files = job.progress.total, "job completed");
+            let since_submission = (Utc::now() - job.created_at).to_std().unwrap_or_default();
+            metrics::job_completed(job.progress.total, status, since_submission);
         }
         // Won or lost, the job now has its one event (the winner's), which
         // must reach the webhook queue.
@@ -608,7 +736,7 @@ impl Intake {
 
 /// Whether an attempt found its file given up on for a fault of ours.
 fn reopenable(start: &AttemptStart) -> bool {
-    matches!(start, AttemptStart::AlreadyFinished { state: FileState::Failed, error_code }
+    matches!(start, AttemptStart::AlreadyFinished { state: FileState::Failed, error_code, .. }
         if error_code.as_deref() == Some(file::REOPENABLE))
 }
 
@@ -625,7 +753,14 @@ fn by_job(deliveries: &[Delivery]) -> BTreeMap<(String, JobId), Vec<usize>> {
     jobs
 }
 
-pub(crate) fn file_entry(message: &WorkMessage, event: &str, detail: Option<String>) -> AuditEntry {
+/// An entry about the file of `message`, now; `attempt` is the delivery's
+/// receive count where the entry is about one attempt.
+pub(crate) fn file_entry(
+    message: &WorkMessage,
+    event: &str,
+    attempt: Option<u32>,
+    detail: Option<String>,
+) -> AuditEntry {
     AuditEntry {
         at: Utc::now(),
         tenant: message.tenant.clone(),
@@ -633,6 +768,7 @@ pub(crate) fn file_entry(message: &WorkMessage, event: &str, detail: Option<Stri
         job_id: Some(message.job_id.clone()),
         file_id: Some(message.file_id.clone()),
         event: event.to_owned(),
+        attempt,
         detail,
     }
 }

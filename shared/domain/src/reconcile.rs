@@ -24,6 +24,7 @@ use tracing::{info, warn};
 
 use crate::error::StoreError;
 use crate::ids::JobId;
+use crate::metrics;
 use crate::model::{DispatchMessage, DispatchState, FileError, FileState, WorkMessage};
 use crate::ports::{AuditEntry, FileCounts, FilePage};
 use crate::processing::{file_entry, Settled};
@@ -55,6 +56,7 @@ pub struct ReconcileReport {
 impl Intake {
     /// One reconciliation pass at `now`.
     pub async fn reconcile(&self, now: DateTime<Utc>) -> Result<ReconcileReport, StoreError> {
+        metrics::heartbeat("reconcile");
         let stale_before = now
             - chrono::Duration::from_std(self.settings.reconcile_after)
                 .unwrap_or(chrono::Duration::MAX);
@@ -141,20 +143,22 @@ impl Intake {
             for file in &files {
                 let message = WorkMessage::for_file(&job, file);
                 match file.status {
-                    FileState::Succeeded => counts.succeeded.push(file.id.clone()),
-                    FileState::Failed => counts.failed.push(file.id.clone()),
+                    FileState::Succeeded | FileState::Failed => {
+                        counts.finished(file.id.clone(), file.status, file.cache_hit)
+                    }
                     FileState::Uploaded | FileState::Processing
                         if file.attempts >= self.settings.max_receive_count =>
                     {
                         if self.give_up_after_crashes(&message, file.attempts).await? {
                             report.files_given_up += 1;
                         }
-                        counts.failed.push(file.id.clone());
+                        counts.failed.insert(file.id.clone());
                     }
                     FileState::Uploaded | FileState::Processing => {
                         repairs.push(file_entry(
                             &message,
                             "reconcile.requeued",
+                            None,
                             Some(format!("no attempt for a while after {}", file.attempts)),
                         ));
                         requeue.push(message);
@@ -197,8 +201,8 @@ impl Intake {
             ),
         };
         Ok(matches!(
-            self.fail_file(message, error).await?,
-            Settled::Finished(_)
+            self.fail_file(message, error, attempts).await?,
+            Settled::Finished { .. }
         ))
     }
 

@@ -222,6 +222,7 @@ mod tests {
             error: None,
             sha256: None,
             result: Some(StoredResult::Object("r".into())),
+            cache_hit: false,
         }
     }
 

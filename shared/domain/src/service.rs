@@ -131,6 +131,7 @@ impl Intake {
                     error: None,
                     sha256: None,
                     result: None,
+                    cache_hit: false,
                 }
             })
             .collect();
@@ -430,8 +431,25 @@ pub fn upload_key(tenant: &str, session: &SessionId, file: &FileId) -> String {
     format!("{}{file}", upload_prefix(tenant, session))
 }
 
+/// Where the results of a job's files too large for their items are kept.
+pub fn file_results_prefix(tenant: &str, job: &JobId) -> String {
+    format!("results/{tenant}/{job}/")
+}
+
 pub fn file_result_key(tenant: &str, job: &JobId, file: &FileId) -> String {
-    format!("results/{tenant}/{job}/{file}.json")
+    format!("{}{file}.json", file_results_prefix(tenant, job))
+}
+
+/// Where a large cached extraction is kept: under the prefix of the job
+/// whose file wrote it, so that deleting a job's objects can take its
+/// cache entries' too.
+pub fn cache_result_key(tenant: &str, job: &JobId, file: &FileId) -> String {
+    format!("{}{file}.json", cache_results_prefix(tenant, job))
+}
+
+/// The prefix of the large cached extractions a job's files wrote.
+pub fn cache_results_prefix(tenant: &str, job: &JobId) -> String {
+    format!("cache/{tenant}/{job}/")
 }
 
 pub fn job_result_key(tenant: &str, job: &JobId) -> String {

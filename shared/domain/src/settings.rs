@@ -43,6 +43,11 @@ pub struct Settings {
     /// reconciler repairs it: longer than the longest retry backoff plus a
     /// visibility timeout, so that a message merely waiting is left alone.
     pub reconcile_after: Duration,
+    /// How long an extraction is served from the document cache to later
+    /// files of the same tenant with the same bytes (and engine release);
+    /// zero turns the cache off. At most `retention`: a cached copy never
+    /// outlives the job it was taken from.
+    pub cache_ttl: Duration,
 }
 
 impl Default for Settings {
@@ -66,6 +71,7 @@ impl Default for Settings {
             dispatch_window: 1000,
             retention: Duration::from_secs(30 * 24 * 3600),
             reconcile_after: Duration::from_secs(20 * 60),
+            cache_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

@@ -1,11 +1,13 @@
-//! The state machines of sessions, files, jobs and webhook events, in one
-//! place and as data. Each transition names the states it may start from
-//! and those it may lead to. The use cases pick a transition; the DynamoDB
-//! adapter renders its `from` as the condition of the write that makes it
-//! (`#status IN (…)`), so no adapter keeps a list of states of its own and
-//! a write that would break the machine fails its condition instead.
+//! The state machines of sessions, files, jobs, webhook events and bulk
+//! replays, in one place and as data. Each transition names the states it
+//! may start from and those it may lead to. The use cases pick a
+//! transition; the DynamoDB adapter renders its `from` as the condition of
+//! the write that makes it (`#status IN (…)`), so no adapter keeps a list
+//! of states of its own and a write that would break the machine fails its
+//! condition instead.
 
 use crate::model::{FileState, JobStatus, SessionStatus};
+use crate::replays::ReplayStatus;
 use crate::webhooks::EventState;
 
 /// One allowed move of a state machine.
@@ -103,7 +105,24 @@ pub mod job {
         from: &[JobStatus::PartiallyFailed, JobStatus::Failed],
         to: &[JobStatus::Queued],
     };
-    pub const ALL: [&Transition<JobStatus>; 2] = [&DECIDE, &REOPEN];
+    /// `DELETE /jobs/{id}` of a terminal job: it leaves the machine (its
+    /// item becomes a tombstone, then goes). A job still running is never
+    /// deleted, so no worker can write to a job being deleted.
+    pub const DELETE: Transition<JobStatus> = Transition {
+        name: "job.deleted",
+        from: &[
+            JobStatus::Succeeded,
+            JobStatus::PartiallyFailed,
+            JobStatus::Failed,
+        ],
+        to: &[],
+    };
+    pub const ALL: [&Transition<JobStatus>; 3] = [&DECIDE, &REOPEN, &DELETE];
+
+    /// The statuses a job item holds: `Processing` is only ever shown.
+    pub fn stored() -> impl Iterator<Item = JobStatus> {
+        DECIDE.from.iter().chain(DECIDE.to).copied()
+    }
 }
 
 /// A job's `job.completed` event.
@@ -136,6 +155,19 @@ pub mod event {
     pub const ALL: [&Transition<EventState>; 2] = [&ATTEMPT, &REPLAY];
 }
 
+/// An operator's bulk replay of a dead-letter queue: running until a
+/// round finds the queue empty.
+pub mod replay {
+    use super::*;
+
+    pub const COMPLETE: Transition<ReplayStatus> = Transition {
+        name: "replay.completed",
+        from: &[ReplayStatus::Running],
+        to: &[ReplayStatus::Completed],
+    };
+    pub const ALL: [&Transition<ReplayStatus>; 1] = [&COMPLETE];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +192,7 @@ mod tests {
         reachable(FileState::AwaitingUpload, &file::ALL);
         reachable(JobStatus::Queued, &job::ALL);
         reachable(EventState::Pending, &event::ALL);
+        reachable(ReplayStatus::Running, &replay::ALL);
     }
 
     #[test]
@@ -174,7 +207,9 @@ mod tests {
             );
         }
         for transition in job::ALL {
-            let leaves_terminal = transition.from.iter().any(|status| status.is_terminal());
+            // A deletion ends the machine instead of moving the job on.
+            let leaves_terminal = transition.from.iter().any(|status| status.is_terminal())
+                && !transition.to.is_empty();
             assert_eq!(
                 leaves_terminal,
                 transition.name == job::REOPEN.name,
@@ -191,6 +226,16 @@ mod tests {
     fn a_decision_ends_every_job_in_a_terminal_status() {
         assert!(job::DECIDE.to.iter().all(|status| status.is_terminal()));
         assert!(!job::DECIDE.to.contains(&JobStatus::Processing));
+    }
+
+    #[test]
+    fn only_a_terminal_job_is_deleted_and_every_status_is_stored_but_processing() {
+        assert!(job::DELETE.from.iter().all(|status| status.is_terminal()));
+        assert_eq!(job::DELETE.from.len(), job::DECIDE.to.len());
+        assert!(job::DELETE.to.is_empty());
+        let stored: Vec<JobStatus> = job::stored().collect();
+        assert_eq!(stored.len(), 4);
+        assert!(!stored.contains(&JobStatus::Processing));
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::ids::{EventId, FileId, JobId, SessionId};
+use crate::ids::{EventId, FileId, JobId, ReplayId, SessionId};
 use crate::model::{FileError, SessionStatus};
+use crate::replays::ReplayTask;
 
 /// RFC 3339 in UTC with millisecond precision, as every timestamp of the API.
 pub fn rfc3339(at: &DateTime<Utc>) -> String {
@@ -146,6 +147,8 @@ pub struct ProgressView {
     pub processing: u32,
     pub succeeded: u32,
     pub failed: u32,
+    /// Of `succeeded`, the files served from the document cache.
+    pub cached: u32,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -156,6 +159,38 @@ pub struct JobFileView {
     pub attempts: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<FileError>,
+}
+
+/// `GET /jobs`: one page of the tenant's jobs, newest first, each a status
+/// object without `files`.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobListView {
+    pub jobs: Vec<JobStatusView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /jobs/{id}/events`: one page of the job's audit trail, oldest first.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobEventsView {
+    pub job_id: JobId,
+    pub events: Vec<JobEventView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JobEventView {
+    #[serde(serialize_with = "serialize_time")]
+    pub at: DateTime<Utc>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<FileId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What `GET /jobs/{id}/result` answers with.
@@ -221,4 +256,46 @@ pub struct ReplayDeadLettersRequest {
 #[derive(Clone, Debug, Serialize)]
 pub struct ReplayReport {
     pub replayed: Vec<String>,
+}
+
+/// `POST /admin/dead-letters/replays`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartReplayRequest {
+    /// `work` (default) or `webhooks`.
+    pub queue: Option<String>,
+}
+
+/// A bulk replay (`GET /admin/dead-letters/replays/{id}`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayTaskView {
+    pub replay_id: ReplayId,
+    pub queue: &'static str,
+    /// `running`, then `completed` once a round found the queue empty.
+    pub status: &'static str,
+    /// Dead letters sent back so far.
+    pub moved: u64,
+    #[serde(serialize_with = "serialize_time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "serialize_time")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_optional_time"
+    )]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<ReplayTask> for ReplayTaskView {
+    fn from(task: ReplayTask) -> Self {
+        Self {
+            replay_id: task.id,
+            queue: task.queue.as_str(),
+            status: task.status.as_str(),
+            moved: task.moved,
+            created_at: task.created_at,
+            updated_at: task.updated_at,
+            completed_at: task.completed_at,
+        }
+    }
 }

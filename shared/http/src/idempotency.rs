@@ -133,7 +133,8 @@ fn replay(stored: StoredResponse) -> Response<Body> {
     response
 }
 
-/// Runs `handler` under the request's `Idempotency-Key`, if it has one.
+/// Runs `handler` under the request's `Idempotency-Key`, if it has one;
+/// `handler` is given the key.
 pub(crate) async fn idempotent<F, Fut>(
     intake: &Intake,
     tenant: &Tenant,
@@ -141,12 +142,12 @@ pub(crate) async fn idempotent<F, Fut>(
     handler: F,
 ) -> Response<Body>
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(Option<String>) -> Fut,
     Fut: Future<Output = Response<Body>>,
 {
     let key = match key_of(request) {
         Ok(Some(key)) => key,
-        Ok(None) => return handler().await,
+        Ok(None) => return handler(None).await,
         Err(error) => return problem_response(&error),
     };
     let idempotency = &intake.ports().idempotency;
@@ -166,7 +167,7 @@ where
         Ok(IdempotencyClaim::Mismatch) => return problem_response(&AppError::IdempotencyKeyReused),
         Err(error) => return problem_response(&AppError::Store(error)),
     }
-    let response = handler().await;
+    let response = handler(Some(key.clone())).await;
     // A server error is not an answer worth keeping: release the key so
     // the client's retry runs again.
     let outcome = if response.status().is_server_error() {

@@ -11,9 +11,10 @@ pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
 fn status_of(error: &AppError) -> StatusCode {
     match error {
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-        AppError::RouteNotFound | AppError::SessionNotFound | AppError::JobNotFound => {
-            StatusCode::NOT_FOUND
-        }
+        AppError::RouteNotFound
+        | AppError::SessionNotFound
+        | AppError::JobNotFound
+        | AppError::ReplayNotFound => StatusCode::NOT_FOUND,
         AppError::MalformedRequest(_)
         | AppError::InvalidRequest { .. }
         | AppError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,

@@ -1,8 +1,10 @@
 //! One handler per API Gateway route.
 
-use intake_domain::paging::PageRequest;
+use intake_domain::job_list::JobListQuery;
+use intake_domain::paging::{PageRequest, Position};
 use intake_domain::views::{
-    CreateSessionRequest, JobResult, ReplayDeadLettersRequest, SubmitExtractionRequest,
+    CreateSessionRequest, JobResult, ReplayDeadLettersRequest, StartReplayRequest,
+    SubmitExtractionRequest,
 };
 use intake_domain::{AppError, Intake, Tenant};
 use lambda_http::http::{header, Method, StatusCode};
@@ -26,8 +28,13 @@ pub enum Route {
     SubmitExtraction,
     GetJob,
     GetResult,
+    ListJobs,
+    GetJobEvents,
+    DeleteJob,
     ListDeadLetters,
     ReplayDeadLetters,
+    StartReplay,
+    GetReplay,
     ListWebhookDeliveries,
     ReplayWebhook,
 }
@@ -35,13 +42,19 @@ pub enum Route {
 impl Route {
     /// Operators' routes take the admin key, never a tenant's.
     fn is_admin(self) -> bool {
-        matches!(self, Route::ListDeadLetters | Route::ReplayDeadLetters)
+        matches!(
+            self,
+            Route::ListDeadLetters
+                | Route::ReplayDeadLetters
+                | Route::StartReplay
+                | Route::GetReplay
+        )
     }
 }
 
 /// Method and resource path of every route, as `template.yaml` declares
 /// them; the local runner routes with this table.
-pub const ROUTES: [(Method, &str, Route); 11] = [
+pub const ROUTES: [(Method, &str, Route); 16] = [
     (Method::POST, "/sessions", Route::CreateSession),
     (Method::GET, "/sessions/{id}", Route::GetSession),
     (
@@ -57,11 +70,24 @@ pub const ROUTES: [(Method, &str, Route); 11] = [
     (Method::GET, "/jobs/{id}", Route::GetJob),
     (Method::GET, "/jobs/{id}/status", Route::GetJob),
     (Method::GET, "/jobs/{id}/result", Route::GetResult),
+    (Method::GET, "/jobs", Route::ListJobs),
+    (Method::GET, "/jobs/{id}/events", Route::GetJobEvents),
+    (Method::DELETE, "/jobs/{id}", Route::DeleteJob),
     (Method::GET, "/admin/dead-letters", Route::ListDeadLetters),
     (
         Method::POST,
         "/admin/dead-letters/replay",
         Route::ReplayDeadLetters,
+    ),
+    (
+        Method::POST,
+        "/admin/dead-letters/replays",
+        Route::StartReplay,
+    ),
+    (
+        Method::GET,
+        "/admin/dead-letters/replays/{id}",
+        Route::GetReplay,
     ),
     (
         Method::GET,
@@ -142,7 +168,7 @@ async fn serve(
 ) -> Response<Body> {
     match route {
         Route::CreateSession => {
-            idempotent(intake, tenant, request, || async {
+            idempotent(intake, tenant, request, |_| async {
                 let response = match parse_body::<CreateSessionRequest>(request) {
                     Ok(body) => intake.create_session(tenant, body).await,
                     Err(error) => Err(error),
@@ -158,9 +184,13 @@ async fn serve(
             .await
         }
         Route::SubmitExtraction => {
-            idempotent(intake, tenant, request, || async {
+            idempotent(intake, tenant, request, |key| async move {
                 let response = match parse_body::<SubmitExtractionRequest>(request) {
-                    Ok(body) => intake.submit_extraction(tenant, id, body).await,
+                    Ok(body) => {
+                        intake
+                            .submit_extraction(tenant, id, body, key.as_deref())
+                            .await
+                    }
                     Err(error) => Err(error),
                 };
                 respond(response, |accepted| {
@@ -186,6 +216,20 @@ async fn serve(
             Ok(page) => respond(intake.job_result(tenant, id, page).await, result_response),
             Err(error) => problem_response(&error),
         },
+        Route::ListJobs => {
+            let query = request.query_string_parameters_ref();
+            let parameter = |name: &str| query.and_then(|query| query.first(name));
+            match JobListQuery::parse(parameter("limit"), parameter("cursor"), parameter("status"))
+            {
+                Ok(query) => ok(intake.list_jobs(tenant, query).await),
+                Err(error) => problem_response(&error),
+            }
+        }
+        Route::GetJobEvents => match page_of(request, id) {
+            Ok(page) => ok(intake.job_events(tenant, id, page).await),
+            Err(error) => problem_response(&error),
+        },
+        Route::DeleteJob => respond(intake.delete_job(tenant, id).await, |()| no_content()),
         Route::ListDeadLetters => {
             let queue = request
                 .query_string_parameters_ref()
@@ -194,7 +238,7 @@ async fn serve(
         }
         Route::ListWebhookDeliveries => ok(intake.webhook_deliveries(tenant, id).await),
         Route::ReplayWebhook => {
-            idempotent(intake, tenant, request, || async {
+            idempotent(intake, tenant, request, |_| async {
                 respond(intake.replay_webhook(tenant, id).await, |replay| {
                     json(StatusCode::ACCEPTED, replay, None)
                 })
@@ -202,7 +246,7 @@ async fn serve(
             .await
         }
         Route::ReplayDeadLetters => {
-            idempotent(intake, tenant, request, || async {
+            idempotent(intake, tenant, request, |_| async {
                 let response = match parse_body::<ReplayDeadLettersRequest>(request) {
                     Ok(body) => intake.replay_dead_letters(body).await,
                     Err(error) => Err(error),
@@ -211,11 +255,31 @@ async fn serve(
             })
             .await
         }
+        Route::StartReplay => {
+            idempotent(intake, tenant, request, |_| async {
+                let response = match parse_body::<StartReplayRequest>(request) {
+                    Ok(body) => intake.start_replay(body).await,
+                    Err(error) => Err(error),
+                };
+                respond(response, |task| {
+                    json(
+                        StatusCode::ACCEPTED,
+                        task,
+                        Some(format!("/admin/dead-letters/replays/{}", task.replay_id)),
+                    )
+                })
+            })
+            .await
+        }
+        Route::GetReplay => ok(intake.replay_status(id).await),
     }
 }
 
 /// The page a `limit`/`cursor` query asks for, if any.
-fn page_of(request: &Request, owner: &str) -> Result<Option<PageRequest>, AppError> {
+fn page_of<P: Position>(
+    request: &Request,
+    owner: &str,
+) -> Result<Option<PageRequest<P>>, AppError> {
     let query = request.query_string_parameters_ref();
     let parameter = |name: &str| query.and_then(|query| query.first(name));
     PageRequest::parse(owner, parameter("limit"), parameter("cursor"))
@@ -284,6 +348,18 @@ fn json<T: Serialize>(status: StatusCode, value: &T, location: Option<String>) -
             "response", error,
         )))
     })
+}
+
+/// 204: done, nothing to say.
+fn no_content() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .unwrap_or_else(|error| {
+            problem_response(&AppError::Store(intake_domain::StoreError::new(
+                "response", error,
+            )))
+        })
 }
 
 fn result_response(result: &JobResult) -> Response<Body> {

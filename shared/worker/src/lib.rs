@@ -1,6 +1,7 @@
 //! SQS-triggered workers: the Lambda side of the work queue.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
@@ -14,6 +15,16 @@ use tracing::error;
 /// The document engine behind the domain's port.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Engine;
+
+/// The engine's rule set and a digest of its sources (`build.rs`): any
+/// change to the engine is a new release for the document cache.
+static ENGINE_VERSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{}; sources {}",
+        intake_engine::VALIDATION_ENGINE,
+        env!("INTAKE_ENGINE_SOURCES_SHA256")
+    )
+});
 
 impl DocumentEngine for Engine {
     fn extract(
@@ -31,6 +42,10 @@ impl DocumentEngine for Engine {
                 message: "the engine's result could not be serialised".to_owned(),
             }),
         }
+    }
+
+    fn version(&self) -> &str {
+        &ENGINE_VERSION
     }
 }
 
@@ -172,6 +187,15 @@ mod tests {
         let path = format!("{}/../../events/sqs/{name}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).expect("sample event");
         serde_json::from_str(&text).expect("an SQS event")
+    }
+
+    #[test]
+    fn the_engine_release_names_its_rule_set_and_its_sources() {
+        let version = Engine.version();
+        let (rules, sources) = version.split_once("; sources ").expect("two parts");
+        assert_eq!(rules, intake_engine::VALIDATION_ENGINE);
+        assert_eq!(sources.len(), 16);
+        assert!(sources.bytes().all(|b| b.is_ascii_hexdigit()), "{sources}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
@@ -10,13 +11,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use intake_domain::Intake;
 use intake_http::{handle, problem, Route, ROUTES};
-use lambda_http::http::{Method, Response, StatusCode};
+use lambda_http::http::{header, HeaderValue, Method, Response, StatusCode};
 use lambda_http::Body;
 use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+use crate::rate_limit::TenantRateLimiter;
 use crate::FUNCTION_TIMEOUT;
 
 /// API Gateway's payload limit.
@@ -26,8 +28,10 @@ const STAGE: &str = "v1";
 pub(crate) async fn serve(
     intake: Intake,
     listener: TcpListener,
+    rate_limiter: Option<TenantRateLimiter>,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let rate_limiter = rate_limiter.map(Arc::new);
     if let Ok(address) = listener.local_addr() {
         info!(%address, "API listening");
     }
@@ -40,10 +44,16 @@ pub(crate) async fn serve(
             _ = stopped.changed() => return,
         };
         let intake = intake.clone();
+        let rate_limiter = rate_limiter.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let intake = intake.clone();
-                async move { Ok::<_, Infallible>(gateway(&intake, request, peer).await) }
+                let rate_limiter = rate_limiter.clone();
+                async move {
+                    Ok::<_, Infallible>(
+                        gateway(&intake, rate_limiter.as_deref(), request, peer).await,
+                    )
+                }
             });
             if let Err(error) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -94,6 +104,7 @@ fn gateway_problem(status: StatusCode, code: &str, detail: &str) -> Response<Ful
 
 async fn gateway(
     intake: &Intake,
+    rate_limiter: Option<&TenantRateLimiter>,
     request: hyper::Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<Full<Bytes>> {
@@ -103,6 +114,22 @@ async fn gateway(
         // As the template's gateway response for unknown routes.
         return gateway_problem(StatusCode::NOT_FOUND, "not_found", "no such route");
     };
+    // As the usage plan's throttle, per API key, before the function runs
+    // (a request without a key is the function's 401).
+    let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    if let (Some(limiter), Some(api_key)) = (rate_limiter, api_key) {
+        if let Err(wait) = limiter.check(api_key) {
+            let mut response = gateway_problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Request rate limit exceeded, retry later.",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs()));
+            return response;
+        }
+    }
     let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
@@ -256,5 +283,20 @@ mod tests {
         assert!(match_resource("/jobs/{id}", "/jobs/job_1/status").is_none());
         assert!(match_resource("/jobs/{id}", "/jobs/").is_none());
         assert!(match_resource("/sessions", "/sessions").is_some_and(|p| p.is_empty()));
+    }
+
+    #[test]
+    fn the_jobs_list_a_job_and_its_deletion_are_told_apart() {
+        let route = |method: Method, path: &str| find_route(&method, path).map(|(_, r, _)| r);
+
+        assert_eq!(route(Method::GET, "/jobs"), Some(Route::ListJobs));
+        assert_eq!(route(Method::GET, "/jobs/job_1"), Some(Route::GetJob));
+        assert_eq!(route(Method::DELETE, "/jobs/job_1"), Some(Route::DeleteJob));
+        assert_eq!(
+            route(Method::GET, "/jobs/job_1/events"),
+            Some(Route::GetJobEvents)
+        );
+        assert_eq!(route(Method::DELETE, "/jobs"), None);
+        assert_eq!(route(Method::DELETE, "/jobs/job_1/status"), None);
     }
 }

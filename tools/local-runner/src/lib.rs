@@ -5,7 +5,9 @@
 //! batch failures, visibility timeouts, redrive by the queue itself).
 
 mod api;
+mod metrics_endpoint;
 mod poller;
+mod rate_limit;
 mod reconciler;
 pub mod tenants;
 
@@ -19,7 +21,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use metrics_endpoint::{serve_metrics, DEFAULT_METRICS_LISTEN};
 pub use poller::PollerConfig;
+pub use rate_limit::RateLimit;
 
 /// How the runner behaves.
 #[derive(Clone, Debug)]
@@ -37,6 +41,9 @@ pub struct RunnerConfig {
     /// How often the reconciler runs (`ReconcileIntervalMinutes` in
     /// `template.yaml`); `None` never.
     pub reconcile_every: Option<Duration>,
+    /// The request rate of each API key, as the usage plan's throttle
+    /// (`TenantRateLimit`, `TenantBurstLimit`); `None` does not limit.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for RunnerConfig {
@@ -54,6 +61,7 @@ impl Default for RunnerConfig {
             express_pollers: 2 * cores,
             webhook_pollers: 4,
             reconcile_every: Some(Duration::from_secs(60)),
+            rate_limit: Some(RateLimit::default()),
         }
     }
 }
@@ -120,6 +128,7 @@ pub async fn start(
     let mut tasks = vec![tokio::spawn(api::serve(
         intake.clone(),
         listener,
+        config.rate_limit.map(rate_limit::TenantRateLimiter::new),
         stopped.clone(),
     ))];
     for (consumer, url, pollers) in [

@@ -11,7 +11,7 @@ use intake_aws::{
     build_ports, ensure_resources, Clients, DynamoStore, QueueSettings, ResourceNames,
 };
 use intake_domain::Intake;
-use intake_local::{tenants, RunnerConfig};
+use intake_local::{serve_metrics, tenants, RateLimit, RunnerConfig, DEFAULT_METRICS_LISTEN};
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
@@ -30,6 +30,23 @@ fn count_or(name: &str, default: usize) -> anyhow::Result<usize> {
     }
 }
 
+/// `INTAKE_RATE_LIMIT` requests per second and `INTAKE_RATE_BURST` per API
+/// key (the usage plan's `TenantRateLimit`, `TenantBurstLimit`); a rate of
+/// 0 turns the limit off.
+fn rate_limit_from_env(defaults: RateLimit) -> anyhow::Result<Option<RateLimit>> {
+    let per_second = count_or("INTAKE_RATE_LIMIT", defaults.per_second.get() as usize)?;
+    let burst = count_or("INTAKE_RATE_BURST", defaults.burst.get() as usize)?;
+    if per_second == 0 {
+        return Ok(None);
+    }
+    let limit = u32::try_from(per_second)
+        .ok()
+        .zip(u32::try_from(burst).ok())
+        .and_then(|(per_second, burst)| RateLimit::new(per_second, burst))
+        .context("INTAKE_RATE_LIMIT and INTAKE_RATE_BURST must be 1 to 4294967295 (a rate of 0 turns the limit off)")?;
+    Ok(Some(limit))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -42,6 +59,12 @@ async fn main() -> anyhow::Result<()> {
     let listen: SocketAddr = env_or("INTAKE_LISTEN", "127.0.0.1:3000")
         .parse()
         .context("INTAKE_LISTEN must be host:port")?;
+    let metrics_listen: SocketAddr = env_or("INTAKE_METRICS_LISTEN", DEFAULT_METRICS_LISTEN)
+        .parse()
+        .context("INTAKE_METRICS_LISTEN must be host:port")?;
+    serve_metrics(metrics_listen)
+        .with_context(|| format!("cannot serve metrics on {metrics_listen}"))?;
+    println!("Metrics (Prometheus text): http://{metrics_listen}/metrics");
     let mut settings = intake_aws::settings_from_env()?;
     let defaults = RunnerConfig::default();
     let config = RunnerConfig {
@@ -52,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
             0 => None,
             secs => Some(Duration::from_secs(secs as u64)),
         },
+        rate_limit: rate_limit_from_env(defaults.rate_limit.unwrap_or_default())?,
         ..defaults
     };
     if std::env::var_os("INTAKE_DISPATCH_WINDOW").is_none() {

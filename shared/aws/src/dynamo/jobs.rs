@@ -22,8 +22,11 @@ use intake_domain::StoreError;
 use rand::Rng;
 
 use super::conditions::{Condition, Conditional};
+use super::job_list::{
+    jobs_pk, jobs_sk, CACHED_COUNT, FAILED_COUNT, JOBS_PK, JOBS_SK, SUCCEEDED_COUNT,
+};
 use super::open_work::{mark_open, OPEN, OPEN_JOB, OPEN_SINCE};
-use super::sessions::{read_file, read_session, result_attribute, session_status_name};
+use super::sessions::{read_file, read_session, result_attribute, session_status_name, CACHE_HIT};
 use super::{
     built, file_sk, is_conditional_failure, job_pk, session_pk, store_error, DynamoStore,
     Transaction, JOB_SK, SESSION_SK, TTL,
@@ -32,10 +35,11 @@ use crate::item::{get_n, get_s, get_time, n, parse, req_n, req_s, req_time, s, t
 
 /// Counter items per job. A batch's count goes to one picked at random, so
 /// concurrent workers spread their writes; 16 items of at most ~125 file
-/// ids each for a 2000-file job (4 KB apiece).
+/// ids each for a 2000-file job (4 KB apiece; 8 KB if every file was a
+/// cache hit, counted in `cached` as well).
 const COUNTER_SHARDS: u32 = 16;
 const COUNTER_PREFIX: &str = "COUNT#";
-const SETS: [&str; 3] = ["started", "succeeded", "failed"];
+const SETS: [&str; 4] = ["started", "succeeded", "failed", "cached"];
 
 /// The job's item, expiring at `ttl` (its session's).
 fn job_item(job: &Job, ttl: AttributeValue) -> Item {
@@ -52,9 +56,17 @@ fn job_item(job: &Job, ttl: AttributeValue) -> Item {
     if let Some(url) = &job.webhook_url {
         item.insert("webhook_url".into(), s(url));
     }
+    if let Some(digest) = &job.submitted_with {
+        item.insert("submitted_with".into(), s(digest));
+    }
     mark_open(&mut item, OPEN_JOB, &job.created_at);
+    item.insert(JOBS_PK.into(), s(jobs_pk(&job.tenant, job.status)));
+    item.insert(JOBS_SK.into(), s(jobs_sk(&job.created_at, &job.id)));
     item
 }
+
+/// A deleted job's item until its deletion is finished: reads miss it.
+pub(super) const DELETED_AT: &str = "deleted_at";
 
 /// The job item, with its progress from the counter items' sets.
 fn read_job(item: &Item, counters: &[Item]) -> StoreResult<Job> {
@@ -66,8 +78,12 @@ fn read_job(item: &Item, counters: &[Item]) -> StoreResult<Job> {
             .map(String::as_str)
             .collect()
     };
-    let (started, succeeded, failed) =
-        (members("started"), members("succeeded"), members("failed"));
+    let (started, succeeded, failed, cached) = (
+        members("started"),
+        members("succeeded"),
+        members("failed"),
+        members("cached"),
+    );
     let processing = started
         .iter()
         .filter(|id| !succeeded.contains(*id) && !failed.contains(*id))
@@ -95,6 +111,7 @@ fn read_job(item: &Item, counters: &[Item]) -> StoreResult<Job> {
             processing: processing as u32,
             succeeded: succeeded.len() as u32,
             failed: failed.len() as u32,
+            cached: cached.len() as u32,
         },
         webhook_url: get_s(item, "webhook_url").map(str::to_owned),
         dispatch: parse(req_s(item, "dispatch")?, "dispatch", DispatchState::parse)?,
@@ -104,11 +121,12 @@ fn read_job(item: &Item, counters: &[Item]) -> StoreResult<Job> {
         dispatch_sent: get_n(item, "dispatch_sent")?.unwrap_or(0),
         result_key: get_s(item, "result_key").map(str::to_owned),
         result_size: get_n(item, "result_size")?,
+        submitted_with: get_s(item, "submitted_with").map(str::to_owned),
     })
 }
 
-fn string_set(ids: &[FileId]) -> AttributeValue {
-    AttributeValue::Ss(ids.iter().map(|id| id.as_str().to_owned()).collect())
+fn string_set<'a>(ids: impl IntoIterator<Item = &'a FileId>) -> AttributeValue {
+    AttributeValue::Ss(ids.into_iter().map(|id| id.as_str().to_owned()).collect())
 }
 
 /// What a delivery of a terminal file is told; `None` for a file that can
@@ -119,6 +137,7 @@ fn already_finished(file: &FileRecord) -> Option<AttemptStart> {
         .then(|| AttemptStart::AlreadyFinished {
             state: file.status,
             error_code: file.error.as_ref().map(|error| error.code.clone()),
+            cache_hit: file.cache_hit,
         })
 }
 
@@ -254,7 +273,26 @@ impl JobStore for DynamoStore {
             .into_iter()
             .filter(|item| get_s(item, "sk") != Some("EVENT"))
             .partition(|item| get_s(item, "sk") == Some(JOB_SK));
-        jobs.first().map(|job| read_job(job, &counters)).transpose()
+        jobs.first()
+            .filter(|job| !job.contains_key(DELETED_AT))
+            .map(|job| read_job(job, &counters))
+            .transpose()
+    }
+
+    async fn job_exists(&self, tenant: &str, id: &JobId) -> StoreResult<bool> {
+        // The job item only: a 2000-file job's counters hold ~70 KB of ids.
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(job_pk(tenant, id), JOB_SK)))
+            .projection_expression("pk, #deleted_at")
+            .expression_attribute_names("#deleted_at", DELETED_AT)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("job_exists", e))?;
+        Ok(output.item.is_some_and(|job| !job.contains_key(DELETED_AT)))
     }
 
     async fn start_attempt(
@@ -324,6 +362,10 @@ impl JobStore for DynamoStore {
             set.push_str(", sha256 = :sha256");
             update = update.expression_attribute_values(":sha256", s(sha256));
         }
+        if outcome.cache_hit() {
+            set.push_str(&format!(", {CACHE_HIT} = :hit"));
+            update = update.expression_attribute_values(":hit", AttributeValue::Bool(true));
+        }
         if let Some(error) = error {
             set.push_str(", error_code = :code, error_message = :message");
             update = update
@@ -362,7 +404,7 @@ impl JobStore for DynamoStore {
             self.update(
                 self.file_key(message),
                 "SET #status = :uploaded, updated_at = :now \
-                 REMOVE error_code, error_message, result_json, result_key",
+                 REMOVE error_code, error_message, result_json, result_key, cache_hit",
             )
             .only_if(
                 Condition::from("status", &file::REOPEN, FileState::as_str)
@@ -375,20 +417,30 @@ impl JobStore for DynamoStore {
             OP,
         )?;
         let job_key = Self::key(job_pk(&message.tenant, &message.job_id), JOB_SK);
-        // A decided job goes back to `Queued`; one still open is checked to
-        // stay open, so that no decision can miss the file's new outcome.
+        // A decided job goes back to `Queued` (and to the list's `queued`
+        // partition) unless it is being deleted; one still open is checked
+        // to stay open, so that no decision can miss the file's new outcome.
         let job_write = if job::REOPEN.from.contains(&status) {
+            let queued = job::REOPEN.to[0];
             let reopen_job = self
                 .update(
                     job_key,
-                    "SET #status = :queued, updated_at = :now, #open = :open, #open_since = :now \
-                     REMOVE completed_at, result_key, result_size, deciding_until",
+                    &format!(
+                        "SET #status = :queued, updated_at = :now, #open = :open, #open_since = :now, \
+                         {JOBS_PK} = :listed \
+                         REMOVE completed_at, result_key, result_size, deciding_until, \
+                         {SUCCEEDED_COUNT}, {FAILED_COUNT}, {CACHED_COUNT}"
+                    ),
                 )
                 .expression_attribute_names("#open", OPEN)
                 .expression_attribute_names("#open_since", OPEN_SINCE)
                 .expression_attribute_values(":open", s(OPEN_JOB))
-                .only_if(Condition::from("status", &job::REOPEN, JobStatus::as_str))
-                .expression_attribute_values(":queued", s(job::REOPEN.to[0].as_str()))
+                .only_if(
+                    Condition::from("status", &job::REOPEN, JobStatus::as_str)
+                        .and(&format!("attribute_not_exists({DELETED_AT})")),
+                )
+                .expression_attribute_values(":queued", s(queued.as_str()))
+                .expression_attribute_values(":listed", s(jobs_pk(&message.tenant, queued)))
                 .expression_attribute_values(":now", time(&Utc::now()));
             TransactWriteItem::builder()
                 .update(built(reopen_job.build(), OP)?)
@@ -418,10 +470,7 @@ impl JobStore for DynamoStore {
                     Self::key(job_pk(&message.tenant, &message.job_id), sk),
                     "DELETE failed :file",
                 )
-                .expression_attribute_values(
-                    ":file",
-                    string_set(std::slice::from_ref(&message.file_id)),
-                );
+                .expression_attribute_values(":file", string_set([&message.file_id]));
             writes.push(
                 TransactWriteItem::builder()
                     .update(built(uncount.build(), OP)?)
@@ -456,10 +505,12 @@ impl JobStore for DynamoStore {
             .expression_attribute_values(":now", time(&now));
         // DynamoDB refuses empty sets: add only those with members.
         let mut added = Vec::new();
-        for (name, ids) in SETS
-            .iter()
-            .zip([&counts.started, &counts.succeeded, &counts.failed])
-        {
+        for (name, ids) in SETS.iter().zip([
+            &counts.started,
+            &counts.succeeded,
+            &counts.failed,
+            &counts.cached,
+        ]) {
             if !ids.is_empty() {
                 added.push(format!("{name} :{name}"));
                 request = request.expression_attribute_values(format!(":{name}"), string_set(ids));
@@ -510,16 +561,27 @@ impl JobStore for DynamoStore {
     async fn complete_job(&self, decision: &Decision<'_>, audit: &AuditEntry) -> StoreResult<bool> {
         const OP: &str = "complete_job";
         let now = time(&Utc::now());
+        // The job moves to its status's partition of the list, with the
+        // counts it was decided on.
         let complete = self
             .update(
                 Self::key(job_pk(decision.tenant, decision.job_id), JOB_SK),
-                "SET #status = :terminal, completed_at = :now, updated_at = :now, \
-                 result_key = :key, result_size = :size REMOVE #open, #open_since",
+                &format!(
+                    "SET #status = :terminal, completed_at = :now, updated_at = :now, \
+                     result_key = :key, result_size = :size, {JOBS_PK} = :listed, \
+                     {SUCCEEDED_COUNT} = :succeeded, {FAILED_COUNT} = :failed, \
+                     {CACHED_COUNT} = :cached \
+                     REMOVE #open, #open_since"
+                ),
             )
             .expression_attribute_names("#open", OPEN)
             .expression_attribute_names("#open_since", OPEN_SINCE)
             .only_if(Condition::from("status", &job::DECIDE, JobStatus::as_str))
             .expression_attribute_values(":terminal", s(decision.status.as_str()))
+            .expression_attribute_values(":listed", s(jobs_pk(decision.tenant, decision.status)))
+            .expression_attribute_values(":succeeded", n(decision.progress.succeeded))
+            .expression_attribute_values(":failed", n(decision.progress.failed))
+            .expression_attribute_values(":cached", n(decision.progress.cached))
             .expression_attribute_values(":now", now)
             .expression_attribute_values(":key", s(decision.result_key))
             .expression_attribute_values(":size", n(decision.result_size));

@@ -11,49 +11,67 @@
 //! | tenant profile (webhook secrets) | `TENANT#<tenant>` | `PROFILE` |
 //! | session | `T#<tenant>#S#<session>` | `SESSION` |
 //! | file | `T#<tenant>#S#<session>` | `FILE#<file>` |
-//! | job | `T#<tenant>#J#<job>` | `JOB` |
+//! | job (a tombstone with `deleted_at` while it is deleted) | `T#<tenant>#J#<job>` | `JOB` |
 //! | job progress counter (16 shards) | `T#<tenant>#J#<job>` | `COUNT#<nn>` |
 //! | idempotency record | `T#<tenant>#I#<sha256(key)>` | `IDEM` |
-//! | audit entry | `T#<tenant>#A#<session>` | `<time>#<random>` |
+//! | audit entry (the session's and its job's) | `T#<tenant>#A#<session>` | `<time>#<random>` |
 //! | webhook event | `T#<tenant>#J#<job>` | `EVENT` |
 //! | webhook attempt (never overwritten) | `T#<tenant>#J#<job>` | `ATTEMPT#<nnnnnn>` (attempt number) |
 //! | disabled endpoint (410) | `T#<tenant>#E#<sha256(url)>` | `ENDPOINT` |
+//! | document cache entry | `T#<tenant>#C#<sha256(bytes)>` | `ENGINE#<sha256(engine release)>` |
+//! | invoice index list | `T#<tenant>#D#<sha256(business key)>` | `INVOICES` |
+//! | bulk replay of a dead-letter queue | `OPS#R#<replay id>` | `REPLAY` |
+//!
+//! Two global secondary indexes: `open` (the reconciler's, `open_work`) and
+//! `jobs` (the jobs list, `job_list`).
 //!
 //! Tenant ids are part of every key, so another tenant's id can only miss.
 //! Session, file, job, counter, audit, webhook event and attempt items carry
 //! `ttl` (epoch seconds, the table's TTL attribute) = a creation time plus
-//! the retention, computed by [`expires_at`] (docs/design.md, "Retention").
+//! the retention, computed by [`expires_at`] (docs/design.md, "Retention");
+//! a cache entry's and an index list's `ttl` is the expiry the domain gives
+//! them, compared with the time on every read and write (TTL deletes
+//! lazily).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, DeleteRequest, PutRequest, TransactWriteItem, Update, WriteRequest,
+};
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use futures::{stream, StreamExt, TryStreamExt};
 use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::Tenant;
 use intake_domain::ports::{
-    AuditEntry, AuditLog, IdempotencyClaim, IdempotencyStore, StoreResult, StoredResponse,
-    TenantDirectory,
+    IdempotencyClaim, IdempotencyStore, StoreResult, StoredResponse, TenantDirectory,
 };
 use intake_domain::StoreError;
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+mod audit;
 mod conditions;
+mod document_cache;
 mod files;
+mod invoice_index;
+mod job_list;
 mod jobs;
 mod open_work;
-
-pub(crate) use open_work::{OPEN, OPEN_INDEX, OPEN_SINCE};
+mod removal;
+mod replays;
 mod sessions;
 mod webhooks;
 
-use crate::item::{get_s, n, parse, req_s, req_time, s, time, Item};
+pub(crate) use job_list::{JOBS_INDEX, JOBS_INDEX_ATTRIBUTES, JOBS_PK, JOBS_SK};
+pub(crate) use open_work::{OPEN, OPEN_INDEX, OPEN_SINCE};
+
+use crate::item::{get_s, n, req_s, s, Item};
 
 /// DynamoDB's limit on items in one BatchWriteItem.
 const BATCH_WRITE_LIMIT: usize = 25;
@@ -247,44 +265,73 @@ impl DynamoStore {
                 .expression_attribute_values(":to", s(to)),
             None => query.key_condition_expression("pk = :pk"),
         };
-        let pages: Vec<_> = query
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
-        pages
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| store_error(operation, e))
+        every_item(query, operation).await
     }
 
+    /// The keys (`pk`, `sk`) of every item of partition `pk`.
+    async fn partition_keys(&self, pk: String, operation: &'static str) -> StoreResult<Vec<Item>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(pk))
+            .projection_expression("pk, sk");
+        every_item(query, operation).await
+    }
+
+    /// Writes `items` with grouped writes (no condition).
     async fn batch_put(&self, items: Vec<Item>, operation: &'static str) -> StoreResult<()> {
-        let chunks: Vec<Vec<Item>> = items
+        self.batch_write(items, operation, |item| {
+            PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map(|put| WriteRequest::builder().put_request(put).build())
+        })
+        .await
+    }
+
+    /// Deletes the items of `keys` with grouped writes (no condition).
+    async fn batch_delete(&self, keys: Vec<Item>, operation: &'static str) -> StoreResult<()> {
+        self.batch_write(keys, operation, |key| {
+            DeleteRequest::builder()
+                .set_key(Some(key))
+                .build()
+                .map(|delete| WriteRequest::builder().delete_request(delete).build())
+        })
+        .await
+    }
+
+    /// `BatchWriteItem`s of 25 of the `request`s of `items`,
+    /// `WRITE_CONCURRENCY` at a time.
+    async fn batch_write(
+        &self,
+        items: Vec<Item>,
+        operation: &'static str,
+        request: impl Fn(Item) -> Result<WriteRequest, aws_sdk_dynamodb::error::BuildError>,
+    ) -> StoreResult<()> {
+        let requests = items
+            .into_iter()
+            .map(request)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::new(operation, e))?;
+        let chunks: Vec<Vec<WriteRequest>> = requests
             .chunks(BATCH_WRITE_LIMIT)
-            .map(<[Item]>::to_vec)
+            .map(<[WriteRequest]>::to_vec)
             .collect();
         stream::iter(chunks)
-            .map(|chunk| self.batch_put_chunk(chunk, operation))
+            .map(|chunk| self.batch_write_chunk(chunk, operation))
             .buffer_unordered(WRITE_CONCURRENCY)
             .try_collect::<()>()
             .await
     }
 
     /// One BatchWriteItem, retrying what DynamoDB left unprocessed.
-    async fn batch_put_chunk(&self, chunk: Vec<Item>, operation: &'static str) -> StoreResult<()> {
-        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-        let mut pending: Vec<WriteRequest> = chunk
-            .into_iter()
-            .map(|item| {
-                PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map(|put| WriteRequest::builder().put_request(put).build())
-                    .map_err(|e| StoreError::new(operation, e))
-            })
-            .collect::<StoreResult<_>>()?;
+    async fn batch_write_chunk(
+        &self,
+        mut pending: Vec<WriteRequest>,
+        operation: &'static str,
+    ) -> StoreResult<()> {
         for attempt in 0..TRANSACTION_ATTEMPTS {
             if pending.is_empty() {
                 return Ok(());
@@ -365,6 +412,21 @@ impl DynamoStore {
             .set_key(Some(key))
             .update_expression(expression)
     }
+}
+
+/// Every item `query` answers, page after page, read strongly consistent.
+async fn every_item(query: QueryFluentBuilder, operation: &'static str) -> StoreResult<Vec<Item>> {
+    let pages: Vec<_> = query
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect()
+        .await;
+    pages
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| store_error(operation, e))
 }
 
 async fn backoff(attempt: u32) {
@@ -523,88 +585,6 @@ impl IdempotencyStore for DynamoStore {
             .map_err(|e| store_error("release_idempotency_key", e))?;
         Ok(())
     }
-}
-
-#[async_trait]
-impl AuditLog for DynamoStore {
-    async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()> {
-        let items = entries.iter().map(|entry| self.audit_item(entry)).collect();
-        self.batch_put(items, "append_audit").await
-    }
-
-    async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>> {
-        let items = self
-            .query_all(audit_pk(tenant, session_id), None, "audit_trail")
-            .await?;
-        items
-            .iter()
-            .map(|item| {
-                Ok(AuditEntry {
-                    at: req_time(item, "at")?,
-                    tenant: tenant.to_owned(),
-                    session_id: session_id.clone(),
-                    job_id: get_s(item, "job_id")
-                        .map(|raw| parse(raw, "job_id", JobId::parse))
-                        .transpose()?,
-                    file_id: get_s(item, "file_id")
-                        .map(|raw| parse(raw, "file_id", FileId::parse))
-                        .transpose()?,
-                    event: req_s(item, "event")?.to_owned(),
-                    detail: get_s(item, "detail").map(str::to_owned),
-                })
-            })
-            .collect()
-    }
-}
-
-impl DynamoStore {
-    /// One audit entry; the random suffix keeps entries of the same
-    /// microsecond apart. It expires `retention` after it happened.
-    fn audit_item(&self, entry: &AuditEntry) -> Item {
-        let mut item = audit_item(entry);
-        item.insert(TTL.into(), self.ttl(&entry.at));
-        item
-    }
-
-    /// The audit entry of a state machine's move, as an item of the
-    /// transaction that makes the move.
-    fn audit_write(
-        &self,
-        entry: &AuditEntry,
-        operation: &'static str,
-    ) -> StoreResult<TransactWriteItem> {
-        let put = built(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(self.audit_item(entry)))
-                .build(),
-            operation,
-        )?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-}
-
-fn audit_item(entry: &AuditEntry) -> Item {
-    let suffix: u32 = rand::rng().random();
-    let sk = format!(
-        "{}#{suffix:08x}",
-        entry
-            .at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    );
-    let mut item = DynamoStore::key(audit_pk(&entry.tenant, &entry.session_id), &sk);
-    item.insert("at".into(), time(&entry.at));
-    item.insert("event".into(), s(&entry.event));
-    if let Some(job_id) = &entry.job_id {
-        item.insert("job_id".into(), s(job_id.as_str()));
-    }
-    if let Some(file_id) = &entry.file_id {
-        item.insert("file_id".into(), s(file_id.as_str()));
-    }
-    if let Some(detail) = &entry.detail {
-        item.insert("detail".into(), s(detail));
-    }
-    item
 }
 
 #[cfg(test)]

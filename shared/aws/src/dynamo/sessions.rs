@@ -23,6 +23,9 @@ use super::{
 use crate::item::{get_n, get_s, n, parse, req_n, req_s, req_time, s, time, Item};
 
 const FILE_PREFIX: &str = "FILE#";
+/// Set (`true`) on a file that succeeded with a result from the document
+/// cache.
+pub(super) const CACHE_HIT: &str = "cache_hit";
 
 /// The session's item; it and its files' expire at `ttl`.
 fn session_item(session: &Session, ttl: AttributeValue) -> StoreResult<Item> {
@@ -135,6 +138,9 @@ pub(super) fn read_file(item: &Item) -> StoreResult<FileRecord> {
         error,
         sha256: get_s(item, "sha256").map(str::to_owned),
         result: read_result(item),
+        cache_hit: item
+            .get(CACHE_HIT)
+            .is_some_and(|hit| hit.as_bool().is_ok_and(|hit| *hit)),
     })
 }
 
@@ -143,7 +149,7 @@ pub(super) fn read_file(item: &Item) -> StoreResult<FileRecord> {
 const RESULT_INLINE: &str = "result_json";
 const RESULT_OBJECT: &str = "result_key";
 
-fn read_result(item: &Item) -> Option<StoredResult> {
+pub(super) fn read_result(item: &Item) -> Option<StoredResult> {
     match (get_s(item, RESULT_INLINE), get_s(item, RESULT_OBJECT)) {
         (Some(json), _) => Some(StoredResult::Inline(json.as_bytes().to_vec())),
         (None, Some(key)) => Some(StoredResult::Object(key.to_owned())),

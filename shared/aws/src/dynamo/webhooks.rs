@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use intake_domain::ids::{EventId, JobId};
-use intake_domain::ports::{StoreResult, WebhookStore};
+use intake_domain::ports::{AuditEntry, StoreResult, WebhookStore};
 use intake_domain::transitions::event;
 use intake_domain::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent};
 use sha2::{Digest, Sha256};
@@ -163,6 +163,7 @@ impl WebhookStore for DynamoStore {
         event: &WebhookEvent,
         attempt: &DeliveryAttempt,
         state: EventState,
+        audit: &AuditEntry,
     ) -> StoreResult<bool> {
         const OP: &str = "record_attempt";
         let mut item = Self::key(
@@ -185,7 +186,8 @@ impl WebhookStore for DynamoStore {
             item.insert("next_attempt_at".into(), time(at));
         }
         // The record is never overwritten, and the event moves on only from
-        // the attempts its lease was taken with: both or neither.
+        // the attempts its lease was taken with: both (with the attempt's
+        // audit entry) or neither.
         let record = built(
             Put::builder()
                 .table_name(&self.table)
@@ -232,6 +234,7 @@ impl WebhookStore for DynamoStore {
                 vec![
                     TransactWriteItem::builder().put(record).build(),
                     TransactWriteItem::builder().update(update).build(),
+                    self.audit_write(audit, OP)?,
                 ],
                 OP,
             )

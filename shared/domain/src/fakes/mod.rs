@@ -8,12 +8,21 @@
 //! transition's start state they ask `crate::transitions`, as the DynamoDB
 //! adapter does, instead of listing states.
 
+#[cfg(test)]
+mod cache_tests;
+mod job_tests;
+mod listing;
 mod open_work;
+#[cfg(test)]
+mod replay_tests;
+mod replays;
+mod seen_before;
 mod stores;
 #[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -22,15 +31,17 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
-use crate::ids::{EventId, FileId, JobId, SessionId};
+use crate::ids::{EventId, FileId, JobId, ReplayId, SessionId};
 use crate::model::{
-    DispatchMessage, DispatchState, FileRecord, FileState, Job, Lane, Progress, Session,
+    DispatchMessage, DispatchState, FileRecord, FileRef, FileState, Job, Lane, Progress, Session,
     SessionStatus, Tenant, UploadInfo, WorkMessage,
 };
+use crate::paging::TrailPosition;
 use crate::ports::{
-    AuditEntry, CreateJob, DeadLetter, DocumentEngine, Ports, Rejection, SendOutcome, StoreResult,
-    StoredResponse, WebhookRequest,
+    AuditEntry, CacheEntry, CreateJob, DeadLetter, DocumentEngine, Ports, Rejection, SendOutcome,
+    StoreResult, StoredResponse, WebhookRequest,
 };
+use crate::replays::{ReplayMessage, ReplayTask};
 use crate::service::upload_key;
 use crate::transitions::session;
 use crate::webhooks::{DeliveryAttempt, WebhookEvent, WebhookMessage};
@@ -44,6 +55,8 @@ pub fn ports(engine: Arc<dyn DocumentEngine>) -> (Ports, FakeWorld) {
         tenants: shared.clone(),
         sessions: shared.clone(),
         jobs: shared.clone(),
+        catalog: shared.clone(),
+        removal: shared.clone(),
         objects: shared.clone(),
         queue: shared.clone(),
         dead_letters: Arc::new(FakeDeadLetters::new(&world, DeadLetters::Work)),
@@ -54,8 +67,11 @@ pub fn ports(engine: Arc<dyn DocumentEngine>) -> (Ports, FakeWorld) {
         webhook_queue: shared.clone(),
         webhook_sender: shared.clone(),
         idempotency: shared.clone(),
-        audit: shared,
+        audit: shared.clone(),
         engine,
+        cache: shared.clone(),
+        invoices: shared.clone(),
+        replays: shared,
     };
     (ports, world)
 }
@@ -84,6 +100,8 @@ pub(crate) struct SessionRow {
 #[derive(Clone, Debug)]
 pub(crate) struct JobRow {
     pub(crate) job: Job,
+    /// A tombstone: the job is being deleted, and reads miss it.
+    pub(crate) hidden: bool,
     pub(crate) deciding_until: Option<i64>,
     /// How many `complete_job` calls moved the job (one per decision: a
     /// re-opened job is decided again).
@@ -96,6 +114,14 @@ pub(crate) struct Counters {
     pub(crate) started: BTreeSet<FileId>,
     pub(crate) succeeded: BTreeSet<FileId>,
     pub(crate) failed: BTreeSet<FileId>,
+    pub(crate) cached: BTreeSet<FileId>,
+}
+
+/// The files recorded under one business key, kept until `expires_at`.
+#[derive(Clone, Debug)]
+pub(crate) struct IndexRow {
+    pub(crate) files: Vec<FileRef>,
+    pub(crate) expires_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug)]
@@ -129,9 +155,14 @@ pub(crate) struct Data {
     pub(crate) events: BTreeMap<(String, JobId), EventRow>,
     pub(crate) disabled_endpoints: BTreeSet<(String, String)>,
     pub(crate) idempotency: BTreeMap<(String, String), IdempotencyRow>,
-    pub(crate) audit: Vec<AuditEntry>,
+    /// Every audit entry in the order written, with its position.
+    pub(crate) audit: Vec<(TrailPosition, AuditEntry)>,
+    /// Entries ever written: the next entry's tie-breaker.
+    pub(crate) audit_written: u32,
     pub(crate) work_messages: Vec<(WorkMessage, Lane)>,
     pub(crate) dispatch_messages: Vec<DispatchMessage>,
+    pub(crate) replay_messages: Vec<ReplayMessage>,
+    pub(crate) replays: BTreeMap<ReplayId, ReplayTask>,
     pub(crate) retries: Vec<Retry>,
     pub(crate) webhook_messages: Vec<(WebhookMessage, Duration)>,
     pub(crate) webhook_requests: Vec<WebhookRequest>,
@@ -140,6 +171,14 @@ pub(crate) struct Data {
     pub(crate) dead_letters: [Vec<DeadLetter>; 2],
     /// The bodies redriven from each dead-letter queue.
     pub(crate) redriven: [Vec<String>; 2],
+    /// Document cache entries by (tenant, sha256, engine release).
+    pub(crate) cache: BTreeMap<(String, String, String), CacheEntry>,
+    /// Invoice index lists by (tenant, business key digest).
+    pub(crate) invoice_index: BTreeMap<(String, String), IndexRow>,
+    /// While set, every call of the document cache fails with this text.
+    pub(crate) cache_outage: Option<String>,
+    /// While set, every call of the invoice index fails with this text.
+    pub(crate) index_outage: Option<String>,
 }
 
 /// A `WorkQueue::retry_after` call.
@@ -177,30 +216,78 @@ impl FakeDeadLetters {
     }
 }
 
-/// Reads bytes starting with `<Invoice` as an invoice; rejects the rest.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct FakeEngine;
+/// Reads bytes starting with `<Invoice` as an invoice of one seller, its
+/// number the text of its `<ID>` (`INV-1` without one); rejects the rest.
+/// Counts its extractions, shared by its clones.
+#[derive(Clone, Debug)]
+pub struct FakeEngine {
+    /// `DocumentEngine::version`.
+    pub release: &'static str,
+    extractions: Arc<AtomicUsize>,
+}
+
+impl Default for FakeEngine {
+    fn default() -> Self {
+        Self::release("fake-engine 1")
+    }
+}
+
+impl FakeEngine {
+    pub fn release(release: &'static str) -> Self {
+        Self {
+            release,
+            extractions: Arc::default(),
+        }
+    }
+
+    /// The same engine, counting with this one, as another release.
+    pub fn as_release(&self, release: &'static str) -> Self {
+        Self {
+            release,
+            extractions: self.extractions.clone(),
+        }
+    }
+
+    /// How many documents it read (rejected or not).
+    pub fn extractions(&self) -> usize {
+        self.extractions.load(Ordering::SeqCst)
+    }
+}
 
 impl DocumentEngine for FakeEngine {
     fn extract(
         &self,
         bytes: &[u8],
     ) -> Result<serde_json::Map<String, serde_json::Value>, Rejection> {
+        self.extractions.fetch_add(1, Ordering::SeqCst);
         if !bytes.starts_with(b"<Invoice") {
             return Err(Rejection {
                 code: "unsupported_document".to_owned(),
                 message: "the document is not a supported invoice format".to_owned(),
             });
         }
+        let text = String::from_utf8_lossy(bytes);
+        let number = text
+            .split_once("<ID>")
+            .and_then(|(_, rest)| rest.split_once("</ID>"))
+            .map_or("INV-1", |(number, _)| number);
         let json = serde_json::json!({
             "document": { "format": "fake-xml", "bytes": bytes.len() },
-            "invoice": { "number": "INV-1", "total": "100.00", "currency": "EUR" },
+            "invoice": {
+                "number": number, "issue_date": "2024-01-15", "type_code": "380",
+                "seller": { "name": "Fake Seller", "vat_id": "DE123456789" },
+                "total": "100.00", "currency": "EUR",
+            },
             "validation": { "valid": true, "errors": [] },
         });
         match json {
             serde_json::Value::Object(map) => Ok(map),
             _ => unreachable!("a JSON object literal"),
         }
+    }
+
+    fn version(&self) -> &str {
+        self.release
     }
 }
 
@@ -312,6 +399,7 @@ impl FakeWorld {
                     error: None,
                     sha256: None,
                     result: None,
+                    cache_hit: false,
                 }
             })
             .collect();
@@ -389,7 +477,8 @@ impl FakeWorld {
 
     /// Every audit entry, in the order written.
     pub fn audit(&self) -> Vec<AuditEntry> {
-        self.lock().audit.clone()
+        let data = self.lock();
+        data.audit.iter().map(|(_, entry)| entry.clone()).collect()
     }
 
     pub fn work_messages(&self) -> Vec<(WorkMessage, Lane)> {
@@ -398,6 +487,10 @@ impl FakeWorld {
 
     pub fn dispatch_messages(&self) -> Vec<DispatchMessage> {
         self.lock().dispatch_messages.clone()
+    }
+
+    pub fn replay_messages(&self) -> Vec<ReplayMessage> {
+        self.lock().replay_messages.clone()
     }
 
     pub fn retries(&self) -> Vec<Retry> {
@@ -441,6 +534,7 @@ impl Data {
             job_key,
             JobRow {
                 job: job.clone(),
+                hidden: false,
                 deciding_until: None,
                 decisions: 0,
             },
@@ -448,10 +542,22 @@ impl Data {
         Ok(CreateJob::Created)
     }
 
-    /// The job with its progress summed from the counted file ids.
+    /// Appends an audit entry; its position's tie-breaker counts the
+    /// entries written, so entries of the same instant keep their order.
+    pub(crate) fn log(&mut self, entry: &AuditEntry) {
+        let position = TrailPosition {
+            at: entry.at,
+            tiebreak: self.audit_written,
+        };
+        self.audit_written += 1;
+        self.audit.push((position, entry.clone()));
+    }
+
+    /// The job with its progress summed from the counted file ids; `None`
+    /// for a tombstone.
     pub(crate) fn read_job(&self, tenant: &str, id: &JobId) -> Option<Job> {
         let key = (tenant.to_owned(), id.clone());
-        let mut job = self.jobs.get(&key)?.job.clone();
+        let mut job = self.jobs.get(&key).filter(|row| !row.hidden)?.job.clone();
         let counters = self.counters.get(&key).cloned().unwrap_or_default();
         let processing = counters
             .started
@@ -463,6 +569,7 @@ impl Data {
             processing: processing as u32,
             succeeded: counters.succeeded.len() as u32,
             failed: counters.failed.len() as u32,
+            cached: counters.cached.len() as u32,
         };
         Some(job)
     }

@@ -17,12 +17,13 @@ use crate::model::{
     UploadInfo, WorkMessage,
 };
 use crate::ports::{
-    AttemptStart, AuditEntry, AuditLog, ConfirmOutcome, CreateJob, DeadLetter, DeadLetterQueue,
-    Decision, FileCounts, FileLookup, FileOutcome, FilePage, IdempotencyClaim, IdempotencyStore,
-    JobStore, ObjectStore, PresignedRequest, ReplayedBody, SendOutcome, SessionStore, StoreResult,
+    AttemptStart, AuditEntry, ConfirmOutcome, CreateJob, DeadLetter, DeadLetterQueue, Decision,
+    FileCounts, FileLookup, FileOutcome, FilePage, IdempotencyClaim, IdempotencyStore, JobStore,
+    ObjectStore, PresignedRequest, ReplayedBody, SendOutcome, SessionStore, StoreResult,
     StoredResponse, TenantDirectory, UploadRead, WebhookQueue, WebhookRequest, WebhookSender,
     WebhookStore, WorkQueue,
 };
+use crate::replays::ReplayMessage;
 use crate::transitions::{event, file, job, session};
 use crate::webhooks::{AttemptLease, DeliveryAttempt, EventState, WebhookEvent, WebhookMessage};
 
@@ -133,6 +134,21 @@ impl ObjectStore for FakeWorld {
     async fn exists(&self, key: &str) -> StoreResult<bool> {
         Ok(self.lock().objects.contains_key(key))
     }
+
+    async fn delete_prefix(&self, prefix: &str) -> StoreResult<usize> {
+        let mut data = self.lock();
+        let before = data.objects.len();
+        data.objects.retain(|key, _| !key.starts_with(prefix));
+        Ok(before - data.objects.len())
+    }
+
+    async fn delete(&self, keys: &[String]) -> StoreResult<()> {
+        let mut data = self.lock();
+        for key in keys {
+            data.objects.remove(key);
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -154,7 +170,7 @@ impl SessionStore for FakeWorld {
             files,
         };
         data.sessions.insert(id, row);
-        data.audit.push(audit.clone());
+        data.log(audit);
         Ok(())
     }
 
@@ -221,7 +237,7 @@ impl SessionStore for FakeWorld {
             row.files.insert(record.id.clone(), record.clone());
         }
         row.session.status = session::CONFIRM.to[0];
-        data.audit.push(audit.clone());
+        data.log(audit);
         Ok(ConfirmOutcome::Confirmed)
     }
 }
@@ -237,7 +253,7 @@ impl JobStore for FakeWorld {
         let mut data = self.lock();
         let created = data.create_job(new)?;
         if created == CreateJob::Created {
-            data.audit.push(audit.clone());
+            data.log(audit);
         }
         Ok(created)
     }
@@ -265,12 +281,18 @@ impl JobStore for FakeWorld {
             row.job.dispatch_cursor = Some(cursor.clone());
             row.job.dispatch_sent = sent;
         }
-        data.audit.extend(audit.cloned());
+        if let Some(audit) = audit {
+            data.log(audit);
+        }
         Ok(())
     }
 
     async fn load_job(&self, tenant: &str, id: &JobId) -> StoreResult<Option<Job>> {
         Ok(self.job(tenant, id))
+    }
+
+    async fn job_exists(&self, tenant: &str, id: &JobId) -> StoreResult<bool> {
+        Ok(self.job(tenant, id).is_some())
     }
 
     async fn start_attempt(
@@ -289,13 +311,14 @@ impl JobStore for FakeWorld {
             record.status = file::START.to[0];
             record.attempts += 1;
             let upload = record.upload.clone();
-            data.audit.push(audit.clone());
+            data.log(audit);
             return Ok(AttemptStart::Started { upload });
         }
         if record.status.is_terminal() {
             return Ok(AttemptStart::AlreadyFinished {
                 state: record.status,
                 error_code: record.error.as_ref().map(|error| error.code.clone()),
+                cache_hit: record.cache_hit,
             });
         }
         Err(StoreError::new(
@@ -329,13 +352,14 @@ impl JobStore for FakeWorld {
         }
         record.status = state;
         record.result = Some(result.clone());
+        record.cache_hit = outcome.cache_hit();
         if let Some(sha256) = sha256 {
             record.sha256 = Some(sha256.to_owned());
         }
         if let Some(error) = error {
             record.error = Some(error.clone());
         }
-        data.audit.push(audit.clone());
+        data.log(audit);
         Ok(true)
     }
 
@@ -344,7 +368,9 @@ impl JobStore for FakeWorld {
         let mut data = self.lock();
         let job_key = key(&message.tenant, &message.job_id);
         let job_reopenable = data.jobs.get(&job_key).is_some_and(|row| {
-            job::REOPEN.from.contains(&row.job.status) || job::DECIDE.from.contains(&row.job.status)
+            !row.hidden
+                && (job::REOPEN.from.contains(&row.job.status)
+                    || job::DECIDE.from.contains(&row.job.status))
         });
         let Some(record) = data
             .sessions
@@ -364,6 +390,7 @@ impl JobStore for FakeWorld {
         record.status = file::REOPEN.to[0];
         record.error = None;
         record.result = None;
+        record.cache_hit = false;
         if let Some(row) = data.jobs.get_mut(&job_key) {
             if job::REOPEN.from.contains(&row.job.status) {
                 row.job.status = job::REOPEN.to[0];
@@ -376,7 +403,7 @@ impl JobStore for FakeWorld {
         if let Some(counters) = data.counters.get_mut(&job_key) {
             counters.failed.remove(&message.file_id);
         }
-        data.audit.push(audit.clone());
+        data.log(audit);
         Ok(true)
     }
 
@@ -395,6 +422,7 @@ impl JobStore for FakeWorld {
         counters.started.extend(counts.started.iter().cloned());
         counters.succeeded.extend(counts.succeeded.iter().cloned());
         counters.failed.extend(counts.failed.iter().cloned());
+        counters.cached.extend(counts.cached.iter().cloned());
         Ok(())
     }
 
@@ -444,7 +472,7 @@ impl JobStore for FakeWorld {
             };
             data.events.insert(id, row);
         }
-        data.audit.push(audit.clone());
+        data.log(audit);
         Ok(true)
     }
 }
@@ -460,6 +488,11 @@ impl WorkQueue for FakeWorld {
 
     async fn enqueue_dispatch(&self, message: &DispatchMessage) -> StoreResult<()> {
         self.lock().dispatch_messages.push(message.clone());
+        Ok(())
+    }
+
+    async fn enqueue_replay(&self, message: &ReplayMessage) -> StoreResult<()> {
+        self.lock().replay_messages.push(message.clone());
         Ok(())
     }
 
@@ -543,26 +576,6 @@ impl IdempotencyStore for FakeWorld {
 }
 
 #[async_trait]
-impl AuditLog for FakeWorld {
-    async fn append_all(&self, entries: &[AuditEntry]) -> StoreResult<()> {
-        self.lock().audit.extend_from_slice(entries);
-        Ok(())
-    }
-
-    async fn trail(&self, tenant: &str, session_id: &SessionId) -> StoreResult<Vec<AuditEntry>> {
-        let mut trail: Vec<AuditEntry> = self
-            .lock()
-            .audit
-            .iter()
-            .filter(|e| e.tenant == tenant && e.session_id == *session_id)
-            .cloned()
-            .collect();
-        trail.sort_by_key(|e| e.at);
-        Ok(trail)
-    }
-}
-
-#[async_trait]
 impl WebhookStore for FakeWorld {
     async fn load_event(&self, tenant: &str, job_id: &JobId) -> StoreResult<Option<WebhookEvent>> {
         Ok(self.event(tenant, job_id))
@@ -585,6 +598,7 @@ impl WebhookStore for FakeWorld {
         new: &WebhookEvent,
         attempt: &DeliveryAttempt,
         state: EventState,
+        audit: &AuditEntry,
     ) -> StoreResult<bool> {
         let mut data = self.lock();
         let Some(row) = data
@@ -605,6 +619,7 @@ impl WebhookStore for FakeWorld {
         row.event.round_attempts += 1;
         row.event.total_attempts += 1;
         row.leased_until = None;
+        data.log(audit);
         Ok(true)
     }
 

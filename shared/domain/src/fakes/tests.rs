@@ -15,12 +15,12 @@ use crate::service::Intake;
 use crate::settings::Settings;
 use crate::views::ReplayDeadLettersRequest;
 
-const TENANT: &str = "acme";
-const INVOICE: &[u8] = b"<Invoice><ID>INV-1</ID></Invoice>";
-const WEBHOOK: &str = "https://hooks.example.com/in";
+pub(super) const TENANT: &str = "acme";
+pub(super) const INVOICE: &[u8] = b"<Invoice><ID>INV-1</ID></Invoice>";
+pub(super) const WEBHOOK: &str = "https://hooks.example.com/in";
 
 fn intake() -> (Intake, FakeWorld) {
-    let (ports, world) = ports(Arc::new(FakeEngine));
+    let (ports, world) = ports(Arc::new(FakeEngine::default()));
     let settings = Settings {
         max_receive_count: 3,
         ..Settings::default()
@@ -35,7 +35,7 @@ fn job_of(world: &FakeWorld, documents: &[(&str, &[u8])]) -> (Job, Vec<FileRecor
     (job, files)
 }
 
-fn delivery(job: &Job, file: &FileRecord, receive_count: u32) -> Delivery {
+pub(super) fn delivery(job: &Job, file: &FileRecord, receive_count: u32) -> Delivery {
     Delivery {
         message: QueueMessage::File(WorkMessage::for_file(job, file)),
         receipt_handle: format!("receipt-{}-{receive_count}", file.id),
@@ -44,7 +44,7 @@ fn delivery(job: &Job, file: &FileRecord, receive_count: u32) -> Delivery {
     }
 }
 
-fn deadline() -> Instant {
+pub(super) fn deadline() -> Instant {
     Instant::now() + Duration::from_secs(60)
 }
 
@@ -57,7 +57,7 @@ fn completions(world: &FakeWorld) -> Vec<Option<String>> {
         .collect()
 }
 
-fn stored(world: &FakeWorld, file: &FileRecord) -> FileRecord {
+pub(super) fn stored(world: &FakeWorld, file: &FileRecord) -> FileRecord {
     world
         .file(TENANT, &file.session_id, &file.id)
         .expect("the file is stored")
@@ -341,11 +341,7 @@ async fn the_reconciler_gives_up_on_a_file_whose_worker_died_on_every_attempt() 
     let (job, files) = job_of(&world, &[("a.xml", INVOICE)]);
     let message = WorkMessage::for_file(&job, &files[0]);
     for receive in 1..=intake.settings().max_receive_count {
-        let entry = file_entry(
-            &message,
-            "file.processing",
-            Some(format!("attempt {receive}")),
-        );
+        let entry = file_entry(&message, "file.processing", Some(receive), None);
         intake
             .ports()
             .jobs

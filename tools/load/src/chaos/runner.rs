@@ -67,6 +67,10 @@ impl Runner {
             .env("INTAKE_TENANTS_FILE", &self.spec.tenants_file)
             .env("INTAKE_ADMIN_API_KEY", &self.spec.admin_key)
             .env("INTAKE_ALLOW_LOOPBACK_WEBHOOKS", "1")
+            // Faults are injected behind the API, not by throttling it.
+            .env("INTAKE_RATE_LIMIT", "0")
+            // Any free port: another runner (`make dev`) may hold the default.
+            .env("INTAKE_METRICS_LISTEN", "127.0.0.1:0")
             // Bounded retries, so that a fault reaches the dead-letter
             // queue within the run: attempts 1 s, 2 s, 4 s apart.
             .env("INTAKE_MAX_RECEIVE_COUNT", "4")

@@ -255,13 +255,21 @@ async fn prepare(chaos: &Chaos, size: usize) -> Result<String, String> {
     Ok(session)
 }
 
+/// How long a client keeps retrying POST extract: longer than the
+/// idempotency lease (60 s, shared/http/src/idempotency.rs), because a
+/// request whose 5xx could not release its key (the release failed under
+/// the same fault) leaves the key claimed, answering 409 until the lease
+/// ends.
+const EXTRACT_PATIENCE: Duration = Duration::from_secs(90);
+
 /// POST extract with an Idempotency-Key, repeated with the same key while
 /// faults make it fail (transport error, 5xx, 409 in progress).
 async fn extract(chaos: &Chaos, session: &str, files: usize) -> Result<JobRef, String> {
     let key = format!("chaos-{session}");
     let path = format!("/sessions/{session}/extract");
     let mut last = String::new();
-    for _ in 0..30 {
+    let deadline = Instant::now() + EXTRACT_PATIENCE;
+    while Instant::now() < deadline {
         let (_, reply) = chaos
             .api
             .call_with(Method::POST, &path, None, &[("Idempotency-Key", &key)])
@@ -290,7 +298,10 @@ async fn extract(chaos: &Chaos, session: &str, files: usize) -> Result<JobRef, S
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    Err(format!("extract kept failing: {last}"))
+    Err(format!(
+        "extract kept failing for {} s: {last}",
+        EXTRACT_PATIENCE.as_secs()
+    ))
 }
 
 /// Sum of succeeded + failed over the jobs (status errors count as 0).
