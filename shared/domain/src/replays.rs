@@ -1,9 +1,12 @@
 //! Bulk replay of a dead-letter queue (`POST /admin/dead-letters/replays`):
 //! however many dead letters there are, the request only records a task
 //! and sends its message; the worker of the work queues then drains the
-//! queue in rounds until a round finds it empty. A message runs rounds while
-//! its function has time left, then sends its successor, so no invocation
-//! or API request runs long. `POST /admin/dead-letters/replay` stays the
+//! queue in rounds until a round finds it empty. A message runs rounds for a
+//! couple of seconds, then sends its successor, like the dispatcher: no
+//! invocation or API request runs long, an express worker is soon free for
+//! the small jobs beside it, and a run ends well within its message's
+//! visibility timeout (were it to outlast it, the message would be delivered
+//! again while it runs, each time closer to the dead-letter queue). `POST /admin/dead-letters/replay` stays the
 //! way to replay a chosen few, in the request.
 //!
 //! Why not SQS's `StartMessageMoveTask`: it moves bodies unchanged, and a
@@ -30,6 +33,9 @@ use crate::views::{ReplayTaskView, StartReplayRequest};
 /// is short even when SQS is slow, and a delivery cut off by its function's
 /// timeout loses the count of one batch at most.
 const ROUND: usize = 10;
+/// How long one message starts rounds before it hands over to its
+/// successor.
+const RUN_BUDGET: Duration = Duration::from_secs(2);
 /// A round is started only while this much of the function's time is left:
 /// its three SQS calls and one DynamoDB write, with room for slow ones.
 const ROUND_TIME: Duration = Duration::from_secs(8);
@@ -141,13 +147,16 @@ impl Intake {
     }
 
     /// One message's share of a bulk replay: rounds of up to `ROUND` dead
-    /// letters until one finds the queue empty (the task completes) or
-    /// until `deadline` is near (then it sends the successor message; an
-    /// error leaves this message to be delivered again, so the task never
-    /// goes without one). Two deliveries of one task (a successor sent by a
-    /// delivery that then failed, or a message delivered again while it
-    /// ran) drain the same queue side by side, which is harmless: each dead
-    /// letter is held by one receive at a time, and both count theirs.
+    /// letters until one finds the queue empty (the task completes), or
+    /// until `RUN_BUDGET` is spent or `deadline` is near (then it sends the
+    /// successor message). An error before any round counted leaves this
+    /// message to be delivered again; after one, the successor takes over,
+    /// so that progress never brings the task's message closer to the
+    /// dead-letter queue, and the task never goes without a message. Two
+    /// deliveries of one task (a successor sent by a delivery that then
+    /// failed, or a message delivered again while it ran) drain the same
+    /// queue side by side, which is harmless: each dead letter is held by
+    /// one receive at a time, and both count theirs.
     pub(crate) async fn continue_replay(
         &self,
         message: &ReplayMessage,
@@ -160,29 +169,49 @@ impl Intake {
         if task.status != ReplayStatus::Running {
             return Ok(());
         }
+        let started = Instant::now();
+        let mut progressed = false;
         loop {
-            if deadline.saturating_duration_since(Instant::now()) < ROUND_TIME {
+            if started.elapsed() > RUN_BUDGET
+                || deadline.saturating_duration_since(Instant::now()) < ROUND_TIME
+            {
                 return self.ports.queue.enqueue_replay(message).await;
             }
-            let moved = self
-                .dead_letter_queue(task.queue)
-                .redrive(None, ROUND, task.queue.replayed_body())
-                .await?;
-            debug!(replay_id = %task.id, moved = moved.len(), "bulk replay round");
+            let moved = match self.replay_round(&task).await {
+                Ok(moved) => moved,
+                Err(error) if progressed => {
+                    warn!(replay_id = %task.id, %error, "bulk replay round failed; a new message resumes it");
+                    return self.ports.queue.enqueue_replay(message).await;
+                }
+                Err(error) => return Err(error),
+            };
+            progressed = true;
             let replays = &self.ports.replays;
-            replays
-                .record_replay_round(&task.id, moved.len() as u64, Utc::now())
-                .await?;
             // Fewer than asked: a long-polled receive found the queue empty.
             // Until then this delivery goes on even if another one found it
             // empty first (and completed the task) while this one held the
             // rest of the letters.
-            if moved.len() < ROUND {
+            if moved < ROUND {
                 if replays.complete_replay(&task.id, Utc::now()).await? {
                     info!(replay_id = %task.id, queue = task.queue.as_str(), "bulk replay completed");
                 }
                 return Ok(());
             }
         }
+    }
+
+    /// Moves up to `ROUND` dead letters back and counts them on the task;
+    /// the number moved.
+    async fn replay_round(&self, task: &ReplayTask) -> Result<usize, StoreError> {
+        let moved = self
+            .dead_letter_queue(task.queue)
+            .redrive(None, ROUND, task.queue.replayed_body())
+            .await?;
+        debug!(replay_id = %task.id, moved = moved.len(), "bulk replay round");
+        self.ports
+            .replays
+            .record_replay_round(&task.id, moved.len() as u64, Utc::now())
+            .await?;
+        Ok(moved.len())
     }
 }

@@ -179,6 +179,9 @@ pub(crate) struct Data {
     pub(crate) cache_outage: Option<String>,
     /// While set, every call of the invoice index fails with this text.
     pub(crate) index_outage: Option<String>,
+    /// Redrives that succeed before every further one fails, as an SQS
+    /// outage would; `None`: none fails.
+    pub(crate) redrives_before_outage: Option<usize>,
 }
 
 /// A `WorkQueue::retry_after` call.
@@ -350,6 +353,11 @@ impl FakeWorld {
     /// The receiver's next answer (then `200` again).
     pub fn answer_webhook(&self, outcome: SendOutcome) {
         self.lock().webhook_answers.push_back(outcome);
+    }
+
+    /// Lets `count` more redrives succeed, then fails every one after.
+    pub fn fail_redrives_after(&self, count: usize) {
+        self.lock().redrives_before_outage = Some(count);
     }
 
     pub fn add_dead_letter(&self, queue: DeadLetters, message_id: &str, body: &str) {

@@ -100,6 +100,50 @@ async fn a_replay_message_near_its_deadline_hands_the_rest_to_its_successor() {
 }
 
 #[tokio::test]
+async fn a_round_that_fails_after_progress_hands_over_instead_of_failing_the_message() {
+    // Arrange: two rounds' worth of letters; SQS fails after the first.
+    let (intake, world) = intake();
+    dead_letters(&world, 15);
+    let started = start(&intake, None).await.expect("started");
+    let message = world.replay_messages().remove(0);
+    world.fail_redrives_after(1);
+
+    // Act
+    let outcome = intake
+        .process_batch(&[replay_delivery(message.clone())], deadline())
+        .await;
+
+    // Assert: the message is acknowledged (it does not move towards the
+    // dead-letter queue) and its successor is sent; the first round counts.
+    assert_eq!(outcome, [DeliveryOutcome::Done]);
+    assert_eq!(world.replay_messages(), [message.clone(), message]);
+    let task = intake
+        .replay_status(started.replay_id.as_str())
+        .await
+        .expect("status");
+    assert_eq!((task.status, task.moved), ("running", 10));
+}
+
+#[tokio::test]
+async fn a_round_that_fails_before_any_progress_fails_the_message() {
+    // Arrange
+    let (intake, world) = intake();
+    dead_letters(&world, 5);
+    start(&intake, None).await.expect("started");
+    let message = world.replay_messages().remove(0);
+    world.fail_redrives_after(0);
+
+    // Act
+    let outcome = intake
+        .process_batch(&[replay_delivery(message.clone())], deadline())
+        .await;
+
+    // Assert: delivered again later; no successor doubles it.
+    assert_eq!(outcome, [DeliveryOutcome::Retry]);
+    assert_eq!(world.replay_messages(), [message], "only the first");
+}
+
+#[tokio::test]
 async fn a_completed_replay_is_not_run_again_and_bad_requests_are_refused() {
     // Arrange: a replay that completed on an empty queue, then a letter.
     let (intake, world) = intake();

@@ -748,6 +748,11 @@ impl DeadLetterQueue for FakeDeadLetters {
         replayed: &ReplayedBody,
     ) -> StoreResult<Vec<String>> {
         let mut data = self.world.lock();
+        match data.redrives_before_outage.as_mut() {
+            Some(0) => return Err(StoreError::new("redrive", "injected SQS outage")),
+            Some(left) => *left -= 1,
+            None => {}
+        }
         let letters = std::mem::take(&mut data.dead_letters[self.queue as usize]);
         let mut moved = Vec::new();
         let mut kept = Vec::new();
