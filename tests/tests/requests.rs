@@ -107,6 +107,40 @@ async fn malformed_and_unknown_ids_are_not_found() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_resource_does_not_have_is_405_with_allow() {
+    // Arrange
+    let app = spawn_app().await;
+    let trace = reqwest::Method::from_bytes(b"TRACE").expect("method");
+
+    // Act
+    let replies = [
+        (app.send(app.request(trace, "/sessions")).await, "POST"),
+        (
+            app.send(app.request(reqwest::Method::PUT, "/jobs/job_1"))
+                .await,
+            "GET, DELETE",
+        ),
+        (
+            app.send(app.request(reqwest::Method::GET, "/sessions/ses_1/extract"))
+                .await,
+            "POST",
+        ),
+        (
+            app.send(app.request(reqwest::Method::DELETE, "/admin/dead-letters"))
+                .await,
+            "GET",
+        ),
+    ];
+
+    // Assert
+    for (reply, allow) in replies {
+        reply.assert_problem(405, "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some(allow), "{}", reply.text);
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_session_requests_get_stable_codes() {
     // Arrange
     let app = spawn_app().await;

@@ -7,4 +7,6 @@ mod problem;
 mod routes;
 
 pub use problem::{problem, problem_response};
-pub use routes::{dispatch, handle, Route, ROUTES};
+pub use routes::{
+    allowed_methods, answer_other_method, dispatch, handle, method_not_allowed, Route, ROUTES,
+};

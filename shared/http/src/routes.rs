@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::idempotency::idempotent;
-use crate::problem::problem_response;
+use crate::problem::{problem, problem_response};
 
 /// Largest request body accepted; a 2000-file session is about 200 KB.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -100,6 +100,48 @@ pub const ROUTES: [(Method, &str, Route); 16] = [
         Route::ReplayWebhook,
     ),
 ];
+
+/// The methods `ROUTES` declares on a resource template (`/jobs/{id}`), in
+/// table order: the `Allow` header of a 405 on that resource.
+pub fn allowed_methods(resource: &str) -> Vec<Method> {
+    ROUTES
+        .iter()
+        .filter(|(_, path, _)| *path == resource)
+        .map(|(method, _, _)| method.clone())
+        .collect()
+}
+
+/// The answer to a method a resource does not have: 405
+/// `method_not_allowed` with the methods it has in `Allow` (RFC 9110).
+pub fn method_not_allowed(allowed: &[Method]) -> Response<Body> {
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        &format!("this resource answers {allow}"),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
+/// The answer of a resource's `ANY` method, which API Gateway reaches only
+/// with a method the resource does not declare: 405 with those it does.
+pub fn answer_other_method(request: &Request) -> Response<Body> {
+    let resource = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.resource_path.as_deref(),
+        _ => None,
+    };
+    match resource.map(allowed_methods) {
+        Some(allowed) if !allowed.is_empty() => method_not_allowed(&allowed),
+        _ => problem_response(&AppError::RouteNotFound),
+    }
+}
 
 /// Serves a request of whichever route API Gateway matched, for a function
 /// that serves several routes.

@@ -67,7 +67,14 @@ fn the_template_declares_exactly_the_routes_the_handlers_serve() {
             Some((method.to_ascii_uppercase(), path.to_owned()))
         })
         .collect();
+    let (other_methods, declared): (BTreeSet<_>, BTreeSet<_>) = declared
+        .into_iter()
+        .partition(|(method, _)| method == "ANY");
     assert_eq!(declared, routes());
+    // Every resource has its ANY method (405 for the methods it lacks).
+    let resources: BTreeSet<String> = routes().into_iter().map(|(_, path)| path).collect();
+    let with_any: BTreeSet<String> = other_methods.into_iter().map(|(_, path)| path).collect();
+    assert_eq!(with_any, resources);
 }
 
 #[test]
@@ -88,4 +95,25 @@ fn every_function_of_the_template_is_a_crate_of_the_workspace() {
         .collect();
     assert_eq!(binaries, crates);
     assert!(binaries.contains("reconcile"), "{binaries:?}");
+}
+
+#[test]
+fn a_resources_any_method_answers_405_with_its_own_methods() {
+    // Arrange: API Gateway's event of `PUT /jobs/{id}` (its ANY method).
+    let text =
+        std::fs::read_to_string(repo_root().join("events/apigw/get-job.json")).expect("event file");
+    let text = text.replace("\"httpMethod\": \"GET\"", "\"httpMethod\": \"PUT\"");
+    let request = lambda_http::request::from_str(&text).expect("event");
+    assert_eq!(request.method(), "PUT");
+
+    // Act
+    let response = intake_http::answer_other_method(&request);
+
+    // Assert
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, DELETE");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
 }

@@ -47,6 +47,19 @@ async fn serve_api(route: Option<Route>) -> Result<(), Error> {
     .await
 }
 
+/// The function behind every resource's `ANY` method: 405 with the
+/// resource's own methods in `Allow`. It reads no state, so it builds no
+/// ports.
+pub async fn serve_method_not_allowed() -> Result<(), Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    lambda_http::run(lambda_http::service_fn(
+        |request: lambda_http::Request| async move {
+            Ok::<_, Error>(intake_http::answer_other_method(&request))
+        },
+    ))
+    .await
+}
+
 /// A function invoked with events of type `E` (a queue's batch, a
 /// schedule's tick), each handled by `handler`.
 pub async fn serve_events<E, R, F, Fut>(handler: F) -> Result<(), Error>

@@ -10,7 +10,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use intake_domain::Intake;
-use intake_http::{handle, problem, Route, ROUTES};
+use intake_http::{allowed_methods, handle, method_not_allowed, problem, Route, ROUTES};
 use lambda_http::http::{header, HeaderValue, Method, Response, StatusCode};
 use lambda_http::Body;
 use serde_json::{json, Map, Value};
@@ -75,6 +75,14 @@ fn find_route(method: &Method, path: &str) -> Option<(&'static str, Route, Map<S
     })
 }
 
+/// The resource template a path names, whatever the method.
+fn find_resource(path: &str) -> Option<&'static str> {
+    ROUTES
+        .iter()
+        .map(|(_, resource, _)| *resource)
+        .find(|resource| match_resource(resource, path).is_some())
+}
+
 /// Matches a path against a resource template such as `/jobs/{id}/status`.
 fn match_resource(template: &str, path: &str) -> Option<Map<String, Value>> {
     let mut parameters = Map::new();
@@ -111,8 +119,13 @@ async fn gateway(
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     let Some((resource, route, parameters)) = find_route(&parts.method, &path) else {
-        // As the template's gateway response for unknown routes.
-        return gateway_problem(StatusCode::NOT_FOUND, "not_found", "no such route");
+        // As the template: a resource's other methods reach its `ANY`
+        // method, which answers 405; an unknown path is the gateway
+        // response for unknown routes.
+        return match find_resource(&path) {
+            Some(resource) => to_http(method_not_allowed(&allowed_methods(resource))),
+            None => gateway_problem(StatusCode::NOT_FOUND, "not_found", "no such route"),
+        };
     };
     // As the usage plan's throttle, per API key, before the function runs
     // (a request without a key is the function's 401).
