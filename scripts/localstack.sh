@@ -326,7 +326,11 @@ cmd_stop() {
     stop_pid "$pid"
     log "stopped LocalStack (pid $pid)"
   else
-    [[ -f "$PID_FILE" ]] && log "stale PID file removed" || log "not running (no live PID in ${PID_FILE#"$ROOT"/})"
+    if [[ -f "$PID_FILE" ]]; then
+      log "not running: stale PID file removed"
+    else
+      log "not running (no ${PID_FILE#"$ROOT"/})"
+    fi
   fi
   rm -f "$PID_FILE" "$ENV_FILE"
 }
