@@ -40,6 +40,7 @@ LOG_DIR="$LOCAL_DIR/logs"
 RUN_DIR="$LOCAL_DIR/run"
 LOG_FILE="$LOG_DIR/localstack.log"
 PID_FILE="$RUN_DIR/localstack.pid"
+PORT_FILE="$RUN_DIR/localstack.port"   # the port the running LocalStack was started on
 ENV_FILE="$LOCAL_DIR/localstack.env"
 VENV_STAMP="$LS_VENV/.intake-stamp"
 
@@ -228,7 +229,7 @@ fail_start() {
   log "$why; last lines of ${LOG_FILE#"$ROOT"/}:"
   tail -n 40 "$LOG_FILE" >&2 || true
   [[ -n "$pid" ]] && stop_pid "$pid" >/dev/null 2>&1 || true
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$PORT_FILE"
   die "LocalStack failed to start"
 }
 
@@ -239,8 +240,11 @@ cmd_start() {
     || die "LocalStack is not installed; run 'scripts/localstack.sh install' (make localstack-setup)"
   [[ -f "$DDB_DIR/DynamoDBLocal.jar" && -x "$JAVA_WRAPPER" ]] \
     || die "LocalStack's DynamoDB Local is not in place; run 'scripts/localstack.sh install'"
-  local pid state started
+  local pid state started running_port
   if pid="$(live_pid)"; then
+    running_port="$(cat "$PORT_FILE" 2>/dev/null || true)"
+    [[ "$running_port" == "$PORT" ]] \
+      || die "LocalStack already runs (pid $pid) on port ${running_port:-?}, not $PORT; stop it first (INTAKE_LOCALSTACK_PORT=${running_port:-?} scripts/localstack.sh stop)"
     log "already running (pid $pid) on $URL, waiting for it to be ready"
   else
     rm -f "$PID_FILE"
@@ -275,6 +279,7 @@ cmd_start() {
     ) &
     pid=$!
     printf '%s\n' "$pid" >"$PID_FILE"
+    printf '%s\n' "$PORT" >"$PORT_FILE"
     log "started LocalStack $LOCALSTACK_VERSION (pid $pid) on $URL, log: ${LOG_FILE#"$ROOT"/}"
   fi
   started=$SECONDS
@@ -332,12 +337,20 @@ cmd_stop() {
       log "not running (no ${PID_FILE#"$ROOT"/})"
     fi
   fi
-  rm -f "$PID_FILE" "$ENV_FILE"
+  rm -f "$PID_FILE" "$PORT_FILE" "$ENV_FILE"
 }
 
 cmd_status() {
   check_port
-  local pid state
+  local pid state running_port
+  if pid="$(live_pid)"; then
+    # Probe the port it was started on, whatever INTAKE_LOCALSTACK_PORT says now.
+    running_port="$(cat "$PORT_FILE" 2>/dev/null || true)"
+    if [[ "$running_port" =~ ^[0-9]+$ && "$running_port" != "$PORT" ]]; then
+      PORT="$running_port"
+      URL="http://$HOST:$PORT"
+    fi
+  fi
   state="$(probe)"
   if pid="$(live_pid)"; then
     echo "localstack: running (pid $pid) on $URL: $state"
