@@ -4,15 +4,17 @@ SHELL := bash
 .DEFAULT_GOAL := help
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
-.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential catalogue
+.PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential catalogue \
+  localstack-setup localstack-up localstack-down localstack-status test-localstack localstack-check
 
 help: ## list the targets
 	@echo "invoice-intake targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(lastword $(MAKEFILE_LIST)) | \
 	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-18s %s\n", $$1, $$2}'
 
-setup: ## install the local emulators (moto, DynamoDB Local) into .local/
+setup: ## install the local emulators (moto, DynamoDB Local) into .local/ (+ LocalStack if INTAKE_BACKEND=localstack)
 	@"$(ROOT)/scripts/emulators.sh" install
+	@if [[ "$${INTAKE_BACKEND:-emulators}" == localstack ]]; then "$(ROOT)/scripts/localstack.sh" install; fi
 
 emulators-up: setup ## start moto (S3, SQS) and DynamoDB Local; writes .local/emulators.env
 	@"$(ROOT)/scripts/emulators.sh" start
@@ -23,8 +25,26 @@ emulators-down: ## stop the emulators
 emulators-status: ## show whether the emulators run
 	@"$(ROOT)/scripts/emulators.sh" status
 
-dev: setup ## emulators up + the local runner in the foreground (Ctrl-C stops both)
+dev: setup ## emulators up + the local runner in the foreground (Ctrl-C stops both); INTAKE_BACKEND=localstack: on LocalStack
 	@"$(ROOT)/scripts/dev.sh"
+
+localstack-setup: ## install LocalStack 4.4.0 on the host (no Docker) into .local/localstack-venv
+	@"$(ROOT)/scripts/localstack.sh" install
+
+localstack-up: localstack-setup ## start LocalStack on 127.0.0.1:4566 (INTAKE_LOCALSTACK_PORT), wait for its init hook
+	@"$(ROOT)/scripts/localstack.sh" start
+
+localstack-down: ## stop LocalStack (by PID)
+	@"$(ROOT)/scripts/localstack.sh" stop
+
+localstack-status: ## show whether LocalStack runs and is ready
+	@"$(ROOT)/scripts/localstack.sh" status
+
+test-localstack: localstack-setup ## LocalStack up, cargo test -p intake-tests against it, LocalStack down; prints the times
+	@"$(ROOT)/scripts/test-localstack.sh"
+
+localstack-check: localstack-setup ## check the host LocalStack: install, start, hook resources, loopback only, stop by PID
+	@bash "$(ROOT)/tests/localstack_host.sh"
 
 lint: ## cargo fmt --check and clippy -D warnings
 	cd "$(ROOT)" && cargo fmt --all -- --check

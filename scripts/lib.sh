@@ -1,9 +1,27 @@
+# shellcheck shell=bash
 # Sourced by dev.sh, test.sh, bench.sh and chaos.sh (which set ROOT and define `say`):
-# the emulators those scripts run against, started if needed and stopped at
-# exit only when the script started them.
-
-EMU="$ROOT/scripts/emulators.sh"
-ENV_FILE="$ROOT/.local/emulators.env"
+# the AWS backend those scripts run against, started if needed and stopped at exit only
+# when the script started it.
+#
+# INTAKE_BACKEND picks the backend:
+#   emulators (default)  moto (S3, SQS) + DynamoDB Local: scripts/emulators.sh, .local/emulators.env
+#   localstack           LocalStack on the host for all three: scripts/localstack.sh, .local/localstack.env
+INTAKE_BACKEND="${INTAKE_BACKEND:-emulators}"
+case "$INTAKE_BACKEND" in
+  emulators)
+    EMU="$ROOT/scripts/emulators.sh"
+    ENV_FILE="$ROOT/.local/emulators.env"
+    ;;
+  localstack)
+    EMU="$ROOT/scripts/localstack.sh"
+    ENV_FILE="$ROOT/.local/localstack.env"
+    ;;
+  *)
+    printf "ERROR: INTAKE_BACKEND must be 'emulators' (default: moto + DynamoDB Local) or 'localstack', got '%s'\n" \
+      "$INTAKE_BACKEND" >&2
+    exit 2
+    ;;
+esac
 stop_emulators=0
 
 # Exports the KEY=value lines of an env file (values taken literally).
@@ -15,10 +33,10 @@ load_env() {
   done <"$1"
 }
 
-# Starts the emulators and exports their endpoints; fails if they cannot start.
+# Starts the backend (INTAKE_BACKEND) and exports its endpoints; fails if it cannot start.
 start_emulators() {
   if "$EMU" status >/dev/null 2>&1; then
-    say "emulators were already running: leaving them running afterwards"
+    say "$INTAKE_BACKEND was already running: leaving it running afterwards"
   else
     stop_emulators=1
   fi
@@ -26,11 +44,11 @@ start_emulators() {
   load_env "$ENV_FILE"
 }
 
-# Stops the emulators if start_emulators started them.
+# Stops the backend if start_emulators started it.
 stop_own_emulators() {
   if ((stop_emulators)); then
-    say "stopping the emulators"
-    "$EMU" stop || say "WARNING: stopping the emulators failed (see scripts/emulators.sh status)"
+    say "stopping $INTAKE_BACKEND"
+    "$EMU" stop || say "WARNING: stopping $INTAKE_BACKEND failed (see ${EMU#"$ROOT"/} status)"
   fi
 }
 

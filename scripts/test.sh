@@ -10,6 +10,8 @@
 # Exit status: that of the tests (cargo test first, then the differential check, then the chaos
 # run, then the template validation).
 # Failing to start the emulators is an error, in CI and locally alike.
+# INTAKE_BACKEND=localstack runs all of it against LocalStack instead (scripts/lib.sh); the
+# end-to-end suite alone on LocalStack is `make test-localstack` (scripts/test-localstack.sh).
 # Extra arguments are passed to `cargo test`.
 set -euo pipefail
 

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Run by LocalStack once its services are ready (init hook "ready.d").
-# Creates the dev resources of docs/design.md with prefix "intake-dev". Idempotent:
-# LocalStack re-runs it after a restart, and every create below tolerates "exists".
+# Run by LocalStack once its services are ready (init hook "ready.d"), in Docker
+# (docker-compose.yml) and on the host (scripts/localstack.sh) alike.
+# Creates every resource of docs/design.md ("AWS resources") with prefix "intake-dev",
+# the names and attributes shared/aws/src/bootstrap.rs (ensure_resources) gives them:
+# bucket, table (indexes open + jobs, TTL), queues work + express -> work-dlq and
+# webhooks -> webhooks-dlq. Idempotent: LocalStack re-runs it after a restart, and every
+# create below tolerates "exists".
 set -euo pipefail
 
 PREFIX="${INTAKE_PREFIX:-intake-dev}"
@@ -11,7 +15,14 @@ TABLE="$PREFIX-state"
 QUEUE="$PREFIX-work"
 EXPRESS="$PREFIX-express"
 DLQ="$PREFIX-work-dlq"
-MAX_RECEIVE_COUNT="${INTAKE_MAX_RECEIVE_COUNT:-5}"
+WEBHOOKS="$PREFIX-webhooks"
+WEBHOOKS_DLQ="$PREFIX-webhooks-dlq"
+# template.yaml's MaxReceiveCount default and the runner's (INTAKE_MAX_RECEIVE_COUNT, default 8).
+MAX_RECEIVE_COUNT="${INTAKE_MAX_RECEIVE_COUNT:-8}"
+[[ "$MAX_RECEIVE_COUNT" =~ ^[1-9][0-9]*$ ]] || {
+    echo "[intake-init] ERROR: INTAKE_MAX_RECEIVE_COUNT must be a positive integer, got '$MAX_RECEIVE_COUNT'" >&2
+    exit 1
+}
 
 log() { echo "[intake-init] $*"; }
 
@@ -70,27 +81,43 @@ awslocal dynamodb update-time-to-live --table-name "$TABLE" \
     --time-to-live-specification Enabled=true,AttributeName=ttl >/dev/null 2>&1 \
     || log "TTL on $TABLE already enabled"
 
-# --- SQS: dead-letter queue (14 days), then the work queue redriving to it.
-# create-queue returns the existing URL when the attributes match.
-DLQ_URL="$(awslocal sqs create-queue --queue-name "$DLQ" \
-    --attributes MessageRetentionPeriod=1209600 \
-    --query QueueUrl --output text)"
-DLQ_ARN="$(awslocal sqs get-queue-attributes --queue-url "$DLQ_URL" \
-    --attribute-names QueueArn --query Attributes.QueueArn --output text)"
-log "queue $DLQ ready"
+# --- SQS. LocalStack's CreateQueue, like SQS, answers QueueNameExists when a queue exists with
+# another value for an attribute it is given. The runner (ensure_resources) passes
+# VisibilityTimeout and RedrivePolicy as `{"deadLetterTargetArn":"<arn>","maxReceiveCount":N}`
+# (compact JSON, the count a number), so the same strings are set here: the runner then finds
+# these queues instead of failing. Retention (not passed by the runner) is template.yaml's.
+dead_letter_queue() { # name -> URL; 14 days retention
+    awslocal sqs create-queue --queue-name "$1" \
+        --attributes MessageRetentionPeriod=1209600 --query QueueUrl --output text
+}
+# name, DLQ URL, retention seconds -> URL of a queue redriving to the DLQ after MAX_RECEIVE_COUNT receives
+redriven_queue() {
+    local name="$1" dlq_url="$2" retention="$3" dlq_arn attrs url
+    dlq_arn="$(awslocal sqs get-queue-attributes --queue-url "$dlq_url" \
+        --attribute-names QueueArn --query Attributes.QueueArn --output text)"
+    attrs="$(python3 -c 'import json, sys
+redrive = json.dumps({"deadLetterTargetArn": sys.argv[1], "maxReceiveCount": int(sys.argv[2])}, separators=(",", ":"))
+print(json.dumps({"VisibilityTimeout": "180", "MessageRetentionPeriod": sys.argv[3], "RedrivePolicy": redrive}))' \
+        "$dlq_arn" "$MAX_RECEIVE_COUNT" "$retention")"
+    # create-queue with other attributes fails on an existing queue: create it bare (or get its
+    # URL), then set the attributes, which also repairs a queue an earlier version created.
+    url="$(awslocal sqs create-queue --queue-name "$name" --query QueueUrl --output text)"
+    awslocal sqs set-queue-attributes --queue-url "$url" --attributes "$attrs"
+    printf '%s\n' "$url"
+}
 
-REDRIVE="{\"deadLetterTargetArn\":\"$DLQ_ARN\",\"maxReceiveCount\":\"$MAX_RECEIVE_COUNT\"}"
-ATTRS="$(python3 -c 'import json,sys; print(json.dumps({"VisibilityTimeout": "180", "MessageRetentionPeriod": "345600", "RedrivePolicy": sys.argv[1]}))' "$REDRIVE")"
-QUEUE_URL="$(awslocal sqs create-queue --queue-name "$QUEUE" --attributes "$ATTRS" \
-    --query QueueUrl --output text)"
-# Re-apply in case the queue existed with other settings.
-awslocal sqs set-queue-attributes --queue-url "$QUEUE_URL" --attributes "$ATTRS"
+DLQ_URL="$(dead_letter_queue "$DLQ")"
+log "queue $DLQ ready (retention 14 days)"
+# 4 days: template.yaml's retention of the work and express queues.
+QUEUE_URL="$(redriven_queue "$QUEUE" "$DLQ_URL" 345600)"
 log "queue $QUEUE ready (visibility 180 s, redrive to $DLQ after $MAX_RECEIVE_COUNT receives)"
-
 # The express queue (dispatch messages, small jobs) shares the work queue's DLQ.
-EXPRESS_URL="$(awslocal sqs create-queue --queue-name "$EXPRESS" --attributes "$ATTRS" \
-    --query QueueUrl --output text)"
-awslocal sqs set-queue-attributes --queue-url "$EXPRESS_URL" --attributes "$ATTRS"
+EXPRESS_URL="$(redriven_queue "$EXPRESS" "$DLQ_URL" 345600)"
 log "queue $EXPRESS ready (same settings, redrive to $DLQ)"
 
-log "done: INTAKE_BUCKET=$BUCKET INTAKE_TABLE=$TABLE INTAKE_WORK_QUEUE_URL=$QUEUE_URL INTAKE_EXPRESS_QUEUE_URL=$EXPRESS_URL"
+WEBHOOKS_DLQ_URL="$(dead_letter_queue "$WEBHOOKS_DLQ")"
+log "queue $WEBHOOKS_DLQ ready (retention 14 days)"
+WEBHOOKS_URL="$(redriven_queue "$WEBHOOKS" "$WEBHOOKS_DLQ_URL" 1209600)"
+log "queue $WEBHOOKS ready (visibility 180 s, retention 14 days, redrive to $WEBHOOKS_DLQ after $MAX_RECEIVE_COUNT receives)"
+
+log "done: INTAKE_BUCKET=$BUCKET INTAKE_TABLE=$TABLE INTAKE_WORK_QUEUE_URL=$QUEUE_URL INTAKE_EXPRESS_QUEUE_URL=$EXPRESS_URL INTAKE_WORK_DLQ_URL=$DLQ_URL INTAKE_WEBHOOK_QUEUE_URL=$WEBHOOKS_URL INTAKE_WEBHOOK_DLQ_URL=$WEBHOOKS_DLQ_URL"
