@@ -5,7 +5,8 @@ SHELL := bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 .PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential catalogue \
-  localstack-setup localstack-up localstack-down localstack-status test-localstack localstack-check
+  localstack-setup localstack-up localstack-down localstack-status test-localstack localstack-check \
+  package check-function-deps cold-start
 
 help: ## list the targets
 	@echo "invoice-intake targets:"
@@ -52,6 +53,16 @@ lint: ## cargo fmt --check and clippy -D warnings
 
 test: setup lint ## lint, emulators up, cargo test, template validation, emulators down
 	@"$(ROOT)/scripts/test.sh"
+
+package: ## cargo-lambda into .local/, every function built for provided.al2023 arm64 as sam build does, sizes (JOBS=1 for -j 1)
+	@"$(ROOT)/scripts/package.sh" install
+	@"$(ROOT)/scripts/package.sh" build
+
+check-function-deps: ## fails if a function that reads no documents links the engine (cargo tree)
+	@"$(ROOT)/scripts/check-function-deps.sh"
+
+cold-start: ## each function's init time (start to its first /next poll) against a local runtime API, emulators up
+	@"$(ROOT)/scripts/cold-start.sh"
 
 bench: ## run scripts/bench.sh
 	@bash "$(ROOT)/scripts/bench.sh"

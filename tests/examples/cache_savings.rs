@@ -83,7 +83,7 @@ fn summary(times: &[Duration]) -> (f64, f64) {
 }
 
 fn engine_time(documents: &[Vec<u8>]) -> Vec<Duration> {
-    let engine = intake_worker::Engine;
+    let engine = intake_extractor::Engine;
     documents
         .iter()
         .map(|bytes| {

@@ -9,7 +9,7 @@ use intake_domain::ports::{DocumentEngine, Rejection};
 /// The real engine, as whichever release the test says it is, counting
 /// the documents it reads.
 pub(crate) struct ReleasedEngine {
-    pub(crate) engine: intake_worker::Engine,
+    pub(crate) engine: intake_extractor::Engine,
     pub(crate) release: Arc<Mutex<Option<&'static str>>>,
     pub(crate) runs: Arc<AtomicU32>,
 }

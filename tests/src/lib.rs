@@ -198,11 +198,16 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let engine_release = Arc::new(Mutex::new(None));
     let engine_runs = Arc::new(AtomicU32::new(0));
     let engine = ReleasedEngine {
-        engine: intake_worker::Engine,
+        engine: intake_extractor::Engine,
         release: engine_release.clone(),
         runs: engine_runs.clone(),
     };
-    let mut ports = build_ports(&clients, &deployment, Arc::new(engine), &options.settings);
+    let mut ports = build_ports(
+        &clients,
+        &deployment,
+        Some(Arc::new(engine)),
+        &options.settings,
+    );
     if !options.webhook_hosts.is_empty() {
         let sender = options.webhook_hosts.iter().fold(
             HttpWebhookSender::new(options.settings.allow_loopback_webhooks),

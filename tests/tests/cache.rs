@@ -302,7 +302,7 @@ async fn a_rejected_document_is_neither_cached_nor_indexed() {
         no_duplicates(entry);
         assert_eq!(job.status["progress"], progress(0, 1, 0));
     }
-    let engine = app.intake.ports().engine.version().to_owned();
+    let engine = app.intake.engine().expect("an engine").version().to_owned();
     let key = CacheKey {
         tenant: &app.tenant,
         sha256: again.results[0]["sha256"].as_str().expect("sha256"),

@@ -49,11 +49,12 @@ impl Clients {
 
 /// Every port, backed by the deployment's resources; items expire after
 /// `settings.retention`; webhooks go out over HTTPS (and to loopback where
-/// `settings.allow_loopback_webhooks`).
+/// `settings.allow_loopback_webhooks`). `engine` is `None` in a process
+/// that never reads a document (`Ports::engine`).
 pub fn build_ports(
     clients: &Clients,
     deployment: &Deployment,
-    engine: Arc<dyn DocumentEngine>,
+    engine: Option<Arc<dyn DocumentEngine>>,
     settings: &Settings,
 ) -> Ports {
     let store = Arc::new(
@@ -100,9 +101,10 @@ pub fn build_ports(
 }
 
 /// The service as a Lambda function builds it at cold start: settings and
-/// resource names from the environment, one client per AWS service.
+/// resource names from the environment, one client per AWS service, and
+/// the document engine only in the functions that read documents.
 pub async fn intake_from_env(
-    engine: Arc<dyn DocumentEngine>,
+    engine: Option<Arc<dyn DocumentEngine>>,
 ) -> Result<intake_domain::Intake, config::ConfigError> {
     let deployment = Deployment::from_env()?;
     let settings = settings_from_env()?;

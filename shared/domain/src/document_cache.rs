@@ -28,28 +28,27 @@ pub(crate) struct FreshExtraction {
     pub(crate) sha256: String,
     /// The extraction's JSON.
     pub(crate) json: Vec<u8>,
+    /// The engine release that made it (`DocumentEngine::version`).
+    pub(crate) engine: String,
 }
 
 impl Intake {
-    fn cache_key<'a>(&'a self, tenant: &'a str, sha256: &'a str) -> CacheKey<'a> {
-        CacheKey {
-            tenant,
-            sha256,
-            engine: self.ports.engine.version(),
-        }
-    }
-
     /// The extraction cached for the bytes `sha256` of `message`'s tenant,
-    /// if a live entry of this engine release has it.
+    /// if a live entry of the engine release `engine` has it.
     pub(crate) async fn cached_extraction(
         &self,
         message: &WorkMessage,
         sha256: &str,
+        engine: &str,
     ) -> Option<Extraction> {
         if self.settings.cache_ttl.is_zero() {
             return None;
         }
-        let key = self.cache_key(&message.tenant, sha256);
+        let key = CacheKey {
+            tenant: &message.tenant,
+            sha256,
+            engine,
+        };
         let entry = match self.ports.cache.get(&key, Utc::now()).await {
             Ok(entry) => entry?,
             Err(error) => {
@@ -84,12 +83,13 @@ impl Intake {
         }
     }
 
-    /// What to cache of an extraction the engine just made; `None` while
-    /// the cache is off.
+    /// What to cache of an extraction the engine release `engine` just
+    /// made; `None` while the cache is off.
     pub(crate) fn fresh_extraction(
         &self,
         sha256: &str,
         extraction: &Extraction,
+        engine: &str,
     ) -> Option<FreshExtraction> {
         if self.settings.cache_ttl.is_zero() {
             return None;
@@ -99,6 +99,7 @@ impl Intake {
             .map(|json| FreshExtraction {
                 sha256: sha256.to_owned(),
                 json,
+                engine: engine.to_owned(),
             })
     }
 
@@ -127,7 +128,11 @@ impl Intake {
             },
             expires_at: now + self.settings.cache_ttl,
         };
-        let key = self.cache_key(&message.tenant, &fresh.sha256);
+        let key = CacheKey {
+            tenant: &message.tenant,
+            sha256: &fresh.sha256,
+            engine: &fresh.engine,
+        };
         match self.ports.cache.put(&key, &entry, now).await {
             Ok(written) => {
                 debug!(tenant = %message.tenant, job_id = %message.job_id, file_id = %message.file_id,

@@ -698,6 +698,7 @@ pub struct Rejection {
 }
 
 /// The document engine, behind a port so the domain does not depend on it.
+/// Only the processes that read documents have one (`Ports::engine`).
 pub trait DocumentEngine: Send + Sync {
     /// The result keys of result.md (`document`, `invoice`, `validation`).
     fn extract(
@@ -708,6 +709,13 @@ pub trait DocumentEngine: Send + Sync {
     /// of each release apart, so a new release never serves an old one's.
     fn version(&self) -> &str;
 }
+
+/// A file's message reached a process built without the document engine
+/// (an API function): the message is retried like any fault of ours, and
+/// no file state moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("this process was built without the document engine")]
+pub struct NoEngine;
 
 /// What the document cache is looked up by: the same bytes of the same
 /// tenant, extracted by the same engine release.
@@ -794,7 +802,10 @@ pub struct Ports {
     pub webhook_sender: Arc<dyn WebhookSender>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditLog>,
-    pub engine: Arc<dyn DocumentEngine>,
+    /// The document engine: `None` in the processes that never read a
+    /// document (the API functions, the webhook worker, the reconciler),
+    /// which are built without it.
+    pub engine: Option<Arc<dyn DocumentEngine>>,
     pub cache: Arc<dyn DocumentCache>,
     pub invoices: Arc<dyn InvoiceIndex>,
     pub replays: Arc<dyn ReplayStore>,

@@ -12,6 +12,7 @@
 //! decided, so a 2000-file job has no hot item.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use futures::future::join_all;
@@ -31,7 +32,8 @@ use crate::model::{
     FileError, FileRef, FileState, Job, QueueMessage, StoredResult, UploadInfo, WorkMessage,
 };
 use crate::ports::{
-    AttemptStart, AuditEntry, Decision, FileCounts, FileOutcome, Rejection, UploadRead,
+    AttemptStart, AuditEntry, Decision, DocumentEngine, FileCounts, FileOutcome, Rejection,
+    UploadRead,
 };
 use crate::service::{file_result_key, kib, Intake};
 use crate::transitions::{file, job};
@@ -252,6 +254,11 @@ impl Intake {
         receive: u32,
         deadline: Instant,
     ) -> Result<Settled, (StoreError, bool)> {
+        // Checked before the attempt starts, so that no state moves.
+        let engine = self
+            .engine()
+            .map_err(|no_engine| (StoreError::new("engine", no_engine), false))?
+            .clone();
         let upload = match self.start(message, receive).await {
             Ok(AttemptStart::AlreadyFinished {
                 state, cache_hit, ..
@@ -265,7 +272,7 @@ impl Intake {
         // Given up before the function's deadline, the message is handed
         // back (and retried) instead of dying with the function.
         let Extracted { outcome, fresh } =
-            tokio::time::timeout_at(deadline, self.extract_file(message, upload))
+            tokio::time::timeout_at(deadline, self.extract_file(&engine, message, upload))
                 .await
                 .map_err(|_| {
                     (
@@ -359,6 +366,7 @@ impl Intake {
     /// invoice index and keeps the file's result.
     async fn extract_file(
         &self,
+        engine: &Arc<dyn DocumentEngine>,
         message: &WorkMessage,
         upload: Option<UploadInfo>,
     ) -> Result<Extracted, StoreError> {
@@ -406,10 +414,13 @@ impl Intake {
             self.off_executor(move || hex::encode(Sha256::digest(&bytes)))
                 .await?
         };
-        let (extraction, cache) = match self.cached_extraction(message, &sha256).await {
+        let (extraction, cache) = match self
+            .cached_extraction(message, &sha256, engine.version())
+            .await
+        {
             Some(cached) => (Ok(cached), CacheUse::Hit),
             None => {
-                let engine = self.ports.engine.clone();
+                let engine = engine.clone();
                 let extraction = self.off_executor(move || engine.extract(&bytes)).await?;
                 (extraction, CacheUse::Miss)
             }
@@ -439,7 +450,7 @@ impl Intake {
             }
         };
         let fresh = match cache {
-            CacheUse::Miss => self.fresh_extraction(&sha256, &extraction),
+            CacheUse::Miss => self.fresh_extraction(&sha256, &extraction, engine.version()),
             CacheUse::Hit => None,
         };
         let duplicate_of = self.earlier_copies(message, &extraction).await?;

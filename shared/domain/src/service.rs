@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::ids::{FileId, JobId, SessionId};
 use crate::model::{FileRecord, FileState, Session, SessionStatus, Tenant, UploadInfo};
 use crate::paging::{cursor_after, PageRequest};
-use crate::ports::{AuditEntry, ConfirmOutcome, FilePage, Ports};
+use crate::ports::{AuditEntry, ConfirmOutcome, DocumentEngine, FilePage, NoEngine, Ports};
 use crate::settings::Settings;
 use crate::transitions::session;
 use crate::views::{CreateSessionRequest, FileSpec, SessionFileView, SessionView, UploadView};
@@ -70,6 +70,12 @@ impl Intake {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The document engine, which only the processes that read documents
+    /// are built with.
+    pub fn engine(&self) -> Result<&Arc<dyn DocumentEngine>, NoEngine> {
+        self.ports.engine.as_ref().ok_or(NoEngine)
     }
 
     pub async fn authenticate(&self, api_key: Option<&str>) -> Result<Tenant, AppError> {

@@ -136,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
     let ports = build_ports(
         &clients,
         &deployment,
-        Arc::new(intake_worker::Engine),
+        Some(Arc::new(intake_extractor::Engine)),
         &settings,
     );
     let intake = Intake::new(ports, settings);

@@ -157,7 +157,7 @@ async fn a_new_engine_release_never_serves_the_old_ones_verdict() {
     run_job(&intake, &world, TENANT, &[("a.xml", INVOICE)]).await;
     let upgraded = Intake::new(
         Ports {
-            engine: Arc::new(engine.as_release("fake-engine 2")),
+            engine: Some(Arc::new(engine.as_release("fake-engine 2"))),
             ..ports
         },
         Settings::default(),

@@ -68,7 +68,7 @@ pub fn ports(engine: Arc<dyn DocumentEngine>) -> (Ports, FakeWorld) {
         webhook_sender: shared.clone(),
         idempotency: shared.clone(),
         audit: shared.clone(),
-        engine,
+        engine: Some(engine),
         cache: shared.clone(),
         invoices: shared.clone(),
         replays: shared,

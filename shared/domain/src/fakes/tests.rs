@@ -9,6 +9,7 @@ use tokio::time::Instant;
 
 use super::{ports, DeadLetters, FakeEngine, FakeWorld};
 use crate::model::{FileRecord, FileState, Job, JobStatus, QueueMessage, WorkMessage};
+use crate::ports::{NoEngine, Ports};
 use crate::processing::{file_entry, Delivery, DeliveryOutcome};
 use crate::reconcile::ReconcileReport;
 use crate::service::Intake;
@@ -102,6 +103,32 @@ async fn a_three_file_job_is_decided_once_with_every_result() {
         "the event is enqueued once"
     );
     assert!(world.retries().is_empty());
+}
+
+#[tokio::test]
+async fn a_process_built_without_the_engine_hands_a_file_back_untouched() {
+    let (ports, world) = ports(Arc::new(FakeEngine::default()));
+    let ports = Ports {
+        engine: None,
+        ..ports
+    };
+    let settings = Settings {
+        max_receive_count: 3,
+        ..Settings::default()
+    };
+    let intake = Intake::new(ports, settings);
+    assert!(matches!(intake.engine(), Err(NoEngine)));
+    let (job, files) = job_of(&world, &[("a.xml", INVOICE)]);
+    let before = (world.job(TENANT, &job.id), stored(&world, &files[0]));
+
+    let outcomes = intake
+        .process_batch(&[delivery(&job, &files[0], 1)], deadline())
+        .await;
+
+    assert_eq!(outcomes, vec![DeliveryOutcome::Retry]);
+    let after = (world.job(TENANT, &job.id), stored(&world, &files[0]));
+    assert_eq!(after, before, "no state moved");
+    assert_eq!(world.decisions(TENANT, &job.id), 0);
 }
 
 #[tokio::test]

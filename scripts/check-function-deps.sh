@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Which Lambda functions link the document engine (crate intake-engine)?
+#
+# Lists every function under functions/ with what it serves (an API route
+# or an event source) and whether its normal dependencies include
+# intake-engine (`cargo tree -p <fn> -e normal`). Only the functions named
+# in ENGINE_FUNCTIONS read documents; the script fails if any other one
+# links the engine (the API functions must be built without it).
+#
+# Usage: scripts/check-function-deps.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# The functions that run the engine: the work-queue worker.
+ENGINE_FUNCTIONS=(process-file)
+
+# "api" when the function serves API Gateway routes (intake_lambda::serve_route
+# or serve_routes), otherwise "events" (a queue, a schedule).
+kind_of() {
+    if grep -Eq 'intake_lambda::serve_routes?\(' "functions/$1/src/main.rs"; then
+        echo api
+    else
+        echo events
+    fi
+}
+
+failures=0
+printf '%-20s %-7s %-13s %s\n' FUNCTION KIND LINKS-ENGINE VERDICT
+for dir in functions/*/; do
+    fn="$(basename "$dir")"
+    kind="$(kind_of "$fn")"
+    # --prefix none: one crate per line, "name vX.Y.Z (path)".
+    if cargo tree -q -p "$fn" -e normal --prefix none | grep -q '^intake-engine '; then
+        links=yes
+    else
+        links=no
+    fi
+    allowed=no
+    for engine_fn in "${ENGINE_FUNCTIONS[@]}"; do
+        [[ "$fn" == "$engine_fn" ]] && allowed=yes
+    done
+    if [[ "$links" == yes && "$allowed" == no ]]; then
+        verdict="FAIL: does not read documents, must not link the engine"
+        failures=$((failures + 1))
+    elif [[ "$links" == no && "$allowed" == yes ]]; then
+        verdict="FAIL: reads documents, must link the engine"
+        failures=$((failures + 1))
+    else
+        verdict=ok
+    fi
+    printf '%-20s %-7s %-13s %s\n' "$fn" "$kind" "$links" "$verdict"
+done
+if ((failures)); then
+    echo "check-function-deps: $failures function(s) with the wrong dependencies" >&2
+    exit 1
+fi
+echo "check-function-deps: only ${ENGINE_FUNCTIONS[*]} link(s) intake-engine"
