@@ -16,10 +16,10 @@ cd "$ROOT"
 # The functions that run the engine: the work-queue worker.
 ENGINE_FUNCTIONS=(process-file)
 
-# "api" when the function serves API Gateway routes (intake_lambda::serve_route
-# or serve_routes), otherwise "events" (a queue, a schedule).
+# "api" when the function serves API Gateway requests (intake_lambda::serve_route,
+# serve_routes or serve_method_not_allowed), otherwise "events" (a queue, a schedule).
 kind_of() {
-    if grep -Eq 'intake_lambda::serve_routes?\(' "functions/$1/src/main.rs"; then
+    if grep -Eq 'intake_lambda::serve_(routes?|method_not_allowed)\(' "functions/$1/src/main.rs"; then
         echo api
     else
         echo events
