@@ -48,6 +48,10 @@ template_rc=0
 say "scripts/validate-template.sh"
 bash "$ROOT/scripts/validate-template.sh" || template_rc=$?
 
+deps_rc=0
+say "scripts/check-function-deps.sh"
+bash "$ROOT/scripts/check-function-deps.sh" || deps_rc=$?
+
 if ((tests_rc != 0)); then
   say "FAILED: cargo test (exit $tests_rc)"
   exit "$tests_rc"
@@ -63,5 +67,9 @@ fi
 if ((template_rc != 0)); then
   say "FAILED: scripts/validate-template.sh (exit $template_rc)"
   exit "$template_rc"
+fi
+if ((deps_rc != 0)); then
+  say "FAILED: scripts/check-function-deps.sh (exit $deps_rc): a function that reads no documents links the engine"
+  exit "$deps_rc"
 fi
 say "all tests passed"
