@@ -26,13 +26,17 @@ kind_of() {
     fi
 }
 
+# Every crate of the workspace that links the engine, directly or not, in one
+# call: the inverted tree of intake-engine over normal dependencies (--prefix
+# none: one crate per line, "name vX.Y.Z (path)").
+engine_users="$(cargo tree -q --workspace -e normal -i intake-engine --prefix none | cut -d' ' -f1 | sort -u)"
+
 failures=0
 printf '%-20s %-7s %-13s %s\n' FUNCTION KIND LINKS-ENGINE VERDICT
 for dir in functions/*/; do
     fn="$(basename "$dir")"
     kind="$(kind_of "$fn")"
-    # --prefix none: one crate per line, "name vX.Y.Z (path)".
-    if cargo tree -q -p "$fn" -e normal --prefix none | grep -q '^intake-engine '; then
+    if grep -qx "$fn" <<<"$engine_users"; then
         links=yes
     else
         links=no
