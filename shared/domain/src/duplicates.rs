@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use futures::future::try_join_all;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -87,17 +88,21 @@ impl Intake {
             .record(&message.tenant, &key, &file, MAX_INDEXED_COPIES, expires_at)
             .await?;
         let earlier = recorded_before(recorded, &file);
-        let mut gone = BTreeSet::new();
         let other_jobs: BTreeSet<&JobId> = earlier
             .iter()
             .map(|earlier| &earlier.job_id)
             .filter(|job_id| **job_id != message.job_id)
             .collect();
-        for job_id in other_jobs {
-            if !self.ports.jobs.job_exists(&message.tenant, job_id).await? {
-                gone.insert(job_id.clone());
-            }
-        }
+        // One read per earlier job, side by side: a copy's latency is one
+        // round trip however many jobs sent the invoice before.
+        let gone: BTreeSet<JobId> = try_join_all(other_jobs.into_iter().map(|job_id| async move {
+            let exists = self.ports.jobs.job_exists(&message.tenant, job_id).await?;
+            Ok::<_, StoreError>((!exists).then(|| job_id.clone()))
+        }))
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
         Ok(earlier
             .into_iter()
             .filter(|earlier| !gone.contains(&earlier.job_id))
