@@ -3,7 +3,8 @@
 #
 # Lists every function under functions/ with what it serves (an API route
 # or an event source) and whether its normal dependencies include
-# intake-engine (`cargo tree -p <fn> -e normal`). Only the functions named
+# intake-engine (the workspace's inverted `cargo tree -i intake-engine -e normal`,
+# which unifies features across members as `sam build --bin <fn>` does). Only the functions named
 # in ENGINE_FUNCTIONS read documents; the script fails if any other one
 # links the engine (the API functions must be built without it).
 #
