@@ -51,7 +51,8 @@ lint: ## cargo fmt --check and clippy -D warnings
 	cd "$(ROOT)" && cargo fmt --all -- --check
 	cd "$(ROOT)" && cargo clippy --workspace --all-targets -- -D warnings
 
-test: setup lint ## lint, emulators up, cargo test, template validation, emulators down
+test: setup localstack-setup lint ## lint, emulators up, cargo test, the e2e suite on LocalStack too, differential, chaos, template, arm64 build
+	@"$(ROOT)/scripts/package.sh" install
 	@"$(ROOT)/scripts/test.sh"
 
 package: ## cargo-lambda into .local/, every function built for provided.al2023 arm64 as sam build does, sizes (JOBS=1 for -j 1)
