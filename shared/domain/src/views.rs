@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{EventId, FileId, JobId, ReplayId, SessionId};
 use crate::model::{FileError, SessionStatus};
@@ -19,6 +20,36 @@ pub(crate) fn serialize_time<S: Serializer>(
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&rfc3339(at))
+}
+
+/// An optional whole number of a request body, also when written with a
+/// zero fraction (`1234.0`): openapi.yaml's `integer` is JSON Schema's, a
+/// number whose fraction is zero however it is spelled.
+fn whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    /// 2^64, the first f64 above every u64.
+    const PAST_U64: f64 = 18_446_744_073_709_551_616.0;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    number
+        .as_u64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|value| value.fract() == 0.0 && (0.0..PAST_U64).contains(value))
+                .map(|value| value as u64)
+        })
+        .and_then(|value| T::try_from(value).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "invalid value: {number}, expected a whole number from 0"
+            ))
+        })
 }
 
 pub(crate) fn serialize_optional_time<S: Serializer>(
@@ -44,6 +75,7 @@ pub struct CreateSessionRequest {
 pub struct FileSpec {
     pub name: String,
     pub content_type: String,
+    #[serde(default, deserialize_with = "whole_number")]
     pub size: Option<u64>,
 }
 
@@ -250,6 +282,7 @@ pub struct ReplayDeadLettersRequest {
     pub queue: Option<String>,
     /// Only these messages; all (up to `limit`) when absent.
     pub message_ids: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "whole_number")]
     pub limit: Option<usize>,
 }
 
@@ -297,5 +330,63 @@ impl From<ReplayTask> for ReplayTaskView {
             updated_at: task.updated_at,
             completed_at: task.completed_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(json: &str) -> Result<Option<u64>, serde_json::Error> {
+        serde_json::from_str::<FileSpec>(&format!(
+            r#"{{"name": "a.xml", "content_type": "application/xml"{json}}}"#
+        ))
+        .map(|spec| spec.size)
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        for (json, expected) in [
+            ("", None),
+            (r#", "size": 998"#, Some(998)),
+            (r#", "size": 998.0"#, Some(998)),
+            (r#", "size": 9.98e2"#, Some(998)),
+            (r#", "size": 0"#, Some(0)),
+        ] {
+            // Act
+            let parsed = size(json).expect(json);
+
+            // Assert
+            assert_eq!(parsed, expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_fraction_a_negative_number_or_text_is_not_a_whole_number() {
+        for json in [
+            r#", "size": 998.5"#,
+            r#", "size": -1"#,
+            r#", "size": -1.0"#,
+            r#", "size": 1e20"#,
+            r#", "size": "998""#,
+        ] {
+            // Act
+            let parsed = size(json);
+
+            // Assert
+            assert!(parsed.is_err(), "{json}: {parsed:?}");
+        }
+    }
+
+    #[test]
+    fn a_replay_limit_is_a_whole_number_too() {
+        // Act
+        let request: ReplayDeadLettersRequest =
+            serde_json::from_str(r#"{"limit": 10.0}"#).expect("limit 10.0");
+        let fraction = serde_json::from_str::<ReplayDeadLettersRequest>(r#"{"limit": 1.5}"#);
+
+        // Assert
+        assert_eq!(request.limit, Some(10));
+        assert!(fraction.is_err());
     }
 }
