@@ -15,7 +15,7 @@
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR        where cargo builds (default <repo>/target)
-#   SCHEMATHESIS_MAX_TIME   seconds of schemathesis's run (default 120)
+#   SCHEMATHESIS_MAX_TIME   seconds of schemathesis's run (default 100)
 #   SCHEMATHESIS_SEED       schemathesis's seed (default: a random one, printed, to reproduce a run)
 #   INTAKE_CORPUS           the corpus the client uploads from (default <repo>/../shared/corpus)
 # The runner keeps the service's default limits (openapi.yaml states them: 2000 files per
@@ -153,7 +153,7 @@ parameters = {{ "path.id" = {{ dictionary = "session", probability = 0.5 }} }}
 include-operation-id = ["getJob", "getJobStatus", "getJobResult", "getJobEvents", "listWebhookDeliveries", "replayWebhook"]
 parameters = {{ "path.id" = {{ dictionary = "job", probability = 0.5 }} }}""")
 PY
-  max_time="${SCHEMATHESIS_MAX_TIME:-120}"
+  max_time="${SCHEMATHESIS_MAX_TIME:-100}"
   seed="${SCHEMATHESIS_SEED:-$(( (RANDOM << 15) | RANDOM ))}"
   say "schemathesis $SCHEMATHESIS_VERSION: all checks, all phases, $max_time s, seed $seed (SCHEMATHESIS_SEED=$seed reproduces it)"
   schemathesis_started=$SECONDS

@@ -6,9 +6,12 @@
 #   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
 #   tools/differential/known-differences-extended.json)
 #   -> scripts/chaos.sh --quick (bounded fault injection, a few minutes; fails on a broken
-#   invariant) -> scripts/validate-template.sh -> emulators stopped, whatever happened.
+#   invariant) -> scripts/api-conformance.sh schemathesis (a client generated from openapi.yaml
+#   runs the six steps, then schemathesis checks the API against openapi.yaml for
+#   SCHEMATHESIS_MAX_TIME s; fails on any failure or server error) -> scripts/validate-template.sh
+#   -> emulators stopped, whatever happened.
 # Exit status: that of the tests (cargo test first, then the differential check, then the chaos
-# run, then the template validation).
+# run, then the API's conformance, then the template validation).
 # Failing to start the emulators is an error, in CI and locally alike.
 # INTAKE_BACKEND=localstack runs all of it against LocalStack instead (scripts/lib.sh); the
 # end-to-end suite alone on LocalStack is `make test-localstack` (scripts/test-localstack.sh).
@@ -44,6 +47,10 @@ chaos_rc=0
 say "scripts/chaos.sh --quick"
 bash "$ROOT/scripts/chaos.sh" --quick || chaos_rc=$?
 
+api_rc=0
+say "scripts/api-conformance.sh schemathesis"
+bash "$ROOT/scripts/api-conformance.sh" schemathesis || api_rc=$?
+
 template_rc=0
 say "scripts/validate-template.sh"
 bash "$ROOT/scripts/validate-template.sh" || template_rc=$?
@@ -63,6 +70,10 @@ fi
 if ((chaos_rc != 0)); then
   say "FAILED: scripts/chaos.sh --quick (exit $chaos_rc)"
   exit "$chaos_rc"
+fi
+if ((api_rc != 0)); then
+  say "FAILED: scripts/api-conformance.sh schemathesis (exit $api_rc): the generated client or schemathesis"
+  exit "$api_rc"
 fi
 if ((template_rc != 0)); then
   say "FAILED: scripts/validate-template.sh (exit $template_rc)"
