@@ -1,7 +1,8 @@
 //! Authentication, tenant isolation and bad requests: each a problem+json
 //! with a stable code.
 
-use intake_tests::{sample_invoice, spawn_app};
+use intake_domain::webhooks::NOT_WEBHOOK_URL_SHAPE;
+use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions};
 use reqwest::Method;
 use serde_json::json;
 
@@ -240,5 +241,66 @@ async fn a_body_that_is_not_json_is_a_bad_request() {
         .await;
     broken.assert_problem(400, "malformed_request");
     form.assert_problem(400, "malformed_request");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_urls_outside_the_documented_shape_are_refused() {
+    // Arrange: as in AWS, no loopback allowance; openapi.yaml's WebhookUrl
+    // pattern names no IP literal, no upper-case host and no fragment.
+    let mut options = AppOptions::default();
+    options.settings.allow_loopback_webhooks = false;
+    let app = spawn_app_with(options).await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id").to_owned();
+
+    for url in [
+        "https://8.8.8.8/hook",
+        "https://[2606:4700::1]/hook",
+        "https://Hooks.Example.com/hook",
+        "https://hooks.example.com/hook#part",
+    ] {
+        // Act
+        let created = app.create_session(json!({ "webhook_url": url })).await;
+        let extracted = app
+            .send(
+                app.request(Method::POST, &format!("/sessions/{session_id}/extract"))
+                    .json(&json!({ "webhook_url": url })),
+            )
+            .await;
+
+        // Assert
+        for reply in [created, extracted] {
+            reply.assert_problem(400, "invalid_webhook_url");
+            assert_eq!(
+                reply.body["detail"],
+                format!("webhook_url {NOT_WEBHOOK_URL_SHAPE}"),
+                "{url}"
+            );
+        }
+    }
+    let documented = app
+        .create_session(json!({"webhook_url": "https://hooks.example.com:8443/in?x=%2F"}))
+        .await;
+    assert_eq!(documented.status, 201, "{}", documented.text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_size_written_with_a_zero_fraction_is_a_whole_number() {
+    // Arrange: JSON Schema's integer (openapi.yaml) includes 998.0.
+    let app = spawn_app().await;
+    let file = |size: serde_json::Value| json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": size}]});
+
+    // Act
+    let whole = app.create_session(file(json!(998.0))).await;
+    let fraction = app.create_session(file(json!(998.5))).await;
+
+    // Assert
+    assert_eq!(whole.status, 201, "{}", whole.text);
+    assert_eq!(whole.body["files"][0]["size"], 998);
+    fraction.assert_problem(400, "malformed_request");
     app.stop().await;
 }
