@@ -233,10 +233,12 @@ const NOT_ABSOLUTE: &str = "must be an absolute http(s) URL with a host";
 
 /// The webhook URLs the API takes (openapi.yaml's `WebhookUrl` pattern,
 /// character for character): `https://`, a lower-case host name with a dot
-/// and a last label that starts with a letter (so never an IP literal, and
-/// no `xn--` label), an optional port, path and query of URL characters.
+/// and a last label that starts with a letter (so never an IP literal), an
+/// optional port, path and query of URL characters. No nested repetition:
+/// test generators draw from it in milliseconds (with a repeated label
+/// group, schemathesis's coverage phase spent 55 s on one operation).
 /// Loopback names, which it also matches, are refused by [`parse_target`].
-pub const WEBHOOK_URL_PATTERN: &str = r"^https://([a-z0-9]+(-[a-z0-9]+)*\.)+[a-z][a-z0-9]*(-[a-z0-9]+)*(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*)?(\?([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*)?$";
+pub const WEBHOOK_URL_PATTERN: &str = r"^https://[a-z0-9][a-z0-9.-]*\.[a-z][a-z0-9-]*(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$";
 
 /// The refusal of a URL [`parse_target`] takes that the pattern does not.
 pub const NOT_WEBHOOK_URL_SHAPE: &str = "must be https:// and a lower-case host name (no IP address), with an optional port, path and query";
@@ -736,6 +738,8 @@ mod tests {
             "https://my-host.example.co.uk:8443/a/b-c_d~e.f?x=1&y=%2F",
             "https://123.example.com:0/",
             "https://example.com:65535",
+            "https://a..b.example-/%zz",
+            "https://a--b.-c.d",
         ] {
             // Act
             let accepted = check_given_url(url, false);
@@ -747,11 +751,10 @@ mod tests {
             "https://8.8.8.8/hook",
             "https://[2606:4700::1]/hook",
             "https://Hooks.Example.com/",
-            "https://xn--bcher-kva.example/",
+            "https://b\u{fc}cher.example/",
             "https://example/",
             "https://example.com./",
             "https://-a.example.com/",
-            "https://example.com/%zz",
             "https://example.com/#fragment",
             "https://example.com/a\\b",
             "https://example.com:65536/",
