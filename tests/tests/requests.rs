@@ -168,6 +168,18 @@ async fn bad_session_requests_get_stable_codes() {
             "invalid_file_name",
         ),
         (
+            // A C1 control character: openapi.yaml's name pattern excludes U+007F–U+009F too.
+            json!({"files": [file("a\u{85}b.xml", "application/xml")]}),
+            400,
+            "invalid_file_name",
+        ),
+        (
+            // One byte over openapi.yaml's `maximum` (the default file limit).
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 52_428_801}]}),
+            413,
+            "file_too_large",
+        ),
+        (
             json!({"files": [file("a.png", "image/png")]}),
             400,
             "unsupported_content_type",
@@ -216,6 +228,10 @@ async fn bad_session_requests_get_stable_codes() {
     let two_thousand: Vec<_> = (0..2000)
         .map(|i| file(&format!("{i}.xml"), "application/xml"))
         .collect();
+    let at_the_limit = app
+        .create_session(json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 52_428_800}]}))
+        .await;
+    assert_eq!(at_the_limit.status, 201, "{}", at_the_limit.text);
     let largest = app.create_session(json!({ "files": two_thousand })).await;
     assert_eq!(largest.status, 201, "2000 files is the limit, not over it");
     assert_eq!(largest.body["files"].as_array().map(Vec::len), Some(2000));
