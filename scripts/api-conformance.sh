@@ -71,22 +71,7 @@ esac
 # shellcheck source=scripts/runner.sh
 . "$ROOT/scripts/runner.sh"
 
-work_dir=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_runner
-  if ((stop_emulators)); then
-    stop_own_emulators
-  else
-    delete_resources
-  fi
-  [[ -n "$work_dir" ]] && rm -rf "$work_dir"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+clean_up_at_exit
 
 started=$SECONDS
 install_tools

@@ -50,23 +50,8 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 # shellcheck source=scripts/runner.sh
 . "$ROOT/scripts/runner.sh"
 
-work_dir=""
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_runner
-  if ((stop_emulators)); then
-    stop_own_emulators
-  elif [[ "${BENCH_KEEP_RESOURCES:-0}" != 1 ]]; then
-    delete_resources
-  fi
-  [[ -n "$work_dir" ]] && rm -rf "$work_dir"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+if [[ "${BENCH_KEEP_RESOURCES:-0}" == 1 ]]; then keep_resources=1; fi
+clean_up_at_exit
 
 started=$SECONDS
 [[ -r "$INVOICE" ]] || { say "ERROR: cannot read the invoice $INVOICE (set BENCH_INVOICE)"; exit 1; }

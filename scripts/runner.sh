@@ -11,10 +11,15 @@
 #   stop_runner       SIGINT (in-flight batches finish), SIGKILL after 10 s.
 #   delete_resources  deletes the PREFIX-* table, queues and bucket from the emulators (for
 #                     emulators that keep running after the script).
+#   clean_up_at_exit  at exit, however the script exits (keeping its status): stop_runner, then
+#                     the emulators if the script started them (lib.sh), else delete_resources
+#                     unless keep_resources=1; work_dir, the script's scratch folder, is removed.
 
 runner_pid=""
 runner_prefix=""
 base_url=""
+work_dir=""
+keep_resources=0
 
 random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 
@@ -114,4 +119,23 @@ try:
 except Exception as error:
     print(f"bucket {bucket}: {error}")
 PY
+}
+
+clean_up_at_exit() {
+  trap _clean_up_and_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+_clean_up_and_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_runner
+  if ((stop_emulators)); then
+    stop_own_emulators
+  elif ((!keep_resources)); then
+    delete_resources
+  fi
+  [[ -n "$work_dir" ]] && rm -rf "$work_dir"
+  exit "$rc"
 }
