@@ -7,7 +7,8 @@
 #       starts BIN (intake-local) with the resource prefix PREFIX and the tenants file
 #       TENANTS_FILE, its output in LOG; waits until the API answers a request made with API_KEY;
 #       sets runner_pid and base_url. The caller's environment passes through (e.g.
-#       INTAKE_ADMIN_API_KEY, INTAKE_ALLOW_LOOPBACK_WEBHOOKS, RUST_LOG).
+#       INTAKE_ADMIN_API_KEY, INTAKE_ALLOW_LOOPBACK_WEBHOOKS, RUST_LOG; INTAKE_RATE_LIMIT, 0 if
+#       unset).
 #   stop_runner       SIGINT (in-flight batches finish), SIGKILL after 10 s.
 #   delete_resources  deletes the PREFIX-* table, queues and bucket from the emulators (for
 #                     emulators that keep running after the script).
@@ -28,9 +29,10 @@ start_runner() {
   runner_prefix="$3"
   say "starting intake-local (prefix $runner_prefix, log $log)"
   # Port 0: the kernel picks a free loopback port; the runner prints the address it got.
-  # No rate limit: the callers exercise the API and the pipeline, not the throttle.
+  # No rate limit unless the caller names one (INTAKE_RATE_LIMIT): the callers exercise the API
+  # and the pipeline, not the throttle.
   INTAKE_LISTEN=127.0.0.1:0 \
-  INTAKE_RATE_LIMIT=0 \
+  INTAKE_RATE_LIMIT="${INTAKE_RATE_LIMIT:-0}" \
   INTAKE_METRICS_LISTEN=127.0.0.1:0 \
   INTAKE_PREFIX="$runner_prefix" \
   INTAKE_TENANTS_FILE="$4" \
