@@ -216,6 +216,14 @@ async fn bad_session_requests_get_stable_codes() {
             "invalid_webhook_url",
         ),
         (json!({"metadata": [1, 2]}), 400, "invalid_metadata"),
+        // openapi.yaml's members admit no null: a member is left out or has a value.
+        (json!({"webhook_url": null}), 400, "malformed_request"),
+        (
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": null}]}),
+            400,
+            "malformed_request",
+        ),
+        (json!({"metadata": null}), 400, "invalid_metadata"),
     ];
 
     for (body, status, code) in cases {

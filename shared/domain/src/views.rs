@@ -22,9 +22,20 @@ pub(crate) fn serialize_time<S: Serializer>(
     serializer.serialize_str(&rfc3339(at))
 }
 
+/// An optional member of a request body that is there: `null` is not a
+/// value of it (openapi.yaml's types admit no `null`; absent means left
+/// out). With `#[serde(default)]`, a member left out is `None`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// An optional whole number of a request body, also when written with a
 /// zero fraction (`1234.0`): openapi.yaml's `integer` is JSON Schema's, a
-/// number whose fraction is zero however it is spelled.
+/// number whose fraction is zero however it is spelled. Never `null`.
 fn whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -32,9 +43,7 @@ where
 {
     /// 2^64, the first f64 above every u64.
     const PAST_U64: f64 = 18_446_744_073_709_551_616.0;
-    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
+    let number = serde_json::Number::deserialize(deserializer)?;
     number
         .as_u64()
         .or_else(|| {
@@ -65,8 +74,11 @@ pub(crate) fn serialize_optional_time<S: Serializer>(
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
+    #[serde(default, deserialize_with = "present")]
     pub files: Option<Vec<FileSpec>>,
+    #[serde(default, deserialize_with = "present")]
     pub webhook_url: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub metadata: Option<serde_json::Value>,
 }
 
@@ -82,6 +94,7 @@ pub struct FileSpec {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitExtractionRequest {
+    #[serde(default, deserialize_with = "present")]
     pub webhook_url: Option<String>,
 }
 
@@ -279,8 +292,10 @@ pub struct DeadLetterView {
 #[serde(deny_unknown_fields)]
 pub struct ReplayDeadLettersRequest {
     /// `work` (default) or `webhooks`.
+    #[serde(default, deserialize_with = "present")]
     pub queue: Option<String>,
     /// Only these messages; all (up to `limit`) when absent.
+    #[serde(default, deserialize_with = "present")]
     pub message_ids: Option<Vec<String>>,
     #[serde(default, deserialize_with = "whole_number")]
     pub limit: Option<usize>,
@@ -296,6 +311,7 @@ pub struct ReplayReport {
 #[serde(deny_unknown_fields)]
 pub struct StartReplayRequest {
     /// `work` (default) or `webhooks`.
+    #[serde(default, deserialize_with = "present")]
     pub queue: Option<String>,
 }
 
@@ -376,6 +392,39 @@ mod tests {
             // Assert
             assert!(parsed.is_err(), "{json}: {parsed:?}");
         }
+    }
+
+    #[test]
+    fn null_is_not_a_value_of_a_request_member() {
+        for body in [
+            r#"{"files": null}"#,
+            r#"{"webhook_url": null}"#,
+            r#"{"files": [{"name": "a.xml", "content_type": "application/xml", "size": null}]}"#,
+        ] {
+            // Act
+            let parsed = serde_json::from_str::<CreateSessionRequest>(body);
+
+            // Assert
+            assert!(parsed.is_err(), "{body}: {parsed:?}");
+        }
+        let left_out: CreateSessionRequest = serde_json::from_str("{}").expect("{}");
+        let metadata: CreateSessionRequest =
+            serde_json::from_str(r#"{"metadata": null}"#).expect("metadata null");
+        assert!(left_out.files.is_none() && left_out.webhook_url.is_none());
+        // `metadata` is any JSON: a null one is there, and not an object (invalid_metadata).
+        assert_eq!(metadata.metadata, Some(serde_json::Value::Null));
+        for body in [
+            r#"{"queue": null}"#,
+            r#"{"message_ids": null}"#,
+            r#"{"limit": null}"#,
+        ] {
+            let parsed = serde_json::from_str::<ReplayDeadLettersRequest>(body);
+            assert!(parsed.is_err(), "{body}: {parsed:?}");
+        }
+        assert!(serde_json::from_str::<StartReplayRequest>(r#"{"queue": null}"#).is_err());
+        assert!(
+            serde_json::from_str::<SubmitExtractionRequest>(r#"{"webhook_url": null}"#).is_err()
+        );
     }
 
     #[test]
