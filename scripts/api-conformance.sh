@@ -151,10 +151,11 @@ PY
     say "schemathesis --phases $phases --max-time $seconds"
     run_started=$SECONDS
     run_rc=0
-    # The output goes to a file as well, for the summary below.
-    "$VENV/bin/st" --no-color --config-file "$config" run "$ROOT/openapi.yaml" \
+    # The output goes to a file as well, for the summary below. In the scratch folder: Hypothesis
+    # keeps a .hypothesis folder in the working directory whatever the settings say.
+    (cd "$work_dir" && "$VENV/bin/st" --no-color --config-file "$config" run "$ROOT/openapi.yaml" \
       --url "$base_url" --checks all --phases "$phases" \
-      --max-time "$seconds" --seed "$seed" 2>&1 | tee "$work_dir/schemathesis.log" >&2 \
+      --max-time "$seconds" --seed "$seed") 2>&1 | tee "$work_dir/schemathesis.log" >&2 \
       || run_rc=$?
     say "schemathesis --phases $phases: exit $run_rc in $((SECONDS - run_started)) s; its summary:"
     grep -A1 '^Test cases:' "$work_dir/schemathesis.log" | tail -n 1 >&2 || true
