@@ -16,7 +16,10 @@
 #   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
 #   tools/differential/known-differences-extended.json)
 #   -> the LocalStack suite waited for -> scripts/chaos.sh --quick (bounded fault injection, a few
-#   minutes; fails on a broken invariant) -> scripts/validate-template.sh
+#   minutes; fails on a broken invariant) -> scripts/api-conformance.sh schemathesis (a client
+#   generated from openapi.yaml runs the six steps, then schemathesis checks the API against
+#   openapi.yaml for SCHEMATHESIS_MAX_TIME s; fails on any failure or server error)
+#   -> scripts/validate-template.sh
 #   -> scripts/check-function-deps.sh -> the deployment build waited for: its table of package
 #   sizes, every bootstrap an aarch64 ELF
 #   -> emulators stopped, and anything still in the background, whatever happened; each phase's
@@ -127,6 +130,7 @@ else
   say "the end-to-end suite ran against LocalStack already: no second run"
 fi
 phase "chaos --quick" bash "$ROOT/scripts/chaos.sh" --quick
+phase "API against openapi.yaml" bash "$ROOT/scripts/api-conformance.sh" schemathesis
 phase "template validation" bash "$ROOT/scripts/validate-template.sh"
 phase "function dependencies" bash "$ROOT/scripts/check-function-deps.sh"
 phase "arm64 deployment build (waited)" wait_package_build
