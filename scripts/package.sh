@@ -3,7 +3,8 @@
 # does, without Docker.
 #
 #   scripts/package.sh install     cargo-lambda (PyPI; it brings zig, the
-#                                  cross-linker) into .local/cargo-lambda-venv
+#                                  cross-linker) into .local/cargo-lambda-venv,
+#                                  and rustup's aarch64-unknown-linux-gnu target
 #   scripts/package.sh build [fn…] every function (or the ones named):
 #                                  `cargo lambda build --release --arm64 --bin <fn>`
 #                                  at the workspace root, one function at a time,
@@ -22,6 +23,8 @@
 set -euo pipefail
 
 CARGO_LAMBDA_VERSION="1.9.2"
+# What `cargo lambda build --arm64` builds for (provided.al2023 on Graviton).
+RUST_TARGET="aarch64-unknown-linux-gnu"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -47,6 +50,15 @@ install() {
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$WANT"
     printf '%s' "$WANT" >"$STAMP"
     "$VENV/bin/cargo-lambda" lambda --version >&2
+}
+
+# The standard library for the target (rustup; cargo-lambda would otherwise add it at the first
+# build, in the middle of its output).
+install_target() {
+    if ! rustup target list --installed | grep -qx "$RUST_TARGET"; then
+        log "rustup target add $RUST_TARGET"
+        rustup target add "$RUST_TARGET" >&2
+    fi
 }
 
 # The ELF header's class (byte 4: 2 = 64-bit), data (byte 5: 1 = little
@@ -107,7 +119,7 @@ build() {
 }
 
 case "${1:-}" in
-    install) install ;;
+    install) install; install_target ;;
     build) shift; build "$@" ;;
     *) echo "usage: $0 install | build [function…]" >&2; exit 2 ;;
 esac

@@ -382,8 +382,9 @@ async fn latency_delays_and_faults_stop_when_turned_off() {
     proxy.control.off();
     let started = Instant::now();
     reqwest_like_post(&url, "{}").await;
+    // Under the injected 400 ms: a margin for a loaded machine, none for the latency.
     assert!(
-        started.elapsed() < Duration::from_millis(200),
+        started.elapsed() < Duration::from_millis(400),
         "{:?}",
         started.elapsed()
     );
