@@ -31,7 +31,7 @@ startup=$((SECONDS - started))
 tests_rc=0
 suite_started=$SECONDS
 say "cargo test -p intake-tests $* (against LocalStack on ${AWS_ENDPOINT_URL_S3:?})"
-cargo test -p intake-tests "$@" || tests_rc=$?
+cargo test -p intake-tests --no-fail-fast "$@" || tests_rc=$?
 suite=$((SECONDS - suite_started))
 
 mkdir -p "$ROOT/.local/logs"

@@ -121,7 +121,7 @@ start_background package_pid "$PACKAGE_LOG" \
 if [[ "$INTAKE_BACKEND" != localstack ]]; then
   start_background localstack_pid "$LOCALSTACK_LOG" bash "$ROOT/scripts/test-localstack.sh" "$@"
 fi
-phase "cargo test --workspace" cargo test --workspace "$@"
+phase "cargo test --workspace" cargo test --workspace --no-fail-fast "$@"
 phase "differential check" bash "$ROOT/scripts/differential.sh" check
 phase "differential check-extended" bash "$ROOT/scripts/differential.sh" check-extended
 if [[ -n "$localstack_pid" ]]; then
