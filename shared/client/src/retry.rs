@@ -22,7 +22,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 8,
+            max_attempts: 5,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(20),
         }
