@@ -88,7 +88,7 @@ async fn a_2000_file_session_completes_whole_with_one_event_and_pages() {
     let accepted = app
         .send(
             app.request(
-                reqwest::Method::POST,
+                intake_client::Method::POST,
                 &format!("/sessions/{session_id}/extract"),
             )
             .json(&json!({"webhook_url": receiver.url})),
@@ -325,7 +325,7 @@ async fn a_2000_file_session_answer_is_replayed_for_its_key() {
     let body = json!({ "files": files });
     let create = || {
         app.send(
-            app.request(reqwest::Method::POST, "/sessions")
+            app.request(intake_client::Method::POST, "/sessions")
                 .header("idempotency-key", "large-session")
                 .json(&body),
         )

@@ -132,14 +132,6 @@ impl Client {
         &self.inner.config.api_key
     }
 
-    /// The same API and settings with another key (another tenant).
-    pub fn with_api_key(&self, api_key: &str) -> Result<Self, ClientError> {
-        Self::new(ClientConfig {
-            api_key: api_key.to_owned(),
-            ..self.inner.config.clone()
-        })
-    }
-
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
