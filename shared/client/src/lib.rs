@@ -24,6 +24,7 @@ pub use error::{ApiError, ClientError};
 pub use raw::{RawRequest, RawResponse};
 pub use reqwest::Method;
 pub use retry::RetryPolicy;
+use types::Paged;
 pub use types::*;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -145,6 +146,12 @@ impl Client {
         RawRequest::new(self, method, path)
     }
 
+    /// A request to an absolute URL (a pre-signed GET of a large result),
+    /// sent once without the API key.
+    pub fn raw_url(&self, method: Method, url: &str) -> RawRequest<'_> {
+        RawRequest::to_url(self, method, url)
+    }
+
     /// `POST /sessions`. With an Idempotency-Key, the same request again
     /// answers the first session (`replayed`) instead of a new one.
     pub async fn create_session(
@@ -175,15 +182,7 @@ impl Client {
 
     /// `GET /sessions/{id}` with every page of its files.
     pub async fn session(&self, id: &str) -> Result<Session, ClientError> {
-        let mut session = self.session_page(id, Page::first(Page::MAX_LIMIT)).await?;
-        while let Some(cursor) = session.next_cursor.take() {
-            let mut next = self
-                .session_page(id, Page::after(Page::MAX_LIMIT, &cursor))
-                .await?;
-            session.files.append(&mut next.files);
-            session.next_cursor = next.next_cursor;
-        }
-        Ok(session)
+        self.all_pages(&format!("/sessions/{id}")).await
     }
 
     /// `PATCH /sessions/{id}/confirm` (harmless twice).
@@ -219,6 +218,11 @@ impl Client {
         self.get(&format!("/jobs/{id}/status"), &page.query()).await
     }
 
+    /// `GET /jobs/{id}/status` with every page of its files.
+    pub async fn job_status_all(&self, id: &str) -> Result<JobStatus, ClientError> {
+        self.all_pages(&format!("/jobs/{id}/status")).await
+    }
+
     /// One page of `GET /jobs/{id}/result` (paged results are always inline).
     pub async fn result_page(&self, id: &str, page: Page<'_>) -> Result<JobResult, ClientError> {
         self.get(&format!("/jobs/{id}/result"), &page.query()).await
@@ -226,15 +230,7 @@ impl Client {
 
     /// The job's whole result, read page by page (never a 303).
     pub async fn result(&self, id: &str) -> Result<JobResult, ClientError> {
-        let mut result = self.result_page(id, Page::first(Page::MAX_LIMIT)).await?;
-        while let Some(cursor) = result.next_cursor.take() {
-            let mut next = self
-                .result_page(id, Page::after(Page::MAX_LIMIT, &cursor))
-                .await?;
-            result.results.append(&mut next.results);
-            result.next_cursor = next.next_cursor;
-        }
-        Ok(result)
+        self.all_pages(&format!("/jobs/{id}/result")).await
     }
 
     /// The job's result document as `GET /jobs/{id}/result` gives it whole:
@@ -318,6 +314,20 @@ impl Client {
                 status: response.status,
             })
         }
+    }
+
+    /// Every page of `path`, the largest pages the API serves, put together.
+    async fn all_pages<T: Paged + DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let mut whole: T = self
+            .get(path, &Page::first(Page::MAX_LIMIT).query())
+            .await?;
+        while let Some(cursor) = whole.take_cursor() {
+            let next = self
+                .get(path, &Page::after(Page::MAX_LIMIT, &cursor).query())
+                .await?;
+            whole.append(next);
+        }
+        Ok(whole)
     }
 
     async fn get<T: DeserializeOwned>(

@@ -14,7 +14,7 @@ use crate::{Client, ClientError};
 pub struct RawRequest<'a> {
     client: &'a Client,
     method: Method,
-    path: String,
+    url: String,
     headers: Vec<(String, String)>,
     body: Option<Bytes>,
     api_key: Option<String>,
@@ -25,10 +25,19 @@ impl<'a> RawRequest<'a> {
         Self {
             client,
             method,
-            path: path.to_owned(),
+            url: client.url(path),
             headers: Vec::new(),
             body: None,
             api_key: Some(client.api_key().to_owned()),
+        }
+    }
+
+    /// A request to an absolute URL (a pre-signed one), without the key.
+    pub(crate) fn to_url(client: &'a Client, method: Method, url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            api_key: None,
+            ..Self::new(client, method, "")
         }
     }
 
@@ -61,10 +70,7 @@ impl<'a> RawRequest<'a> {
     }
 
     pub async fn send(self) -> Result<RawResponse, ClientError> {
-        let mut request = self
-            .client
-            .http()
-            .request(self.method, self.client.url(&self.path));
+        let mut request = self.client.http().request(self.method, &self.url);
         if let Some(key) = &self.api_key {
             request = request.header(crate::API_KEY_HEADER, key);
         }

@@ -282,3 +282,43 @@ impl<'a> Page<'a> {
         query
     }
 }
+
+/// A resource served in pages: its items of one page are added to another's.
+pub(crate) trait Paged {
+    /// The cursor of the page after this one, taken out.
+    fn take_cursor(&mut self) -> Option<String>;
+    /// Adds the items of the next page, and takes its cursor.
+    fn append(&mut self, next: Self);
+}
+
+impl Paged for Session {
+    fn take_cursor(&mut self) -> Option<String> {
+        self.next_cursor.take()
+    }
+    fn append(&mut self, mut next: Self) {
+        self.files.append(&mut next.files);
+        self.next_cursor = next.next_cursor;
+    }
+}
+
+impl Paged for JobStatus {
+    fn take_cursor(&mut self) -> Option<String> {
+        self.next_cursor.take()
+    }
+    fn append(&mut self, next: Self) {
+        if let (Some(files), Some(more)) = (&mut self.files, next.files) {
+            files.extend(more);
+        }
+        self.next_cursor = next.next_cursor;
+    }
+}
+
+impl Paged for JobResult {
+    fn take_cursor(&mut self) -> Option<String> {
+        self.next_cursor.take()
+    }
+    fn append(&mut self, mut next: Self) {
+        self.results.append(&mut next.results);
+        self.next_cursor = next.next_cursor;
+    }
+}

@@ -2,24 +2,14 @@
 
 use std::path::Path;
 
-use intake_client::{Page, ResultEntry};
+use intake_client::ResultEntry;
 
 use crate::output::{print, result_line, write_out};
 use crate::{ApiArgs, CliError, Console};
 
 /// Prints the status object with every page of its files; exit 0.
 pub async fn status(api: &ApiArgs, job: &str, console: &mut Console) -> Result<u8, CliError> {
-    let client = api.client()?;
-    let mut status = client.job_status(job, Page::first(Page::MAX_LIMIT)).await?;
-    while let Some(cursor) = status.next_cursor.take() {
-        let next = client
-            .job_status(job, Page::after(Page::MAX_LIMIT, &cursor))
-            .await?;
-        if let (Some(files), Some(more)) = (&mut status.files, next.files) {
-            files.extend(more);
-        }
-        status.next_cursor = next.next_cursor;
-    }
+    let status = api.client()?.job_status_all(job).await?;
     print(
         &mut console.out,
         &serde_json::to_value(&status).unwrap_or_default(),
