@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use intake_client::{CreateSession, FileSpec, Method};
+use intake_client::{CreateSession, FileSpec, Method, Session};
 use intake_local::RateLimit;
 use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp};
 use serde_json::Value;
@@ -102,6 +102,26 @@ fn text(path: &Path) -> String {
     path.to_str().expect("a UTF-8 path").to_owned()
 }
 
+/// The session `intake submit FILE` creates (same name, same key) for
+/// one sample invoice, created as by an earlier run that stopped there.
+async fn earlier_run(app: &TestApp, file: &str) -> Session {
+    let set = intake_cli::FileSet::collect(&[file.into()], u64::MAX).expect("files");
+    let batch = set.batches(2000, &app.api_key, None).remove(0);
+    let request = CreateSession {
+        files: vec![FileSpec {
+            name: file.to_owned(),
+            content_type: "application/xml".into(),
+            size: Some(sample_invoice().len() as u64),
+        }],
+        ..CreateSession::default()
+    };
+    app.client
+        .create_session(&request, Some(&batch.session_key))
+        .await
+        .expect("the earlier run's session")
+        .body
+}
+
 /// The tenant's jobs.
 async fn jobs(app: &TestApp) -> Vec<Value> {
     let listed = app.get("/jobs").await;
@@ -184,21 +204,7 @@ async fn a_submit_resumes_a_session_an_earlier_run_created_but_never_uploaded() 
     let app = spawn_app().await;
     let dir = folder(&[("a.xml", sample_invoice())]);
     let file = text(&dir.join("a.xml"));
-    let set = intake_cli::FileSet::collect(&[file.clone().into()], u64::MAX).expect("files");
-    let batch = set.batches(2000, &app.api_key, None).remove(0);
-    let request = CreateSession {
-        files: vec![FileSpec {
-            name: file.clone(),
-            content_type: "application/xml".into(),
-            size: Some(sample_invoice().len() as u64),
-        }],
-        ..CreateSession::default()
-    };
-    let earlier = app
-        .client
-        .create_session(&request, Some(&batch.session_key))
-        .await
-        .expect("the earlier run's session");
+    let earlier = earlier_run(&app, &file).await;
 
     // Act
     let run = intake(&app, "submit", &["--wait", &file]).await;
@@ -208,7 +214,33 @@ async fn a_submit_resumes_a_session_an_earlier_run_created_but_never_uploaded() 
     assert_eq!(run.lines()[0]["status"], "succeeded", "{}", run.out);
     let listed = jobs(&app).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
-    assert_eq!(listed[0]["session_id"], earlier.body.id.as_str());
+    assert_eq!(listed[0]["session_id"], earlier.id.as_str());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_whose_upload_window_closed_unconfirmed_is_a_clear_error() {
+    // Arrange: an earlier run's session (same files, same key) whose
+    // one-second upload window closed before it was confirmed.
+    let mut options = AppOptions::default();
+    options.settings.upload_url_ttl = Duration::from_secs(1);
+    let app = spawn_app_with(options).await;
+    let dir = folder(&[("a.xml", sample_invoice())]);
+    let file = text(&dir.join("a.xml"));
+    earlier_run(&app, &file).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Act
+    let run = intake(&app, "submit", &[&file]).await;
+
+    // Assert
+    assert_eq!(run.code, 1, "{}", run.err);
+    assert!(
+        run.err.contains("expired before it was confirmed"),
+        "{}",
+        run.err
+    );
+    assert!(jobs(&app).await.is_empty());
     app.stop().await;
 }
 

@@ -207,3 +207,29 @@ fn a_base_url_that_is_not_http_is_refused() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn an_upload_refused_by_storage_names_the_file_and_not_the_url() {
+    // Arrange
+    let (base, served) = scripted(vec![(403, "", "<Error>SignatureDoesNotMatch</Error>")]).await;
+    let upload = Upload {
+        method: "PUT".into(),
+        url: format!("{base}/bucket/key?X-Amz-Signature=secret"),
+        headers: [("content-type".to_owned(), "application/xml".to_owned())].into(),
+        expires_at: "2026-12-01T00:00:00Z".into(),
+    };
+
+    // Act
+    let error = client(&base, 3)
+        .upload("a.xml", &upload, Bytes::from_static(b"<Invoice/>"))
+        .await
+        .expect_err("refused");
+
+    // Assert: a 403 is final, and the pre-signed URL (a credential) is not shown.
+    assert!(
+        matches!(&error, ClientError::Upload { name, status: 403 } if name == "a.xml"),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("secret"), "{error}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
