@@ -261,3 +261,25 @@ fn status_of_an_unreachable_api_exits_2() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_api_and_key_come_from_the_environment() {
+    // Arrange: an unreachable API, so that reaching for it shows the
+    // environment was read (without it, the missing --api is bad usage).
+    let api = closed_api();
+    let invoice = corpus("en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml");
+    // Act
+    let out = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["submit".as_ref(), invoice.as_os_str()])
+        .env("INTAKE_API_URL", &api)
+        .env("INTAKE_API_KEY", "k")
+        .output()
+        .expect("spawn intake");
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the API at {api} cannot be reached")),
+        "{stderr}"
+    );
+}
