@@ -35,7 +35,8 @@
 # intake-load: SUBMIT_COUNTS (default "100 2000") files each, cycled from every *.xml and *.pdf
 # under BENCH_CORPUS and copied under distinct names (a copy keeps its bytes, so the second pass
 # over a file is a document-cache hit), against the same runner (its default rate limit, 50/s),
-# and prints one line per count: wall time, files/s, exit code, succeeded/failed/cache hits.
+# and prints one line per count: wall time, files/s, exit code, succeeded/failed/cache hits
+# (saved as .local/bench/submit-<time>.txt, each run's progress lines as submit-<time>-<count>.log).
 #
 # Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50 --webhook-jobs 20`
 # or, for phase D alone, `scripts/bench.sh --requests 0 --jobs 0 --webhook-jobs 0 --batch-files 200`;
@@ -241,6 +242,8 @@ if [[ "$mode" == submit ]]; then
     timeout "${BENCH_TIMEOUT_SECS:-900}" "$INTAKE_BIN" submit --api "$base_url" --key "$api_key" \
       --wait "$dir" >"$work_dir/submit-$count.jsonl" 2>"$work_dir/submit-$count.log" || rc=$?
     t1=$(date +%s.%N)
+    # Its progress lines (the upload and processing phases' rates) are kept beside the summary.
+    cp "$work_dir/submit-$count.log" "${summary%.txt}-$count.log"
     # Exit 1 is a file the API could not read (the corpus holds a few non-invoices); 2 or a
     # timeout is a failed run.
     if ((rc != 0 && rc != 1)); then
