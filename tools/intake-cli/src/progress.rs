@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 const PLAIN_EVERY: Duration = Duration::from_secs(1);
 
@@ -32,8 +32,14 @@ impl Progress {
         let bar = terminal.then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {per_sec} ETA {eta}")
+                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {rate} ETA {eta}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .with_key(
+                        "rate",
+                        |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                            let _ = write!(out, "{:.1} files/s", state.per_sec());
+                        },
+                    )
                     .progress_chars("=> "),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
