@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use intake_client::{CreateSession, FileSpec, Method, Session};
+use intake_client::{CreateSession, FileSpec, JobStatus, Method, Page, Session};
 use intake_local::RateLimit;
 use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions, TestApp};
 use serde_json::Value;
@@ -122,11 +122,13 @@ async fn earlier_run(app: &TestApp, file: &str) -> Session {
         .body
 }
 
-/// The tenant's jobs.
-async fn jobs(app: &TestApp) -> Vec<Value> {
-    let listed = app.get("/jobs").await;
-    assert_eq!(listed.status, 200, "{}", listed.text);
-    listed.body["jobs"].as_array().expect("jobs").clone()
+/// The tenant's jobs (one page: the tests make a few).
+async fn jobs(app: &TestApp) -> Vec<JobStatus> {
+    app.client
+        .jobs(None, Page::default())
+        .await
+        .expect("the tenant's jobs")
+        .jobs
 }
 
 const UBL: &str = "ubl/examples/ubl-tc434-example1.xml";
@@ -193,7 +195,7 @@ async fn running_the_same_submit_again_resumes_its_job_instead_of_making_another
     assert_eq!(waited.lines().len(), 2, "{}", waited.out);
     let listed = jobs(&app).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
-    assert_eq!(listed[0]["job_id"], job["job_id"]);
+    assert_eq!(job["job_id"], listed[0].job_id.as_str());
     app.stop().await;
 }
 
@@ -214,7 +216,7 @@ async fn a_submit_resumes_a_session_an_earlier_run_created_but_never_uploaded() 
     assert_eq!(run.lines()[0]["status"], "succeeded", "{}", run.out);
     let listed = jobs(&app).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
-    assert_eq!(listed[0]["session_id"], earlier.id.as_str());
+    assert_eq!(listed[0].session_id, earlier.id);
     app.stop().await;
 }
 
@@ -352,10 +354,7 @@ async fn files_are_split_into_sessions_at_the_per_session_maximum() {
     assert_eq!(split.code, 0, "{}", split.err);
     assert_eq!(split.lines().len(), 3, "{}", split.out);
     let listed = jobs(&app).await;
-    let mut sizes: Vec<u64> = listed
-        .iter()
-        .map(|job| job["progress"]["total"].as_u64().expect("total"))
-        .collect();
+    let mut sizes: Vec<u32> = listed.iter().map(|job| job.progress.total).collect();
     sizes.sort();
     assert_eq!(sizes, [1, 2]);
     app.stop().await;
@@ -409,10 +408,7 @@ async fn status_and_result_read_a_submitted_job() {
     let dir = folder(&[("a.xml", sample_invoice())]);
     let submitted = intake(&app, "submit", &["--wait", &text(&dir)]).await;
     assert_eq!(submitted.code, 0, "{}", submitted.err);
-    let job_id = jobs(&app).await[0]["job_id"]
-        .as_str()
-        .expect("job id")
-        .to_owned();
+    let job_id = jobs(&app).await.remove(0).job_id;
     let out = folder(&[]).join("results");
 
     // Act
