@@ -6,7 +6,7 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 .PHONY: help setup emulators-up emulators-down emulators-status dev lint test bench chaos differential catalogue \
   localstack-setup localstack-up localstack-down localstack-status test-localstack localstack-check \
-  package check-function-deps cold-start
+  package check-function-deps cold-start schemathesis generated-client
 
 help: ## list the targets
 	@echo "invoice-intake targets:"
@@ -51,7 +51,8 @@ lint: ## cargo fmt --check and clippy -D warnings
 	cd "$(ROOT)" && cargo fmt --all -- --check
 	cd "$(ROOT)" && cargo clippy --workspace --all-targets -- -D warnings
 
-test: setup lint ## lint, emulators up, cargo test, template validation, emulators down
+test: setup localstack-setup lint ## lint, emulators up, cargo test, the e2e suite on LocalStack too, differential, chaos, template, arm64 build
+	@"$(ROOT)/scripts/package.sh" install
 	@"$(ROOT)/scripts/test.sh"
 
 package: ## cargo-lambda into .local/, every function built for provided.al2023 arm64 as sam build does, sizes (JOBS=1 for -j 1)
@@ -63,6 +64,12 @@ check-function-deps: ## fails if a function that reads no documents links the en
 
 cold-start: ## each function's init time (start to its first /next poll) against a local runtime API, emulators up
 	@"$(ROOT)/scripts/cold-start.sh"
+
+schemathesis: setup ## the generated client's six steps, then schemathesis (all checks and phases, SCHEMATHESIS_MAX_TIME s) on the local stack
+	@"$(ROOT)/scripts/api-conformance.sh" schemathesis
+
+generated-client: setup ## a Python client generated from openapi.yaml runs the six steps on the local stack
+	@"$(ROOT)/scripts/api-conformance.sh" client
 
 bench: ## run scripts/bench.sh
 	@bash "$(ROOT)/scripts/bench.sh"

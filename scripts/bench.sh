@@ -55,82 +55,11 @@ RESULTS_DIR="$ROOT/.local/bench"
 say() { printf '[bench] %s\n' "$*" >&2; }
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+# shellcheck source=scripts/runner.sh
+. "$ROOT/scripts/runner.sh"
 
-random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-
-runner_pid=""
-work_dir=""
-prefix=""
-
-stop_runner() {
-  [[ -n "$runner_pid" ]] || return 0
-  if kill -0 "$runner_pid" 2>/dev/null; then
-    say "stopping intake-local (pid $runner_pid)"
-    kill -INT "$runner_pid" 2>/dev/null || true
-    local n
-    for ((n = 0; n < 100; n++)); do   # up to 10 s: in-flight batches finish
-      kill -0 "$runner_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$runner_pid" 2>/dev/null; then
-      say "intake-local ignored SIGINT, sending SIGKILL"
-      kill -KILL "$runner_pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$runner_pid" 2>/dev/null || true
-  runner_pid=""
-}
-
-# Deletes this run's table, queues and bucket (only needed when the emulators keep running).
-delete_resources() {
-  local python="$ROOT/.local/venv/bin/python"
-  [[ -n "$prefix" && -x "$python" ]] || return 0
-  say "deleting the $prefix-* resources from the emulators"
-  timeout 120 "$python" - "$prefix" <<'PY' >&2 || say "WARNING: could not delete all $prefix-* resources"
-import os, sys
-import boto3
-from botocore.config import Config
-prefix = sys.argv[1]
-cfg = Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"})
-s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"], config=cfg)
-sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"], config=cfg)
-ddb = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMODB"], config=cfg)
-for name in (f"{prefix}-work", f"{prefix}-work-dlq", f"{prefix}-webhooks", f"{prefix}-webhooks-dlq"):
-    try:
-        sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
-    except Exception as error:
-        print(f"queue {name}: {error}")
-try:
-    ddb.delete_table(TableName=f"{prefix}-state")
-except Exception as error:
-    print(f"table {prefix}-state: {error}")
-bucket = f"{prefix}-files"
-try:
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-    s3.delete_bucket(Bucket=bucket)
-except Exception as error:
-    print(f"bucket {bucket}: {error}")
-PY
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  stop_runner
-  if ((stop_emulators)); then
-    stop_own_emulators
-  elif [[ "${BENCH_KEEP_RESOURCES:-0}" != 1 ]]; then
-    delete_resources
-  fi
-  [[ -n "$work_dir" ]] && rm -rf "$work_dir"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+if [[ "${BENCH_KEEP_RESOURCES:-0}" == 1 ]]; then keep_resources=1; fi
+clean_up_at_exit
 
 mode=load
 if [[ "${1:-}" == submit ]]; then
@@ -167,53 +96,14 @@ secret="whsec_$(head -c 24 /dev/urandom | base64 | tr -d '\n')"
 printf '[{"tenant": "%s", "api_key": "%s", "webhook_secret": "%s"}]\n' \
   "$tenant" "$api_key" "$secret" >"$work_dir/tenants.json"
 
-runner_log="$work_dir/runner.log"
-say "starting intake-local (prefix $prefix, log $runner_log)"
-# Port 0: the kernel picks a free loopback port; the runner prints the address it got.
 # Loopback webhook URLs are allowed so that phase C can deliver to the load tool's receiver.
 # No rate limit for the load tool: it measures the API and the pipeline, not the throttle;
-# `intake submit` gets the default one, as a client of a real stack would.
+# `intake submit` gets the default one (50 requests/s), as a client of a real stack would.
 rate_limit=0
 [[ "$mode" == submit ]] && rate_limit=50
-INTAKE_LISTEN=127.0.0.1:0 \
-INTAKE_RATE_LIMIT="$rate_limit" \
-INTAKE_METRICS_LISTEN=127.0.0.1:0 \
-INTAKE_PREFIX="$prefix" \
-INTAKE_TENANTS_FILE="$work_dir/tenants.json" \
-INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1 \
-RUST_LOG="${BENCH_RUST_LOG:-warn}" \
-  "$RUNNER_BIN" </dev/null >"$runner_log" 2>&1 &
-runner_pid=$!
-
-base_url=""
-deadline=$((SECONDS + 60))
-until [[ -n "$base_url" ]]; do
-  if ! kill -0 "$runner_pid" 2>/dev/null; then
-    say "intake-local exited during start-up:"
-    tail -n 40 "$runner_log" >&2 || true
-    exit 1
-  fi
-  if ((SECONDS >= deadline)); then
-    say "intake-local did not start within 60 s:"
-    tail -n 40 "$runner_log" >&2 || true
-    exit 1
-  fi
-  base_url="$(sed -n 's#^invoice-intake API on \(http://127\.0\.0\.1:[0-9][0-9]*\).*#\1#p' "$runner_log" | head -n1)"
-  [[ -n "$base_url" ]] || sleep 0.2
-done
-
-# The API answers (an unknown session is a 404 problem for a valid key).
-deadline=$((SECONDS + 30))
-until code="$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' -m 5 \
-                -H "x-api-key: $api_key" "$base_url/sessions/ses_bench_probe")" && [[ "$code" == 404 ]]; do
-  if ((SECONDS >= deadline)); then
-    say "the API at $base_url does not answer as expected (last status: ${code:-none})"
-    tail -n 40 "$runner_log" >&2 || true
-    exit 1
-  fi
-  sleep 0.2
-done
-say "API answers on $base_url ($((SECONDS - started)) s so far)"
+INTAKE_RATE_LIMIT="$rate_limit" INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1 RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+  start_runner "$RUNNER_BIN" "$work_dir/runner.log" "$prefix" "$work_dir/tenants.json" "$api_key"
+say "runner ready after $((SECONDS - started)) s"
 
 # ---------------------------------------------------------------- intake submit
 # N files cycled from the corpus into a folder of their own, under distinct names.
@@ -294,9 +184,9 @@ if hwm="$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$runner_pid/s
 else
   say "runner peak RSS: unknown (no /proc/$runner_pid/status)"
 fi
-if grep -qiE 'panicked|ERROR' "$runner_log"; then
+if grep -qiE 'panicked|ERROR' "$work_dir/runner.log"; then
   say "the runner logged errors (first lines):"
-  grep -iE 'panicked|ERROR' "$runner_log" | head -n 10 >&2 || true
+  grep -iE 'panicked|ERROR' "$work_dir/runner.log" | head -n 10 >&2 || true
 fi
 stop_runner
 

@@ -53,7 +53,8 @@ stop_own_emulators() {
 }
 
 # Stops the emulators this script started when it exits, however it exits
-# (Ctrl-C and TERM included), keeping its exit status.
+# (Ctrl-C and TERM included), keeping its exit status. A script's own clean-up, when it defines a
+# function `cleanup_before_exit`, runs first.
 stop_own_emulators_at_exit() {
   trap _stop_own_emulators_and_exit EXIT
   trap 'exit 130' INT
@@ -63,6 +64,7 @@ stop_own_emulators_at_exit() {
 _stop_own_emulators_and_exit() {
   local rc=$?
   trap - EXIT INT TERM
+  if declare -F cleanup_before_exit >/dev/null; then cleanup_before_exit; fi
   stop_own_emulators
   exit "$rc"
 }

@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# `make test` runs `make setup` and `make lint` first, then this script:
-#   emulators up -> cargo test --workspace (with .local/emulators.env exported)
+# `make test` runs `make setup`, `make localstack-setup`, `scripts/package.sh install` and
+# `make lint` first, then this script, phase by phase:
+#   emulators up -> cargo test --workspace --no-run (the build, timed apart from the runs)
+#   -> in the background:
+#      - the arm64 deployment build at the lowest CPU priority (scripts/package.sh build: every
+#        function as `sam build` builds it, in target/arm64-package so that it never holds the
+#        tests' cargo lock; it takes the CPU the tests leave idle);
+#      - scripts/test-localstack.sh: the end-to-end suite again, against LocalStack on the host
+#        (log: .local/logs/test-localstack.log). Each emulator is one Python process, so the two
+#        suites side by side take about the time of the longer one on two cores. Not run when
+#        this whole run is already against LocalStack (INTAKE_BACKEND=localstack).
+#   -> cargo test --workspace (with .local/emulators.env exported)
 #   -> scripts/differential.sh check (the engine's verdicts against the official CEN XSLTs on
 #   2000 seeded mutants + the corpus, ratcheted by tools/differential/known-differences.json)
 #   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
 #   tools/differential/known-differences-extended.json)
-#   -> scripts/chaos.sh --quick (bounded fault injection, a few minutes; fails on a broken
-#   invariant) -> scripts/validate-template.sh -> emulators stopped, whatever happened.
-# Exit status: that of the tests (cargo test first, then the differential check, then the chaos
-# run, then the template validation).
+#   -> the LocalStack suite waited for -> scripts/chaos.sh --quick (bounded fault injection, a few
+#   minutes; fails on a broken invariant) -> scripts/api-conformance.sh schemathesis (a client
+#   generated from openapi.yaml runs the six steps, then schemathesis checks the API against
+#   openapi.yaml for SCHEMATHESIS_MAX_TIME s; fails on any failure or server error)
+#   -> scripts/validate-template.sh
+#   -> scripts/check-function-deps.sh -> the deployment build waited for: its table of package
+#   sizes, every bootstrap an aarch64 ELF
+#   -> emulators stopped, and anything still in the background, whatever happened; each phase's
+#   time printed at the end.
+# Exit status: that of the first phase that failed, in the order above.
 # Failing to start the emulators is an error, in CI and locally alike.
 # INTAKE_BACKEND=localstack runs all of it against LocalStack instead (scripts/lib.sh); the
 # end-to-end suite alone on LocalStack is `make test-localstack` (scripts/test-localstack.sh).
-# Extra arguments are passed to `cargo test`.
+# Extra arguments are passed to both `cargo test` runs.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +38,76 @@ say() { printf '[test] %s\n' "$*" >&2; }
 # shellcheck source=scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
 
-stop_own_emulators_at_exit
+PACKAGE_TARGET_DIR="$ROOT/target/arm64-package"
+LOGS="$ROOT/.local/logs"
+PACKAGE_LOG="$LOGS/package.log"
+LOCALSTACK_LOG="$LOGS/test-localstack.log"
+background_pids=()
+
+# The background phases are this script's children, each in its own process group (setsid):
+# they are stopped with it, cargo and every rustc or test under them included (lib.sh's exit
+# trap calls this).
+cleanup_before_exit() {
+  local pid
+  for pid in "${background_pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    fi
+  done
+}
+
+# Runs one phase: its name, then the command. Records its time and exit status; never exits.
+summary=()
+failed=""
+failed_rc=0
+phase() {
+  local name="$1" started=$SECONDS rc=0
+  shift
+  say "$name"
+  "$@" || rc=$?
+  summary+=("$(printf '%-38s %5d s  %s' "$name" $((SECONDS - started)) \
+    "$([[ $rc == 0 ]] && echo ok || echo "FAILED (exit $rc)")")")
+  if ((rc != 0)) && [[ -z "$failed" ]]; then
+    failed="$name"
+    failed_rc=$rc
+  fi
+  return 0
+}
+
+# Starts a command in the background in its own process group, its output into a log file;
+# prints the pid into the variable named by $1.
+start_background() {
+  local -n pid_out="$1"
+  local log="$2"
+  shift 2
+  mkdir -p "$LOGS"
+  setsid -w "$@" >"$log" 2>&1 &
+  pid_out=$!
+  background_pids+=("$pid_out")
+  say "started in the background (pid $pid_out, log ${log#"$ROOT"/}): $*"
+}
+
+package_pid=""
+wait_package_build() {
+  local rc=0
+  wait "$package_pid" || rc=$?
+  # The size table and its summary line; the whole log stays in .local/logs/package.log.
+  sed -n '/^FUNCTION /,$p' "$PACKAGE_LOG" >&2
+  ((rc == 0)) || tail -n 40 "$PACKAGE_LOG" >&2
+  return "$rc"
+}
+
+localstack_pid=""
+wait_localstack_suite() {
+  local rc=0
+  wait "$localstack_pid" || rc=$?
+  if ((rc == 0)); then
+    grep -E '^\[localstack\]|^test result' "$LOCALSTACK_LOG" >&2 || true
+  else
+    cat "$LOCALSTACK_LOG" >&2
+  fi
+  return "$rc"
+}
 
 if ! start_emulators; then
   # The end-to-end tests need the emulators; they fail, never skip, without them.
@@ -30,46 +115,30 @@ if ! start_emulators; then
   exit 1
 fi
 
-tests_rc=0
-say "cargo test --workspace $*"
-cargo test --workspace "$@" || tests_rc=$?
-
-differential_rc=0
-say "scripts/differential.sh check"
-bash "$ROOT/scripts/differential.sh" check || differential_rc=$?
-say "scripts/differential.sh check-extended"
-bash "$ROOT/scripts/differential.sh" check-extended || differential_rc=$?
-
-chaos_rc=0
-say "scripts/chaos.sh --quick"
-bash "$ROOT/scripts/chaos.sh" --quick || chaos_rc=$?
-
-template_rc=0
-say "scripts/validate-template.sh"
-bash "$ROOT/scripts/validate-template.sh" || template_rc=$?
-
-deps_rc=0
-say "scripts/check-function-deps.sh"
-bash "$ROOT/scripts/check-function-deps.sh" || deps_rc=$?
-
-if ((tests_rc != 0)); then
-  say "FAILED: cargo test (exit $tests_rc)"
-  exit "$tests_rc"
+phase "cargo test --workspace --no-run" cargo test --workspace --no-run "$@"
+start_background package_pid "$PACKAGE_LOG" \
+  env CARGO_TARGET_DIR="$PACKAGE_TARGET_DIR" nice -n 19 bash "$ROOT/scripts/package.sh" build
+if [[ "$INTAKE_BACKEND" != localstack ]]; then
+  start_background localstack_pid "$LOCALSTACK_LOG" bash "$ROOT/scripts/test-localstack.sh" "$@"
 fi
-if ((differential_rc != 0)); then
-  say "FAILED: scripts/differential.sh check or check-extended (exit $differential_rc)"
-  exit "$differential_rc"
+phase "cargo test --workspace" cargo test --workspace "$@"
+phase "differential check" bash "$ROOT/scripts/differential.sh" check
+phase "differential check-extended" bash "$ROOT/scripts/differential.sh" check-extended
+if [[ -n "$localstack_pid" ]]; then
+  phase "end-to-end suite on LocalStack (waited)" wait_localstack_suite
+else
+  say "the end-to-end suite ran against LocalStack already: no second run"
 fi
-if ((chaos_rc != 0)); then
-  say "FAILED: scripts/chaos.sh --quick (exit $chaos_rc)"
-  exit "$chaos_rc"
-fi
-if ((template_rc != 0)); then
-  say "FAILED: scripts/validate-template.sh (exit $template_rc)"
-  exit "$template_rc"
-fi
-if ((deps_rc != 0)); then
-  say "FAILED: scripts/check-function-deps.sh (exit $deps_rc): a function that reads no documents links the engine"
-  exit "$deps_rc"
+phase "chaos --quick" bash "$ROOT/scripts/chaos.sh" --quick
+phase "API against openapi.yaml" bash "$ROOT/scripts/api-conformance.sh" schemathesis
+phase "template validation" bash "$ROOT/scripts/validate-template.sh"
+phase "function dependencies" bash "$ROOT/scripts/check-function-deps.sh"
+phase "arm64 deployment build (waited)" wait_package_build
+
+say "phases:"
+printf '  %s\n' "${summary[@]}" >&2
+if [[ -n "$failed" ]]; then
+  say "FAILED: $failed (exit $failed_rc)"
+  exit "$failed_rc"
 fi
 say "all tests passed"

@@ -2,7 +2,8 @@
 //! with a stable code.
 
 use intake_client::Method;
-use intake_tests::{sample_invoice, spawn_app};
+use intake_domain::webhooks::NOT_WEBHOOK_URL_SHAPE;
+use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,6 +163,18 @@ async fn bad_session_requests_get_stable_codes() {
             "invalid_file_name",
         ),
         (
+            // A C1 control character: openapi.yaml's name pattern excludes U+007F–U+009F too.
+            json!({"files": [file("a\u{85}b.xml", "application/xml")]}),
+            400,
+            "invalid_file_name",
+        ),
+        (
+            // One byte over openapi.yaml's `maximum` (the default file limit).
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 52_428_801}]}),
+            413,
+            "file_too_large",
+        ),
+        (
             json!({"files": [file("a.png", "image/png")]}),
             400,
             "unsupported_content_type",
@@ -198,6 +211,14 @@ async fn bad_session_requests_get_stable_codes() {
             "invalid_webhook_url",
         ),
         (json!({"metadata": [1, 2]}), 400, "invalid_metadata"),
+        // openapi.yaml's members admit no null: a member is left out or has a value.
+        (json!({"webhook_url": null}), 400, "malformed_request"),
+        (
+            json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": null}]}),
+            400,
+            "malformed_request",
+        ),
+        (json!({"metadata": null}), 400, "invalid_metadata"),
     ];
 
     for (body, status, code) in cases {
@@ -210,6 +231,10 @@ async fn bad_session_requests_get_stable_codes() {
     let two_thousand: Vec<_> = (0..2000)
         .map(|i| file(&format!("{i}.xml"), "application/xml"))
         .collect();
+    let at_the_limit = app
+        .create_session(json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": 52_428_800}]}))
+        .await;
+    assert_eq!(at_the_limit.status, 201, "{}", at_the_limit.text);
     let largest = app.create_session(json!({ "files": two_thousand })).await;
     assert_eq!(largest.status, 201, "2000 files is the limit, not over it");
     assert_eq!(largest.body["files"].as_array().map(Vec::len), Some(2000));
@@ -235,5 +260,66 @@ async fn a_body_that_is_not_json_is_a_bad_request() {
         .await;
     broken.assert_problem(400, "malformed_request");
     form.assert_problem(400, "malformed_request");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_urls_outside_the_documented_shape_are_refused() {
+    // Arrange: as in AWS, no loopback allowance; openapi.yaml's WebhookUrl
+    // pattern names no IP literal, no upper-case host and no fragment.
+    let mut options = AppOptions::default();
+    options.settings.allow_loopback_webhooks = false;
+    let app = spawn_app_with(options).await;
+    let session = app
+        .confirmed_session(&[("a.xml", "application/xml", sample_invoice())])
+        .await;
+    let session_id = session["id"].as_str().expect("id").to_owned();
+
+    for url in [
+        "https://8.8.8.8/hook",
+        "https://[2606:4700::1]/hook",
+        "https://Hooks.Example.com/hook",
+        "https://hooks.example.com/hook#part",
+    ] {
+        // Act
+        let created = app.create_session(json!({ "webhook_url": url })).await;
+        let extracted = app
+            .send(
+                app.request(Method::POST, &format!("/sessions/{session_id}/extract"))
+                    .json(&json!({ "webhook_url": url })),
+            )
+            .await;
+
+        // Assert
+        for reply in [created, extracted] {
+            reply.assert_problem(400, "invalid_webhook_url");
+            assert_eq!(
+                reply.body["detail"],
+                format!("webhook_url {NOT_WEBHOOK_URL_SHAPE}"),
+                "{url}"
+            );
+        }
+    }
+    let documented = app
+        .create_session(json!({"webhook_url": "https://hooks.example.com:8443/in?x=%2F"}))
+        .await;
+    assert_eq!(documented.status, 201, "{}", documented.text);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_size_written_with_a_zero_fraction_is_a_whole_number() {
+    // Arrange: JSON Schema's integer (openapi.yaml) includes 998.0.
+    let app = spawn_app().await;
+    let file = |size: serde_json::Value| json!({"files": [{"name": "a.xml", "content_type": "application/xml", "size": size}]});
+
+    // Act
+    let whole = app.create_session(file(json!(998.0))).await;
+    let fraction = app.create_session(file(json!(998.5))).await;
+
+    // Assert
+    assert_eq!(whole.status, 201, "{}", whole.text);
+    assert_eq!(whole.body["files"][0]["size"], 998);
+    fraction.assert_problem(400, "malformed_request");
     app.stop().await;
 }

@@ -396,7 +396,7 @@ impl Intake {
     /// Checks a webhook URL when it is given (it is checked again, with
     /// DNS, at each delivery).
     pub fn validate_webhook_url(&self, url: &str) -> Result<(), AppError> {
-        crate::webhooks::parse_target(url, self.settings.allow_loopback_webhooks)
+        crate::webhooks::check_given_url(url, self.settings.allow_loopback_webhooks)
             .map(|_| ())
             .map_err(|why| AppError::invalid("invalid_webhook_url", format!("webhook_url {why}")))
     }

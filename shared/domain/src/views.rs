@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{EventId, FileId, JobId, ReplayId, SessionId};
 use crate::model::{FileError, SessionStatus};
@@ -21,6 +22,45 @@ pub(crate) fn serialize_time<S: Serializer>(
     serializer.serialize_str(&rfc3339(at))
 }
 
+/// An optional member of a request body that is there: `null` is not a
+/// value of it (openapi.yaml's types admit no `null`; absent means left
+/// out). With `#[serde(default)]`, a member left out is `None`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// An optional whole number of a request body, also when written with a
+/// zero fraction (`1234.0`): openapi.yaml's `integer` is JSON Schema's, a
+/// number whose fraction is zero however it is spelled. Never `null`.
+fn whole_number<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    /// 2^64, the first f64 above every u64.
+    const PAST_U64: f64 = 18_446_744_073_709_551_616.0;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_u64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|value| value.fract() == 0.0 && (0.0..PAST_U64).contains(value))
+                .map(|value| value as u64)
+        })
+        .and_then(|value| T::try_from(value).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            D::Error::custom(format!(
+                "invalid value: {number}, expected a whole number from 0"
+            ))
+        })
+}
+
 pub(crate) fn serialize_optional_time<S: Serializer>(
     at: &Option<DateTime<Utc>>,
     serializer: S,
@@ -34,8 +74,11 @@ pub(crate) fn serialize_optional_time<S: Serializer>(
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
+    #[serde(default, deserialize_with = "present")]
     pub files: Option<Vec<FileSpec>>,
+    #[serde(default, deserialize_with = "present")]
     pub webhook_url: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     pub metadata: Option<serde_json::Value>,
 }
 
@@ -44,12 +87,14 @@ pub struct CreateSessionRequest {
 pub struct FileSpec {
     pub name: String,
     pub content_type: String,
+    #[serde(default, deserialize_with = "whole_number")]
     pub size: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitExtractionRequest {
+    #[serde(default, deserialize_with = "present")]
     pub webhook_url: Option<String>,
 }
 
@@ -247,9 +292,12 @@ pub struct DeadLetterView {
 #[serde(deny_unknown_fields)]
 pub struct ReplayDeadLettersRequest {
     /// `work` (default) or `webhooks`.
+    #[serde(default, deserialize_with = "present")]
     pub queue: Option<String>,
     /// Only these messages; all (up to `limit`) when absent.
+    #[serde(default, deserialize_with = "present")]
     pub message_ids: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "whole_number")]
     pub limit: Option<usize>,
 }
 
@@ -263,6 +311,7 @@ pub struct ReplayReport {
 #[serde(deny_unknown_fields)]
 pub struct StartReplayRequest {
     /// `work` (default) or `webhooks`.
+    #[serde(default, deserialize_with = "present")]
     pub queue: Option<String>,
 }
 
@@ -297,5 +346,96 @@ impl From<ReplayTask> for ReplayTaskView {
             updated_at: task.updated_at,
             completed_at: task.completed_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(json: &str) -> Result<Option<u64>, serde_json::Error> {
+        serde_json::from_str::<FileSpec>(&format!(
+            r#"{{"name": "a.xml", "content_type": "application/xml"{json}}}"#
+        ))
+        .map(|spec| spec.size)
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        for (json, expected) in [
+            ("", None),
+            (r#", "size": 998"#, Some(998)),
+            (r#", "size": 998.0"#, Some(998)),
+            (r#", "size": 9.98e2"#, Some(998)),
+            (r#", "size": 0"#, Some(0)),
+        ] {
+            // Act
+            let parsed = size(json).expect(json);
+
+            // Assert
+            assert_eq!(parsed, expected, "{json}");
+        }
+    }
+
+    #[test]
+    fn a_fraction_a_negative_number_or_text_is_not_a_whole_number() {
+        for json in [
+            r#", "size": 998.5"#,
+            r#", "size": -1"#,
+            r#", "size": -1.0"#,
+            r#", "size": 1e20"#,
+            r#", "size": "998""#,
+        ] {
+            // Act
+            let parsed = size(json);
+
+            // Assert
+            assert!(parsed.is_err(), "{json}: {parsed:?}");
+        }
+    }
+
+    #[test]
+    fn null_is_not_a_value_of_a_request_member() {
+        for body in [
+            r#"{"files": null}"#,
+            r#"{"webhook_url": null}"#,
+            r#"{"files": [{"name": "a.xml", "content_type": "application/xml", "size": null}]}"#,
+        ] {
+            // Act
+            let parsed = serde_json::from_str::<CreateSessionRequest>(body);
+
+            // Assert
+            assert!(parsed.is_err(), "{body}: {parsed:?}");
+        }
+        let left_out: CreateSessionRequest = serde_json::from_str("{}").expect("{}");
+        let metadata: CreateSessionRequest =
+            serde_json::from_str(r#"{"metadata": null}"#).expect("metadata null");
+        assert!(left_out.files.is_none() && left_out.webhook_url.is_none());
+        // `metadata` is any JSON: a null one is there, and not an object (invalid_metadata).
+        assert_eq!(metadata.metadata, Some(serde_json::Value::Null));
+        for body in [
+            r#"{"queue": null}"#,
+            r#"{"message_ids": null}"#,
+            r#"{"limit": null}"#,
+        ] {
+            let parsed = serde_json::from_str::<ReplayDeadLettersRequest>(body);
+            assert!(parsed.is_err(), "{body}: {parsed:?}");
+        }
+        assert!(serde_json::from_str::<StartReplayRequest>(r#"{"queue": null}"#).is_err());
+        assert!(
+            serde_json::from_str::<SubmitExtractionRequest>(r#"{"webhook_url": null}"#).is_err()
+        );
+    }
+
+    #[test]
+    fn a_replay_limit_is_a_whole_number_too() {
+        // Act
+        let request: ReplayDeadLettersRequest =
+            serde_json::from_str(r#"{"limit": 10.0}"#).expect("limit 10.0");
+        let fraction = serde_json::from_str::<ReplayDeadLettersRequest>(r#"{"limit": 1.5}"#);
+
+        // Assert
+        assert_eq!(request.limit, Some(10));
+        assert!(fraction.is_err());
     }
 }
