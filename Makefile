@@ -74,6 +74,10 @@ generated-client: setup ## a Python client generated from openapi.yaml runs the 
 bench: ## run scripts/bench.sh
 	@bash "$(ROOT)/scripts/bench.sh"
 
+.PHONY: bench-submit
+bench-submit: ## time `intake submit --wait` for 100 and 2000 corpus files (scripts/bench.sh submit)
+	@bash "$(ROOT)/scripts/bench.sh" submit
+
 chaos: setup ## fault injection: proxy faults + runner SIGKILL, invariants checked (scripts/chaos.sh)
 	@bash "$(ROOT)/scripts/chaos.sh"
 

@@ -30,6 +30,14 @@
 #   BENCH_KEEP_RESOURCES=1  keep the bench-* table, bucket and queues on the emulators
 #   BENCH_BASELINE=0     skip the emulator baseline
 #   BENCH_BASELINE_SECS  seconds per operation of the baseline (default 5)
+#
+# `scripts/bench.sh submit` (`make bench-submit`) times `intake submit --wait` instead of running
+# intake-load: SUBMIT_COUNTS (default "100 2000") files each, cycled from every *.xml and *.pdf
+# under BENCH_CORPUS and copied under distinct names (a copy keeps its bytes, so the second pass
+# over a file is a document-cache hit), against the same runner (its default rate limit, 50/s),
+# and prints one line per count: wall time, files/s, exit code, succeeded/failed/cache hits
+# (saved as .local/bench/submit-<time>.txt, each run's progress lines as submit-<time>-<count>.log).
+#
 # Extra arguments are passed to intake-load, e.g. `scripts/bench.sh --requests 200 --jobs 50 --webhook-jobs 20`
 # or, for phase D alone, `scripts/bench.sh --requests 0 --jobs 0 --webhook-jobs 0 --batch-files 200`;
 # `--batch-files 0` skips phase D (see `intake-load --help`). The load tool's JSON line is saved as
@@ -53,6 +61,12 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 if [[ "${BENCH_KEEP_RESOURCES:-0}" == 1 ]]; then keep_resources=1; fi
 clean_up_at_exit
 
+mode=load
+if [[ "${1:-}" == submit ]]; then
+  mode=submit
+  shift
+fi
+
 started=$SECONDS
 [[ -r "$INVOICE" ]] || { say "ERROR: cannot read the invoice $INVOICE (set BENCH_INVOICE)"; exit 1; }
 # Only a warning: phase D may be skipped (--batch-files 0); the load tool reports it otherwise.
@@ -65,10 +79,13 @@ start_emulators
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 
 # ---------------------------------------------------------------- build
-say "cargo build --release -p intake-local -p intake-load (target dir $TARGET_DIR)"
-CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-local -p intake-load
+tool=intake-load
+[[ "$mode" == submit ]] && tool=intake-cli
+say "cargo build --release -p intake-local -p $tool (target dir $TARGET_DIR)"
+CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-local -p "$tool"
 RUNNER_BIN="$TARGET_DIR/release/intake-local"
 LOAD_BIN="$TARGET_DIR/release/intake-load"
+INTAKE_BIN="$TARGET_DIR/release/intake"
 
 # ---------------------------------------------------------------- runner
 work_dir="$(mktemp -d "${TMPDIR:-/tmp}/intake-bench.XXXXXX")"
@@ -80,9 +97,59 @@ printf '[{"tenant": "%s", "api_key": "%s", "webhook_secret": "%s"}]\n' \
   "$tenant" "$api_key" "$secret" >"$work_dir/tenants.json"
 
 # Loopback webhook URLs are allowed so that phase C can deliver to the load tool's receiver.
-INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1 RUST_LOG="${BENCH_RUST_LOG:-warn}" \
+# No rate limit for the load tool: it measures the API and the pipeline, not the throttle;
+# `intake submit` gets the default one (50 requests/s), as a client of a real stack would.
+rate_limit=0
+[[ "$mode" == submit ]] && rate_limit=50
+INTAKE_RATE_LIMIT="$rate_limit" INTAKE_ALLOW_LOOPBACK_WEBHOOKS=1 RUST_LOG="${BENCH_RUST_LOG:-warn}" \
   start_runner "$RUNNER_BIN" "$work_dir/runner.log" "$prefix" "$work_dir/tenants.json" "$api_key"
 say "runner ready after $((SECONDS - started)) s"
+
+# ---------------------------------------------------------------- intake submit
+# N files cycled from the corpus into a folder of their own, under distinct names.
+submit_files() {
+  local count=$1 dir=$2 i=0
+  local -a sources
+  mapfile -t sources < <(find "$CORPUS" -type f \( -iname '*.xml' -o -iname '*.pdf' \) -size +0 | sort)
+  ((${#sources[@]})) || { say "ERROR: no *.xml or *.pdf under $CORPUS"; exit 1; }
+  mkdir -p "$dir"
+  while ((i < count)); do
+    local source="${sources[i % ${#sources[@]}]}"
+    cp "$source" "$dir/$(printf '%05d' "$i")-$(basename "$source")"
+    i=$((i + 1))
+  done
+}
+
+if [[ "$mode" == submit ]]; then
+  mkdir -p "$RESULTS_DIR"
+  summary="$RESULTS_DIR/submit-$(date -u +%Y%m%dT%H%M%SZ).txt"
+  submit_rc=0
+  for count in ${SUBMIT_COUNTS:-100 2000}; do
+    dir="$work_dir/submit-$count"
+    submit_files "$count" "$dir"
+    t0=$(date +%s.%N)
+    rc=0
+    timeout "${BENCH_TIMEOUT_SECS:-900}" "$INTAKE_BIN" submit --api "$base_url" --key "$api_key" \
+      --wait "$dir" >"$work_dir/submit-$count.jsonl" 2>"$work_dir/submit-$count.log" || rc=$?
+    t1=$(date +%s.%N)
+    # Its progress lines (the upload and processing phases' rates) are kept beside the summary.
+    cp "$work_dir/submit-$count.log" "${summary%.txt}-$count.log"
+    # Exit 1 is a file the API could not read (the corpus holds a few non-invoices); 2 or a
+    # timeout is a failed run.
+    if ((rc != 0 && rc != 1)); then
+      submit_rc=$rc
+      tail -n 20 "$work_dir/submit-$count.log" >&2 || true
+    fi
+    lines=$(wc -l <"$work_dir/submit-$count.jsonl")
+    succeeded=$(grep -c '"status":"succeeded"' "$work_dir/submit-$count.jsonl" || true)
+    hits=$(grep -c '"cache":"hit"' "$work_dir/submit-$count.jsonl" || true)
+    awk -v n="$count" -v t0="$t0" -v t1="$t1" -v rc="$rc" -v lines="$lines" -v ok="$succeeded" -v hits="$hits" \
+      'BEGIN { s = t1 - t0; printf "intake submit --wait: %d files in %.1f s (%.1f files/s), exit %d, %d lines: %d succeeded, %d failed, %d cache hits\n", n, s, n / s, rc, lines, ok, lines - ok, hits }' \
+      | tee -a "$summary"
+  done
+  say "summary: ${summary#"$ROOT"/} ($((SECONDS - started)) s in all)"
+  exit "$submit_rc"
+fi
 
 # ---------------------------------------------------------------- load
 mkdir -p "$RESULTS_DIR"

@@ -42,14 +42,14 @@ async fn main() {
 
     let started = Instant::now();
     let reply = app
-        .send(app.admin_request(reqwest::Method::POST, "/admin/dead-letters/replays"))
+        .send(app.admin_request(intake_client::Method::POST, "/admin/dead-letters/replays"))
         .await;
     let answered = started.elapsed();
     assert_eq!(reply.status, 202, "{}", reply.text);
     let location = reply.header("location").expect("Location").to_owned();
     let (completed, counted) = loop {
         let status = app
-            .send(app.admin_request(reqwest::Method::GET, &location))
+            .send(app.admin_request(intake_client::Method::GET, &location))
             .await;
         if status.body["status"] == "completed" && status.body["moved"] == LETTERS as u64 {
             break (started.elapsed(), status.body["moved"].clone());

@@ -15,6 +15,10 @@ use intake_aws::{
     build_ports, ensure_resources, Clients, Deployment, DynamoStore, HttpWebhookSender,
     QueueSettings, ResourceNames,
 };
+use intake_client::{
+    Client, ClientConfig, CreateSession, ExtractRequest, FileSpec, Method, Page, RawRequest,
+    RawResponse, RetryPolicy, Upload,
+};
 use intake_domain::ids::JobId;
 use intake_domain::model::{DispatchMessage, Lane, UploadInfo, WorkMessage};
 use intake_domain::ports::{
@@ -51,7 +55,9 @@ pub struct TestApp {
     pub other_api_key: String,
     /// The operators' key for `/admin` routes.
     pub admin_key: String,
-    pub http: reqwest::Client,
+    /// The API's typed client with `api_key` (swapped by `switch_tenant`),
+    /// never retrying: a test sees every answer the stack gives.
+    pub client: Client,
     pub clients: Clients,
     pub deployment: Deployment,
     pub intake: Intake,
@@ -256,12 +262,14 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     )
     .await
     .expect("start the local runner");
+    let base_url = format!("http://{}", running.address);
+    let client = test_client(&base_url, &api_key);
     TestApp {
-        base_url: format!("http://{}", running.address),
+        base_url,
         api_key,
         other_api_key,
         admin_key,
-        http: reqwest::Client::new(),
+        client,
         clients,
         deployment,
         intake,
@@ -272,6 +280,15 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         engine_runs,
         running: Some(running),
     }
+}
+
+/// A client of the test's stack that sends every request once.
+fn test_client(base_url: &str, api_key: &str) -> Client {
+    Client::new(ClientConfig {
+        retry: RetryPolicy::never(),
+        ..ClientConfig::new(base_url, api_key)
+    })
+    .expect("a client of the local runner")
 }
 
 /// Fault injection around the real S3 adapter: the first reads of uploads
@@ -437,27 +454,23 @@ impl WebhookStore for FaultyWebhookStore {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
     pub body: Value,
     pub text: String,
+    response: RawResponse,
 }
 
 impl Reply {
-    async fn read(response: reqwest::Response) -> Self {
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await.expect("response body");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    fn read(response: RawResponse) -> Self {
         Self {
-            status,
-            headers,
-            body,
-            text,
+            status: response.status,
+            body: response.json(),
+            text: response.text(),
+            response,
         }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+        self.response.header(name)
     }
 
     /// Asserts a problem+json with this status and code.
@@ -499,6 +512,7 @@ impl TestApp {
     pub fn switch_tenant(&mut self) {
         std::mem::swap(&mut self.api_key, &mut self.other_api_key);
         std::mem::swap(&mut self.tenant, &mut self.other_tenant);
+        self.client = test_client(&self.base_url, &self.api_key);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -506,26 +520,27 @@ impl TestApp {
     }
 
     /// A request with this tenant's key.
-    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .header("x-api-key", &self.api_key)
+    pub fn request(&self, method: Method, path: &str) -> RawRequest<'_> {
+        self.client.raw(method, path)
+    }
+
+    /// A request with the other tenant's key.
+    pub fn as_other(&self, method: Method, path: &str) -> RawRequest<'_> {
+        self.client.raw(method, path).api_key(&self.other_api_key)
+    }
+
+    /// A request without any key.
+    pub fn without_key(&self, method: Method, path: &str) -> RawRequest<'_> {
+        self.client.raw(method, path).without_api_key()
     }
 
     /// A request with the operators' key.
-    pub fn admin_request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .header("x-api-key", &self.admin_key)
+    pub fn admin_request(&self, method: Method, path: &str) -> RawRequest<'_> {
+        self.client.raw(method, path).api_key(&self.admin_key)
     }
 
     /// An operator's request, with `body` as JSON if given.
-    pub async fn as_admin(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Reply {
+    pub async fn as_admin(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
         let mut request = self.admin_request(method, path);
         if let Some(body) = body {
             request = request.json(&body);
@@ -533,28 +548,22 @@ impl TestApp {
         self.send(request).await
     }
 
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        Reply::read(request.send().await.expect("request reaches the runner")).await
+    pub async fn send(&self, request: RawRequest<'_>) -> Reply {
+        Reply::read(request.send().await.expect("request reaches the runner"))
     }
 
     pub async fn create_session(&self, body: Value) -> Reply {
-        self.send(self.request(reqwest::Method::POST, "/sessions").json(&body))
+        self.send(self.request(Method::POST, "/sessions").json(&body))
             .await
     }
 
     pub async fn confirm(&self, session_id: &str) -> Reply {
-        self.send(self.request(
-            reqwest::Method::PATCH,
-            &format!("/sessions/{session_id}/confirm"),
-        ))
-        .await
+        self.send(self.request(Method::PATCH, &format!("/sessions/{session_id}/confirm")))
+            .await
     }
 
     pub async fn extract(&self, session_id: &str, idempotency_key: Option<&str>) -> Reply {
-        let mut request = self.request(
-            reqwest::Method::POST,
-            &format!("/sessions/{session_id}/extract"),
-        );
+        let mut request = self.request(Method::POST, &format!("/sessions/{session_id}/extract"));
         if let Some(key) = idempotency_key {
             request = request.header("idempotency-key", key);
         }
@@ -563,14 +572,15 @@ impl TestApp {
 
     /// Submits the session's extraction (no Idempotency-Key); returns the job id.
     pub async fn submit(&self, session_id: &str) -> String {
-        self.extract(session_id, None).await.body["job_id"]
-            .as_str()
-            .expect("job id")
-            .to_owned()
+        self.client
+            .extract(session_id, &ExtractRequest::default(), None)
+            .await
+            .expect("the extraction is accepted")
+            .job_id
     }
 
     pub async fn get(&self, path: &str) -> Reply {
-        self.send(self.request(reqwest::Method::GET, path)).await
+        self.send(self.request(Method::GET, path)).await
     }
 
     /// Every page of `path` (which may have a query of its own), `limit`
@@ -598,59 +608,67 @@ impl TestApp {
     }
 
     /// PUTs `bytes` to a file's pre-signed URL, as a client would.
-    pub async fn upload(&self, file: &Value, bytes: impl Into<reqwest::Body>) {
-        let upload = &file["upload"];
-        let mut request = self
-            .http
-            .put(upload["url"].as_str().expect("pre-signed url"))
-            .body(bytes);
-        for (name, value) in upload["headers"].as_object().expect("upload headers") {
-            request = request.header(name.as_str(), value.as_str().expect("header value"));
-        }
-        let response = request.send().await.expect("PUT reaches S3");
-        assert!(
-            response.status().is_success(),
-            "upload failed: {}",
-            response.status()
-        );
+    pub async fn upload(&self, file: &Value, bytes: impl Into<Bytes>) {
+        let upload: Upload =
+            serde_json::from_value(file["upload"].clone()).expect("the file's upload");
+        let name = file["name"].as_str().unwrap_or_default();
+        self.client
+            .upload(name, &upload, bytes.into())
+            .await
+            .expect("the upload succeeds");
     }
 
     /// Creates a session for these files, uploads them and confirms it.
     pub async fn confirmed_session(&self, documents: &[(&str, &str, Vec<u8>)]) -> Value {
-        let files: Vec<Value> = documents
-            .iter()
-            .map(|(name, content_type, bytes)| json!({"name": name, "content_type": content_type, "size": bytes.len()}))
-            .collect();
-        let created = self.create_session(json!({ "files": files })).await;
-        assert_eq!(created.status, 201, "{}", created.text);
-        let uploads = created.body["files"].as_array().expect("files").clone();
-        futures::stream::iter(uploads.iter().zip(documents))
-            .for_each_concurrent(UPLOAD_CONCURRENCY, |(file, (_, _, bytes))| {
-                self.upload(file, bytes.clone())
+        let client = &self.client;
+        let request = CreateSession {
+            files: documents
+                .iter()
+                .map(|(name, content_type, bytes)| FileSpec {
+                    name: (*name).to_owned(),
+                    content_type: (*content_type).to_owned(),
+                    size: Some(bytes.len() as u64),
+                })
+                .collect(),
+            ..CreateSession::default()
+        };
+        let created = client
+            .create_session(&request, None)
+            .await
+            .expect("the session is created")
+            .body;
+        futures::stream::iter(created.files.iter().zip(documents))
+            .for_each_concurrent(UPLOAD_CONCURRENCY, |(file, (_, _, bytes))| async move {
+                let upload = file.upload.as_ref().expect("an upload URL");
+                client
+                    .upload(&file.name, upload, Bytes::from(bytes.clone()))
+                    .await
+                    .expect("the upload succeeds");
             })
             .await;
-        let confirmed = self.confirm(created.body["id"].as_str().expect("id")).await;
-        assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-        confirmed.body
+        let confirmed = client
+            .confirm(&created.id)
+            .await
+            .expect("the session is confirmed");
+        serde_json::to_value(confirmed).expect("the session as JSON")
     }
 
     /// Polls the job's status until it is terminal.
     pub async fn wait_for_job(&self, job_id: &str, timeout: Duration) -> Value {
+        let client = &self.client;
         let deadline = Instant::now() + timeout;
         loop {
-            let status = self.get(&format!("/jobs/{job_id}/status")).await;
-            assert_eq!(status.status, 200, "{}", status.text);
-            let state = status.body["status"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if ["succeeded", "partially_failed", "failed"].contains(&state.as_str()) {
-                return status.body;
+            let status = client
+                .job_status(job_id, Page::default())
+                .await
+                .expect("the job's status");
+            if status.status.is_terminal() {
+                return serde_json::to_value(status).expect("the status as JSON");
             }
             assert!(
                 Instant::now() < deadline,
-                "job {job_id} still {state} after {timeout:?}: {}",
-                status.text
+                "job {job_id} still {:?} after {timeout:?}: {status:?}",
+                status.status
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

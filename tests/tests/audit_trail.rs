@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use intake_client::Method;
 use intake_tests::{
     assert_public, sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver,
     TEST_WEBHOOK_SECRET,
@@ -213,11 +214,7 @@ async fn the_trail_refuses_bad_pages_foreign_cursors_and_other_tenants() {
     let file_cursor = cursor_of(app.get(&format!("/jobs/{first}/status?limit=1")).await);
     let trail_cursor = cursor_of(app.get(&format!("/jobs/{first}/events?limit=1")).await);
     let list_cursor = cursor_of(app.get("/jobs?limit=1").await);
-    let as_other = |path: String| {
-        app.http
-            .get(app.url(&path))
-            .header("x-api-key", &app.other_api_key)
-    };
+    let as_other = |path: String| app.as_other(Method::GET, &path);
 
     // Act
     let stranger = app.send(as_other(format!("/jobs/{first}/events"))).await;
@@ -235,7 +232,7 @@ async fn the_trail_refuses_bad_pages_foreign_cursors_and_other_tenants() {
         .get(&format!("/jobs/{first}/events?cursor={list_cursor}"))
         .await;
     let no_key = app
-        .send(app.http.get(app.url(&format!("/jobs/{first}/events"))))
+        .send(app.without_key(Method::GET, &format!("/jobs/{first}/events")))
         .await;
 
     // Assert

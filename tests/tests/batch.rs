@@ -88,7 +88,7 @@ async fn a_2000_file_session_completes_whole_with_one_event_and_pages() {
     let accepted = app
         .send(
             app.request(
-                reqwest::Method::POST,
+                intake_client::Method::POST,
                 &format!("/sessions/{session_id}/extract"),
             )
             .json(&json!({"webhook_url": receiver.url})),
@@ -153,11 +153,18 @@ async fn a_2000_file_session_completes_whole_with_one_event_and_pages() {
         .collect();
     assert_eq!(session_ids, file_ids);
     // The whole result (a redirect to the same JSON above 1 MiB; followed).
-    let whole = app.get(&format!("/jobs/{job_id}/result")).await;
-    assert_eq!(whole.status, 200, "{}", whole.text.len());
-    let results = whole.body["results"].as_array().expect("results");
+    let redirect = app.get(&format!("/jobs/{job_id}/result")).await;
+    assert_eq!(redirect.status, 303, "{}", redirect.text);
+    let whole = serde_json::to_value(
+        app.client
+            .result_document(&job_id)
+            .await
+            .expect("the whole result behind the redirect"),
+    )
+    .expect("the result as JSON");
+    let results = whole["results"].as_array().expect("results");
     assert_eq!(ids(results, "file_id"), file_ids);
-    assert_eq!(whole.body["status"], "partially_failed");
+    assert_eq!(whole["status"], "partially_failed");
     let failed: Vec<&Value> = results.iter().filter(|r| r["status"] == "failed").collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["name"], "invoice-0007.xml");
@@ -325,7 +332,7 @@ async fn a_2000_file_session_answer_is_replayed_for_its_key() {
     let body = json!({ "files": files });
     let create = || {
         app.send(
-            app.request(reqwest::Method::POST, "/sessions")
+            app.request(intake_client::Method::POST, "/sessions")
                 .header("idempotency-key", "large-session")
                 .json(&body),
         )

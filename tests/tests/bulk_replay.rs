@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
+use intake_client::Method;
 use intake_tests::{spawn_app, spawn_app_with, AppOptions, TestApp};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(60);

@@ -109,7 +109,10 @@ async fn a_deleted_jobs_extractions_are_no_longer_served() {
     let app = spawn_app().await;
     let first = run_job(&app, &[("a.xml", sample_invoice())]).await;
     let deleted = app
-        .send(app.request(reqwest::Method::DELETE, &format!("/jobs/{}", first.id)))
+        .send(app.request(
+            intake_client::Method::DELETE,
+            &format!("/jobs/{}", first.id),
+        ))
         .await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
     let runs = app.engine_runs();

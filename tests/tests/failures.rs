@@ -393,11 +393,11 @@ async fn an_operator_lists_and_replays_dead_letters() {
     // Act
     let as_tenant = app.get("/admin/dead-letters").await;
     let listed = app
-        .as_admin(reqwest::Method::GET, "/admin/dead-letters", None)
+        .as_admin(intake_client::Method::GET, "/admin/dead-letters", None)
         .await;
     let replayed = app
         .as_admin(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             "/admin/dead-letters/replay",
             Some(json!({"limit": 10})),
         )
@@ -414,7 +414,7 @@ async fn an_operator_lists_and_replays_dead_letters() {
     assert_eq!(replayed.status, 200, "{}", replayed.text);
     assert_eq!(replayed.body["replayed"], json!([letters[0]["message_id"]]));
     let again = app
-        .as_admin(reqwest::Method::GET, "/admin/dead-letters", None)
+        .as_admin(intake_client::Method::GET, "/admin/dead-letters", None)
         .await;
     assert_eq!(
         again.body["dead_letters"],

@@ -2,8 +2,8 @@
 
 use std::collections::HashSet;
 
+use intake_client::Method;
 use intake_tests::{sample_invoice, spawn_app};
-use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,9 +65,7 @@ async fn keys_are_per_tenant() {
     // Act
     let other = app
         .send(
-            app.http
-                .post(app.url("/sessions"))
-                .header("x-api-key", &app.other_api_key)
+            app.as_other(Method::POST, "/sessions")
                 .header("idempotency-key", "shared")
                 .json(&body),
         )

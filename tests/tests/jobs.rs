@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use intake_client::Method;
 use intake_domain::ids::{FileId, JobId, SessionId};
 use intake_domain::model::{QueueMessage, WorkMessage};
 use intake_domain::processing::Delivery;
@@ -13,7 +14,6 @@ use intake_tests::{
     function_deadline, sample_invoice, spawn_app, spawn_app_with, AppOptions, Receiver, Reply,
     TestApp, TEST_WEBHOOK_SECRET,
 };
-use reqwest::Method;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -80,12 +80,6 @@ async fn list_pages(app: &TestApp, query: &str, limit: usize) -> Vec<Vec<(String
                 .collect()
         })
         .collect()
-}
-
-fn as_other(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
-    app.http
-        .request(method, app.url(path))
-        .header("x-api-key", &app.other_api_key)
 }
 
 async fn delete(app: &TestApp, job_id: &str) -> Reply {
@@ -205,7 +199,7 @@ async fn a_queued_job_is_listed_before_it_runs_and_bad_queries_are_refused() {
         (app.get("/jobs?status=done").await, "invalid_status"),
         (app.get("/jobs?status=").await, "invalid_status"),
     ];
-    let no_key = app.send(app.http.get(app.url("/jobs"))).await;
+    let no_key = app.send(app.without_key(Method::GET, "/jobs")).await;
 
     // Assert
     assert_eq!(queued.status, 200, "{}", queued.text);
@@ -264,16 +258,12 @@ async fn another_tenant_neither_lists_nor_reads_nor_deletes_a_job() {
     assert_eq!(objects(&app, &uploads).await.len(), 1);
 
     // Act
-    let listed = app.send(as_other(&app, Method::GET, "/jobs")).await;
+    let listed = app.send(app.as_other(Method::GET, "/jobs")).await;
     let events = app
-        .send(as_other(
-            &app,
-            Method::GET,
-            &format!("/jobs/{job_id}/events"),
-        ))
+        .send(app.as_other(Method::GET, &format!("/jobs/{job_id}/events")))
         .await;
     let deleted = app
-        .send(as_other(&app, Method::DELETE, &format!("/jobs/{job_id}")))
+        .send(app.as_other(Method::DELETE, &format!("/jobs/{job_id}")))
         .await;
 
     // Assert

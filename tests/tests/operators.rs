@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(30);
 
 async fn list(app: &TestApp, path: &str) -> Reply {
-    let reply = app.as_admin(reqwest::Method::GET, path, None).await;
+    let reply = app.as_admin(intake_client::Method::GET, path, None).await;
     assert_eq!(reply.status, 200, "{}", reply.text);
     reply
 }
@@ -47,7 +47,7 @@ async fn a_webhook_dead_letter_is_listed_with_its_event_and_replayed_to_delivery
     app.webhook_outage.store(false, Ordering::SeqCst);
     let replayed = app
         .as_admin(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             "/admin/dead-letters/replay",
             Some(json!({"queue": "webhooks"})),
         )
@@ -111,7 +111,7 @@ async fn replaying_the_dead_letter_of_a_delivered_event_sends_nothing() {
     let listed = list(&app, "/admin/dead-letters?queue=webhooks").await;
     let replayed = app
         .as_admin(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             "/admin/dead-letters/replay",
             Some(json!({"queue": "webhooks", "limit": 10})),
         )
@@ -222,14 +222,14 @@ async fn an_unknown_queue_is_a_bad_request() {
     // Act
     let listed = app
         .as_admin(
-            reqwest::Method::GET,
+            intake_client::Method::GET,
             "/admin/dead-letters?queue=express",
             None,
         )
         .await;
     let replayed = app
         .as_admin(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             "/admin/dead-letters/replay",
             Some(json!({"queue": "webhook"})),
         )
@@ -280,7 +280,7 @@ async fn replaying_a_file_given_up_on_runs_it_again_and_decides_its_job_again() 
     // Act
     let replayed = app
         .as_admin(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             "/admin/dead-letters/replay",
             Some(json!({"queue": "work"})),
         )

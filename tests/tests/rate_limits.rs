@@ -27,11 +27,7 @@ async fn a_tenant_over_its_rate_gets_429_and_others_do_not() {
         replies.push(app.get(path).await);
     }
     let other = app
-        .send(
-            app.http
-                .get(app.url(path))
-                .header("x-api-key", &app.other_api_key),
-        )
+        .send(app.as_other(intake_client::Method::GET, path))
         .await;
 
     // Assert: the burst is served (404: no such session), the rest are

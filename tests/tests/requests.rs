@@ -1,20 +1,19 @@
 //! Authentication, tenant isolation and bad requests: each a problem+json
 //! with a stable code.
 
+use intake_client::Method;
 use intake_domain::webhooks::NOT_WEBHOOK_URL_SHAPE;
 use intake_tests::{sample_invoice, spawn_app, spawn_app_with, AppOptions};
-use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_unknown_api_key_is_unauthorized() {
     let app = spawn_app().await;
-    let missing = app.send(app.http.post(app.url("/sessions"))).await;
+    let missing = app.send(app.without_key(Method::POST, "/sessions")).await;
     let unknown = app
         .send(
-            app.http
-                .get(app.url("/sessions/ses_01J9Z5Q2V4N8K3M6P7R9T1W2X4"))
-                .header("x-api-key", "nope"),
+            app.request(Method::GET, "/sessions/ses_01J9Z5Q2V4N8K3M6P7R9T1W2X4")
+                .api_key("nope"),
         )
         .await;
     missing.assert_problem(401, "unauthorized");
@@ -31,11 +30,7 @@ async fn another_tenants_session_and_job_do_not_exist() {
         .await;
     let session_id = session["id"].as_str().expect("id").to_owned();
     let job_id = app.submit(&session_id).await;
-    let as_other = |method: Method, path: String| {
-        app.http
-            .request(method, app.url(&path))
-            .header("x-api-key", &app.other_api_key)
-    };
+    let as_other = |method: Method, path: String| app.as_other(method, &path);
 
     // Act
     let replies = vec![
@@ -111,23 +106,23 @@ async fn malformed_and_unknown_ids_are_not_found() {
 async fn a_method_a_resource_does_not_have_is_405_with_allow() {
     // Arrange
     let app = spawn_app().await;
-    let trace = reqwest::Method::from_bytes(b"TRACE").expect("method");
+    let trace = intake_client::Method::from_bytes(b"TRACE").expect("method");
 
     // Act
     let replies = [
         (app.send(app.request(trace, "/sessions")).await, "POST"),
         (
-            app.send(app.request(reqwest::Method::PUT, "/jobs/job_1"))
+            app.send(app.request(intake_client::Method::PUT, "/jobs/job_1"))
                 .await,
             "GET, DELETE",
         ),
         (
-            app.send(app.request(reqwest::Method::GET, "/sessions/ses_1/extract"))
+            app.send(app.request(intake_client::Method::GET, "/sessions/ses_1/extract"))
                 .await,
             "POST",
         ),
         (
-            app.send(app.request(reqwest::Method::DELETE, "/admin/dead-letters"))
+            app.send(app.request(intake_client::Method::DELETE, "/admin/dead-letters"))
                 .await,
             "GET",
         ),

@@ -139,7 +139,7 @@ async fn an_event_exhausted_while_the_receiver_was_down_is_delivered_by_replay()
     // Act
     let replay = app
         .send(app.request(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             &format!("/jobs/{job_id}/webhook-deliveries/replay"),
         ))
         .await;
@@ -298,7 +298,7 @@ async fn a_job_without_a_webhook_has_no_event_to_replay() {
     let listed = app.get(&format!("/jobs/{job_id}/webhook-deliveries")).await;
     let replay = app
         .send(app.request(
-            reqwest::Method::POST,
+            intake_client::Method::POST,
             &format!("/jobs/{job_id}/webhook-deliveries/replay"),
         ))
         .await;

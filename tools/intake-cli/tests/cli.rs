@@ -112,7 +112,9 @@ fn bad_usage_exits_2_with_nothing_on_stdout() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(
-            String::from_utf8_lossy(&out.stderr).contains("usage"),
+            String::from_utf8_lossy(&out.stderr)
+                .to_lowercase()
+                .contains("usage"),
             "{args:?}"
         );
     }
@@ -139,4 +141,145 @@ fn path_is_echoed_as_given() {
         "./en16931-cen-tc434/ubl/examples/ubl-tc434-creditnote1.xml"
     );
     assert_eq!(l[0]["document"]["kind"], "credit_note");
+}
+
+/// A loopback URL nothing listens on.
+fn closed_api() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
+fn submit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_intake"))
+        .arg("submit")
+        .args(args)
+        .env_remove("INTAKE_API_URL")
+        .env_remove("INTAKE_API_KEY")
+        .output()
+        .expect("spawn intake")
+}
+
+#[test]
+fn submit_to_an_unreachable_api_exits_2() {
+    // Arrange
+    let api = closed_api();
+    let invoice = corpus("en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml");
+    // Act
+    let out = submit(&[
+        "--api",
+        &api,
+        "--key",
+        "k",
+        invoice.to_str().expect("utf-8"),
+    ]);
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be reached"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn submit_without_api_key_or_paths_is_bad_usage() {
+    // Arrange
+    let api = closed_api();
+    let invoice = corpus("en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml");
+    let invoice = invoice.to_str().expect("utf-8");
+    let cases: &[&[&str]] = &[
+        &["--api", &api, invoice],
+        &["--api", &api, "--key", "k"],
+        &["--api", &api, "--key", "k", "--concurrency", "0", invoice],
+        &["--api", "ftp://nowhere", "--key", "k", invoice],
+    ];
+    for args in cases {
+        // Act
+        let out = submit(args);
+        // Assert
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_file_above_the_maximum_fails_before_any_request() {
+    // Arrange: an API that cannot be reached, so only a check made before
+    // any request can name the file.
+    let api = closed_api();
+    let big = temp_file("big.xml", &[b'x'; 64]);
+    // Act
+    let out = submit(&[
+        "--api",
+        &api,
+        "--key",
+        "k",
+        "--max-file-bytes",
+        "63",
+        big.to_str().expect("utf-8"),
+    ]);
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("more than the API's maximum of 63 bytes"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot be reached"), "{stderr}");
+}
+
+#[test]
+fn a_missing_path_is_bad_usage() {
+    let out = submit(&[
+        "--api",
+        &closed_api(),
+        "--key",
+        "k",
+        "/nonexistent/intake/none.xml",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no such file or folder"), "{stderr}");
+}
+
+#[test]
+fn status_of_an_unreachable_api_exits_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["status", "--api", &closed_api(), "--key", "k", "job_1"])
+        .output()
+        .expect("spawn intake");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_api_and_key_come_from_the_environment() {
+    // Arrange: an unreachable API, so that reaching for it shows the
+    // environment was read (without it, the missing --api is bad usage).
+    let api = closed_api();
+    let invoice = corpus("en16931-cen-tc434/ubl/examples/ubl-tc434-example1.xml");
+    // Act
+    let out = Command::new(env!("CARGO_BIN_EXE_intake"))
+        .args(["submit".as_ref(), invoice.as_os_str()])
+        .env("INTAKE_API_URL", &api)
+        .env("INTAKE_API_KEY", "k")
+        .output()
+        .expect("spawn intake");
+    // Assert
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the API at {api} cannot be reached")),
+        "{stderr}"
+    );
 }

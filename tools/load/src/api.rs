@@ -1,10 +1,13 @@
-//! The HTTP client: API calls with the key, pre-signed URL GETs and PUTs, each
-//! timed from sending to the last body byte; only loopback URLs are contacted.
+//! The load tool's calls, each timed from sending to the last body byte,
+//! made with the API's client (`intake-client`, sent once: a measurement
+//! counts every answer); only loopback URLs are contacted.
 
 use std::time::{Duration, Instant};
 
-use reqwest::{Method, Url};
+use intake_client::Method;
+use intake_client::{Client, ClientConfig, ClientError, RawRequest, RetryPolicy, Upload};
 use serde_json::Value;
+use url::Url;
 
 /// Whether the URL's host is 127.0.0.1 / ::1 / localhost (or another loopback address).
 pub fn is_loopback(url: &Url) -> bool {
@@ -28,12 +31,21 @@ pub struct Reply {
 
 #[derive(Clone)]
 pub struct Api {
-    pub http: reqwest::Client,
-    pub base: String,
-    pub key: String,
+    client: Client,
 }
 
 impl Api {
+    /// The API at `base` with `key`; each request may take `timeout`.
+    pub fn new(base: &str, key: &str, timeout: Duration) -> Result<Self, String> {
+        let client = Client::new(ClientConfig {
+            retry: RetryPolicy::never(),
+            timeout,
+            ..ClientConfig::new(base, key)
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(Self { client })
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -51,94 +63,72 @@ impl Api {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> (Duration, Result<Reply, String>) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("x-api-key", &self.key);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
+        let mut request = headers
+            .iter()
+            .fold(self.client.raw(method, path), |request, (name, value)| {
+                request.header(name, value)
+            });
         if let Some(body) = body {
             request = request.json(body);
         }
-        self.send(request).await
+        send(request).await
     }
 
     /// GET of an absolute loopback URL (e.g. a pre-signed S3 URL), without the API key.
     pub async fn get_url(&self, url: &str) -> (Duration, Result<Reply, String>) {
-        let parsed = match Url::parse(url) {
-            Ok(parsed) if is_loopback(&parsed) => parsed,
-            Ok(_) => {
-                return (
-                    Duration::ZERO,
-                    Err(format!("refusing a non-loopback URL: {url}")),
-                )
-            }
-            Err(error) => return (Duration::ZERO, Err(format!("bad URL {url}: {error}"))),
-        };
-        self.send(self.http.get(parsed)).await
-    }
-
-    async fn send(&self, request: reqwest::RequestBuilder) -> (Duration, Result<Reply, String>) {
-        let started = Instant::now();
-        let result = async {
-            let response = request.send().await.map_err(|e| describe(&e))?;
-            let status = response.status().as_u16();
-            let location = response
-                .headers()
-                .get("location")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let text = response.text().await.map_err(|e| describe(&e))?;
-            let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-            Ok(Reply {
-                status,
-                location,
-                body,
-                text,
-            })
+        match Url::parse(url) {
+            Ok(parsed) if is_loopback(&parsed) => send(self.client.raw_url(Method::GET, url)).await,
+            Ok(_) => (
+                Duration::ZERO,
+                Err(format!("refusing a non-loopback URL: {url}")),
+            ),
+            Err(error) => (Duration::ZERO, Err(format!("bad URL {url}: {error}"))),
         }
-        .await;
-        (started.elapsed(), result)
     }
 
     /// PUTs the bytes to a file's pre-signed URL with its headers.
-    pub async fn upload(&self, file: &Value, bytes: &[u8]) -> (Duration, Result<u16, String>) {
+    pub async fn upload(&self, file: &Value, bytes: &[u8]) -> (Duration, Result<(), String>) {
         let started = Instant::now();
         let result = async {
-            let upload = &file["upload"];
-            let url = upload["url"].as_str().ok_or("no upload.url in the file")?;
-            let parsed = Url::parse(url).map_err(|e| format!("upload url: {e}"))?;
+            let upload: Upload = serde_json::from_value(file["upload"].clone())
+                .map_err(|e| format!("no upload in the file: {e}"))?;
+            let parsed = Url::parse(&upload.url).map_err(|e| format!("upload url: {e}"))?;
             if !is_loopback(&parsed) {
-                return Err(format!("refusing a non-loopback upload URL: {url}"));
+                return Err(format!(
+                    "refusing a non-loopback upload URL: {}",
+                    upload.url
+                ));
             }
-            let mut request = self.http.put(parsed).body(bytes.to_vec());
-            if let Some(headers) = upload["headers"].as_object() {
-                for (name, value) in headers {
-                    request = request.header(name.as_str(), value.as_str().unwrap_or_default());
-                }
-            }
-            let response = request.send().await.map_err(|e| describe(&e))?;
-            let status = response.status();
-            let text = response.text().await.unwrap_or_default();
-            if status.is_success() {
-                Ok(status.as_u16())
-            } else {
-                Err(format!("HTTP {status}: {}", snippet(&text)))
-            }
+            let name = file["name"].as_str().unwrap_or_default();
+            self.client
+                .upload(name, &upload, bytes.to_vec().into())
+                .await
+                .map_err(|e| describe(&e))
         }
         .await;
         (started.elapsed(), result)
     }
 }
 
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "timeout".into()
-    } else if error.is_connect() {
-        format!("connect error: {error}")
-    } else {
-        format!("transport error: {error}")
+async fn send(request: RawRequest<'_>) -> (Duration, Result<Reply, String>) {
+    let started = Instant::now();
+    let result = request
+        .send()
+        .await
+        .map(|response| Reply {
+            status: response.status,
+            location: response.header("location").map(str::to_owned),
+            body: response.json(),
+            text: response.text(),
+        })
+        .map_err(|e| describe(&e));
+    (started.elapsed(), result)
+}
+
+fn describe(error: &ClientError) -> String {
+    match error {
+        ClientError::Unreachable { source, .. } if source.is_timeout() => "timeout".into(),
+        other => other.to_string(),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::api::is_loopback;
 use crate::batch::cpu::SELF_NAME;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::{json, Value};
 
 use crate::api::{snippet, Api, Reply};

@@ -40,9 +40,9 @@
 //! `runner_memory` and `report` (the tables and the JSON line).
 
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use reqwest::Method;
+use intake_client::Method;
 
 mod api;
 mod args;
@@ -89,20 +89,8 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let http = match reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(args.request_timeout)
-        .connect_timeout(Duration::from_secs(5))
-        .pool_max_idle_per_host(
-            args.concurrency
-                .max(args.job_concurrency)
-                .max(args.upload_concurrency)
-                * 2,
-        )
-        .build()
-    {
-        Ok(http) => http,
+    let api = match Api::new(&args.url, &args.api_key, args.request_timeout) {
+        Ok(api) => api,
         Err(error) => {
             eprintln!("intake-load: cannot build the HTTP client: {error}");
             return ExitCode::from(1);
@@ -110,11 +98,7 @@ async fn main() -> ExitCode {
     };
     let started = Instant::now();
     let ctx = Ctx {
-        api: Api {
-            http,
-            base: args.url.clone(),
-            key: args.api_key.clone(),
-        },
+        api,
         args: args.clone(),
         invoice,
         deadline: started + args.max,

@@ -34,7 +34,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::Value;
 
 use crate::api::{snippet, Reply};

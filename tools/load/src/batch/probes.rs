@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::{json, Value};
 
 use super::corpus::{content_type_of, marker};

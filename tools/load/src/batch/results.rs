@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::{json, Value};
 
 use super::corpus::index_of;

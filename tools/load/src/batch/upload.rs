@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::json;
 
 use super::corpus::{BatchFile, Source};
@@ -78,7 +78,7 @@ pub async fn create_and_upload(
         ctx.args.upload_concurrency
     ));
     let upload_started = Instant::now();
-    let results: Vec<(Duration, Result<u16, String>)> = stream::iter(uploads)
+    let results: Vec<(Duration, Result<(), String>)> = stream::iter(uploads)
         .map(|(i, file)| async move {
             let bytes = files[i].bytes(sources);
             ctx.api.upload(file, &bytes).await

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::Value;
 
 use crate::api::snippet;

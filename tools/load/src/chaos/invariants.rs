@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use reqwest::Method;
+use intake_client::Method;
 use serde_json::Value;
 
 use super::runner::Direct;

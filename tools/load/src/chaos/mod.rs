@@ -238,24 +238,10 @@ async fn set_up(args: &Args) -> Result<Chaos, String> {
         .map_err(|e| format!("no free port: {e}"))?
         .port();
     let prefix = format!("chaos-{}", &random_hex()[..8]);
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| e.to_string())?;
     let base = format!("http://127.0.0.1:{port}");
-    let api = Api {
-        http: http.clone(),
-        base: base.clone(),
-        key: api_key,
-    };
-    let admin = Api {
-        http,
-        base,
-        key: admin_key.clone(),
-    };
+    let timeout = Duration::from_secs(30);
+    let api = Api::new(&base, &api_key, timeout)?;
+    let admin = Api::new(&base, &admin_key, timeout)?;
     let mut runner = Runner::new(RunnerSpec {
         binary: args.runner.clone(),
         port,

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use reqwest::Method;
+use intake_client::Method;
 use tokio::process::{Child, Command};
 
 use crate::api::Api;

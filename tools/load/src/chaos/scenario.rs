@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
+use intake_client::Method;
 use intake_fault_proxy::{Plan, Rates};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::invariants::{check, JobRef};
@@ -237,7 +237,7 @@ async fn prepare(chaos: &Chaos, size: usize) -> Result<String, String> {
         let bytes = file.bytes(&chaos.sources);
         async move { chaos.api.upload(slot, &bytes).await.1 }
     });
-    let results: Vec<Result<u16, String>> =
+    let results: Vec<Result<(), String>> =
         stream::iter(uploads).buffer_unordered(8).collect().await;
     if let Some(Err(message)) = results.into_iter().find(Result::is_err) {
         return Err(format!("upload: {message}"));
