@@ -36,6 +36,8 @@ WANT="schemathesis==$SCHEMATHESIS_VERSION openapi-python-client==$OPENAPI_PYTHON
 CORPUS="${INTAKE_CORPUS:-$ROOT/../shared/corpus}"
 
 say() { printf '[api] %s\n' "$*" >&2; }
+# shellcheck source=scripts/services.sh
+. "$ROOT/scripts/services.sh"
 
 usage() {
   say "usage: scripts/api-conformance.sh client|schemathesis|install"
@@ -44,7 +46,7 @@ usage() {
 
 install_tools() {
   local want
-  want="$WANT python=$(python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
+  want="$WANT python=$(python_id)"
   if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want" && -x "$VENV/bin/st" && -x "$VENV/bin/openapi-python-client" ]]; then
     say "$WANT already installed in .local/api-tools-venv"
     return

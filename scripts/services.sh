@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Sourced by emulators.sh and localstack.sh (which set ROOT, LOCAL_DIR, HOST and define `log`):
-# what both local AWS backends do alike.
+# what both local AWS backends do alike; api-conformance.sh takes python_id from it.
 
 python_id() { python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])'; }
 
