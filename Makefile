@@ -41,7 +41,7 @@ localstack-down: ## stop LocalStack (by PID)
 localstack-status: ## show whether LocalStack runs and is ready
 	@"$(ROOT)/scripts/localstack.sh" status
 
-test-localstack: localstack-setup ## LocalStack up, cargo test -p intake-tests against it, LocalStack down; prints the times
+test-localstack: localstack-setup ## the e2e tests built (cargo test --workspace --no-run), LocalStack up, run against it, down; prints the times
 	@"$(ROOT)/scripts/test-localstack.sh"
 
 localstack-check: localstack-setup ## check the host LocalStack: install, start, hook resources, loopback only, stop by PID

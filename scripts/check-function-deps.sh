@@ -17,10 +17,10 @@ cd "$ROOT"
 # The functions that run the engine: the work-queue worker.
 ENGINE_FUNCTIONS=(process-file)
 
-# "api" when the function serves API Gateway requests (intake_lambda::serve_route,
-# serve_routes or serve_method_not_allowed), otherwise "events" (a queue, a schedule).
+# "api" when the function serves API Gateway requests (intake_lambda::run_route,
+# run_routes or run_method_not_allowed), otherwise "events" (a queue, a schedule).
 kind_of() {
-    if grep -Eq 'intake_lambda::serve_(routes?|method_not_allowed)\(' "functions/$1/src/main.rs"; then
+    if grep -Eq 'intake_lambda::run_(routes?|method_not_allowed)\(' "functions/$1/src/main.rs"; then
         echo api
     else
         echo events

@@ -2,7 +2,7 @@
 # Differential test of the engine's verdict against the official CEN/TC 434 artefacts
 # (README.md, section "Validation fidelity"):
 #   venv with pinned saxonche + lxml (.local/differential-venv, skipped when its stamp matches)
-#   -> cargo build --release -p intake-cli
+#   -> cargo build --release -p intake-cli (unless INTAKE_CLI names a binary)
 #   -> (check) the Python tests of the harness (generator determinism, SVRL, oracle, comparison)
 #   -> tools/differential/differential.py run: seeded mutants of the corpus's UBL and CII
 #      invoices plus the corpus documents themselves, each run through the official XSLT
@@ -38,7 +38,11 @@
 #                corpus's invoices plus N mutants (default N=500, SEED=1), one pinned CPU each
 #                (tools/differential/bench.py); writes .local/differential/bench-s<SEED>-n<N>.json
 # Env: CARGO_TARGET_DIR (default <repo>/target), INTAKE_SHARED (default <repo>/../shared),
-#      DIFFERENTIAL_JOBS (oracle processes, default: the number of CPUs)
+#      DIFFERENTIAL_JOBS (oracle processes, default: the number of CPUs),
+#      INTAKE_CLI (an `intake` binary already built, used instead of building the release one:
+#      `make test` gives the debug one its test build made, which saves a release build of the
+#      engine; the verdicts do not depend on the profile, and the debug build's overflow checks
+#      are stricter)
 set -euo pipefail
 
 # ---------------------------------------------------------------- pinned versions
@@ -59,6 +63,7 @@ VENV_DIR="$ROOT/.local/differential-venv"
 VENV_STAMP="$VENV_DIR/.intake-stamp"
 VENV_WANT="saxonche==$SAXONCHE_VERSION lxml==$LXML_VERSION"
 TOOL="$ROOT/tools/differential/differential.py"
+INTAKE="${INTAKE_CLI:-$TARGET_DIR/release/intake}"
 KNOWN="$ROOT/tools/differential/known-differences.json"
 KNOWN_EXTENDED="$ROOT/tools/differential/known-differences-extended.json"
 OUT_DIR="$ROOT/.local/differential"
@@ -90,6 +95,11 @@ install_venv() {
 }
 
 build_cli() {
+  if [[ -n "${INTAKE_CLI:-}" ]]; then
+    [[ -x "$INTAKE_CLI" ]] || die "INTAKE_CLI=$INTAKE_CLI is not an executable"
+    say "the engine: $INTAKE_CLI (INTAKE_CLI)"
+    return
+  fi
   say "cargo build --release -p intake-cli (target dir $TARGET_DIR)"
   CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-cli
 }
@@ -101,7 +111,7 @@ unit_tests() {
 }
 
 harness() {
-  "$VENV_DIR/bin/python" "$TOOL" --shared "$SHARED" --intake "$TARGET_DIR/release/intake" \
+  "$VENV_DIR/bin/python" "$TOOL" --shared "$SHARED" --intake "$INTAKE" \
     --out "$OUT_DIR" ${DIFFERENTIAL_JOBS:+--jobs "$DIFFERENTIAL_JOBS"} "$@"
 }
 
@@ -143,7 +153,7 @@ main() {
       install_venv
       build_cli
       "$VENV_DIR/bin/python" "$ROOT/tools/differential/bench.py" --shared "$SHARED" \
-        --intake "$TARGET_DIR/release/intake" --out "$OUT_DIR" --n "${1:-500}" --seed "${2:-1}"
+        --intake "$INTAKE" --out "$OUT_DIR" --n "${1:-500}" --seed "${2:-1}"
       ;;
     triage)
       [[ $# -ge 1 ]] || die "usage: scripts/differential.sh triage REPORT.json [REPORT.json ...] [--baseline REPORT.json]"

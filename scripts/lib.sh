@@ -68,3 +68,27 @@ _stop_own_emulators_and_exit() {
   stop_own_emulators
   exit "$rc"
 }
+
+# Builds the workspace's tests (`cargo test --workspace --no-run`, extra arguments passed on) and
+# writes the paths of the end-to-end test executables (package intake-tests) into the file $1, one
+# per line. The LocalStack run executes exactly these binaries: `cargo test -p intake-tests` would
+# resolve features differently from `--workspace` and compile the AWS SDK and the test crates a
+# second time.
+build_end_to_end_tests() {
+  local list="$1"
+  shift
+  mkdir -p "$(dirname "$list")"
+  cargo test --workspace --no-run --message-format=json-render-diagnostics "$@" |
+    python3 -c '
+import json, sys
+manifest = sys.argv[1]
+for line in sys.stdin:
+    if not line.startswith("{"):
+        continue
+    message = json.loads(line)
+    if (message.get("reason") == "compiler-artifact" and message.get("executable")
+            and message["profile"]["test"] and message["manifest_path"] == manifest):
+        print(message["executable"])
+' "$ROOT/tests/Cargo.toml" >"$list"
+  [[ -s "$list" ]] || { say "ERROR: no end-to-end test executable in the build's output"; return 1; }
+}

@@ -88,8 +88,8 @@ build() {
         [[ -f "functions/$fn/Cargo.toml" ]] || die "no function $fn under functions/"
         bins+=(--bin "$fn")
     done
-    # All of them in one cargo run first: the functions' own crates (each instantiates the
-    # SDK's generic code, minutes at -O3) compile side by side instead of one after another.
+    # All of them in one cargo run first, so that cargo schedules the dependencies of all fifteen
+    # on every core at once rather than in fifteen runs that each start with one crate.
     log "cargo lambda build --release --arm64 ${bins[*]} ${jobs[*]}"
     cargo lambda build --release --arm64 "${bins[@]}" "${jobs[@]}"
     # Then each function's own command, as sam build runs it: it finds nothing to rebuild

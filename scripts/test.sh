@@ -7,12 +7,14 @@
 #        function as `sam build` builds it, in target/arm64-package so that it never holds the
 #        tests' cargo lock; it takes the CPU the tests leave idle);
 #      - scripts/test-localstack.sh: the end-to-end suite again, against LocalStack on the host
-#        (log: .local/logs/test-localstack.log). Each emulator is one Python process, so the two
-#        suites side by side take about the time of the longer one on two cores. Not run when
-#        this whole run is already against LocalStack (INTAKE_BACKEND=localstack).
+#        (log: .local/logs/test-localstack.log): the test executables this build made, not a
+#        second build. Each emulator is one Python process, so the two suites side by side take
+#        about the time of the longer one on two cores. Not run when this whole run is already
+#        against LocalStack (INTAKE_BACKEND=localstack).
 #   -> cargo test --workspace (with .local/emulators.env exported)
 #   -> scripts/differential.sh check (the engine's verdicts against the official CEN XSLTs on
-#   2000 seeded mutants + the corpus, ratcheted by tools/differential/known-differences.json)
+#   2000 seeded mutants + the corpus, ratcheted by tools/differential/known-differences.json;
+#   with the test build's debug `intake`, INTAKE_CLI, instead of a release build)
 #   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
 #   tools/differential/known-differences-extended.json)
 #   -> the LocalStack suite waited for -> scripts/chaos.sh --quick (bounded fault injection, a few
@@ -28,7 +30,8 @@
 # Failing to start the emulators is an error, in CI and locally alike.
 # INTAKE_BACKEND=localstack runs all of it against LocalStack instead (scripts/lib.sh); the
 # end-to-end suite alone on LocalStack is `make test-localstack` (scripts/test-localstack.sh).
-# Extra arguments are passed to both `cargo test` runs.
+# Extra arguments are passed to `cargo test` (the build and the default run); the LocalStack run
+# runs every end-to-end test.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -115,13 +118,17 @@ if ! start_emulators; then
   exit 1
 fi
 
-phase "cargo test --workspace --no-run" cargo test --workspace --no-run "$@"
+END_TO_END_TESTS="$LOGS/end-to-end-tests.list"
+phase "cargo test --workspace --no-run" build_end_to_end_tests "$END_TO_END_TESTS" "$@"
 start_background package_pid "$PACKAGE_LOG" \
   env CARGO_TARGET_DIR="$PACKAGE_TARGET_DIR" nice -n 19 bash "$ROOT/scripts/package.sh" build
 if [[ "$INTAKE_BACKEND" != localstack ]]; then
-  start_background localstack_pid "$LOCALSTACK_LOG" bash "$ROOT/scripts/test-localstack.sh" "$@"
+  start_background localstack_pid "$LOCALSTACK_LOG" \
+    env INTAKE_E2E_TEST_LIST="$END_TO_END_TESTS" bash "$ROOT/scripts/test-localstack.sh"
 fi
 phase "cargo test --workspace" cargo test --workspace --no-fail-fast "$@"
+# The differential checks run the `intake` binary of the test build (debug): no release build.
+export INTAKE_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/intake"
 phase "differential check" bash "$ROOT/scripts/differential.sh" check
 phase "differential check-extended" bash "$ROOT/scripts/differential.sh" check-extended
 if [[ -n "$localstack_pid" ]]; then

@@ -3,7 +3,6 @@
 use intake_http::Route;
 use lambda_runtime::Error;
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    intake_lambda::serve_route(Route::DeleteJob).await
+fn main() -> Result<(), Error> {
+    intake_lambda::run_route(Route::DeleteJob)
 }

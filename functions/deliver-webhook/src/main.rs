@@ -3,14 +3,8 @@
 //! Separate from `process-file`, so a slow or dead receiver never holds up
 //! processing.
 
-use aws_lambda_events::event::sqs::SqsEvent;
-use intake_worker::deliver_batch;
-use lambda_runtime::{Error, LambdaEvent};
+use lambda_runtime::Error;
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    intake_lambda::serve_events(|intake, event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(deliver_batch(intake, event.payload).await)
-    })
-    .await
+fn main() -> Result<(), Error> {
+    intake_lambda::run_webhook_delivery()
 }

@@ -3,7 +3,6 @@
 
 use lambda_runtime::Error;
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
-    intake_lambda::serve_method_not_allowed().await
+fn main() -> Result<(), Error> {
+    intake_lambda::run_method_not_allowed()
 }

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use aws_smithy_http_client::tls;
 use intake_domain::Settings;
 
 #[derive(Debug, thiserror::Error)]
@@ -177,7 +178,21 @@ fn dispatch_window(default: usize) -> Result<usize, ConfigError> {
 
 /// The SDK configuration; endpoints come from `AWS_ENDPOINT_URL_*` where set.
 pub async fn load_sdk_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
+/// The SDK's HTTPS client: hyper with rustls on ring. The SDK crates are
+/// built without a default client (Cargo.toml says why), so every client
+/// gets this one, through `load_sdk_config` or its own `http_client`.
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// Whether S3 must be addressed path-style (emulators).

@@ -18,7 +18,7 @@ use intake_domain::ports::{DocumentEngine, Ports};
 use intake_domain::Settings;
 
 pub use bootstrap::{ensure_resources, QueueSettings, ResourceNames};
-pub use config::{force_path_style, load_sdk_config, settings_from_env, Deployment};
+pub use config::{force_path_style, https_client, load_sdk_config, settings_from_env, Deployment};
 pub use dynamo::{transaction_retries, DynamoStore};
 pub use http_sender::HttpWebhookSender;
 pub use s3::S3Objects;

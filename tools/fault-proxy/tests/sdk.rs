@@ -86,6 +86,7 @@ fn credentials() -> aws_sdk_dynamodb::config::Credentials {
 fn dynamodb(proxy: &Proxy) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .http_client(intake_aws::https_client())
         .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(proxy.url(Service::Dynamodb).unwrap())
@@ -97,6 +98,7 @@ fn dynamodb(proxy: &Proxy) -> aws_sdk_dynamodb::Client {
 fn sqs(proxy: &Proxy) -> aws_sdk_sqs::Client {
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+        .http_client(intake_aws::https_client())
         .region(aws_sdk_sqs::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(proxy.url(Service::Sqs).unwrap())
@@ -108,6 +110,7 @@ fn sqs(proxy: &Proxy) -> aws_sdk_sqs::Client {
 fn s3(proxy: &Proxy) -> aws_sdk_s3::Client {
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .http_client(intake_aws::https_client())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .credentials_provider(credentials())
         .endpoint_url(proxy.url(Service::S3).unwrap())

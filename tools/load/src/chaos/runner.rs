@@ -170,7 +170,7 @@ pub struct Direct {
 
 impl Direct {
     pub async fn new(prefix: &str) -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = intake_aws::load_sdk_config().await;
         Self {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
