@@ -44,7 +44,7 @@ localstack-status: ## show whether LocalStack runs and is ready
 test-localstack: localstack-setup ## the e2e tests built (cargo test --workspace --no-run), LocalStack up, run against it, down; prints the times
 	@"$(ROOT)/scripts/test-localstack.sh"
 
-localstack-check: localstack-setup ## check the host LocalStack: install, start, hook resources, loopback only, stop by PID
+localstack-check: localstack-setup ## check the host LocalStack: install, start, hook resources, loopback only, docker-compose.yml, stop by PID
 	@bash "$(ROOT)/tests/localstack_host.sh"
 
 lint: ## cargo fmt --check and clippy -D warnings

@@ -15,6 +15,7 @@
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR        where cargo builds (default <repo>/target)
+#   INTAKE_PREBUILT_BIN_DIR the directory of a debug intake-local already built (no build)
 #   SCHEMATHESIS_MAX_TIME   seconds of schemathesis's two runs together (default 90: with the
 #                           install, under 3 minutes of a cold `make test`)
 #   SCHEMATHESIS_SEED       schemathesis's seed (default: a random one, printed, to reproduce a run)
@@ -82,9 +83,16 @@ install_tools
 start_emulators
 export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
 
-# The debug build `cargo test` and `scripts/chaos.sh --quick` compile too: no second profile.
-say "cargo build -p intake-local (target dir $TARGET_DIR)"
-CARGO_TARGET_DIR="$TARGET_DIR" cargo build -p intake-local
+# The debug build: no second profile. `make test` gives its own build's binary
+# (INTAKE_PREBUILT_BIN_DIR): `cargo build -p intake-local` alone resolves features differently
+# from `cargo test --workspace` and would compile the AWS SDK a second time.
+runner_bin="${INTAKE_PREBUILT_BIN_DIR:-$TARGET_DIR/debug}/intake-local"
+if [[ -n "${INTAKE_PREBUILT_BIN_DIR:-}" ]]; then
+  say "the debug intake-local of $INTAKE_PREBUILT_BIN_DIR (INTAKE_PREBUILT_BIN_DIR): no build"
+else
+  say "cargo build -p intake-local (target dir $TARGET_DIR)"
+  CARGO_TARGET_DIR="$TARGET_DIR" cargo build -p intake-local
+fi
 
 work_dir="$(mktemp -d "${TMPDIR:-/tmp}/intake-api.XXXXXX")"
 # Two tenants (schemathesis's checks of another tenant's ids) and an operator key, all fresh.
@@ -94,7 +102,7 @@ export INTAKE_ADMIN_API_KEY="ik_api_admin_$(random_hex 16)"
 printf '[{"tenant": "api-%s", "api_key": "%s"}, {"tenant": "api-other-%s", "api_key": "%s"}]\n' \
   "$(random_hex 3)" "$INTAKE_API_TENANT_KEY" "$(random_hex 3)" "$INTAKE_API_OTHER_TENANT_KEY" \
   >"$work_dir/tenants.json"
-RUST_LOG="${INTAKE_API_RUST_LOG:-warn}" start_runner "$TARGET_DIR/debug/intake-local" "$work_dir/runner.log" \
+RUST_LOG="${INTAKE_API_RUST_LOG:-warn}" start_runner "$runner_bin" "$work_dir/runner.log" \
   "api-$(random_hex 3)-$RANDOM" "$work_dir/tenants.json" "$INTAKE_API_TENANT_KEY"
 
 client_started=$SECONDS

@@ -91,7 +91,10 @@ build() {
     # All of them in one cargo run first, so that cargo schedules the dependencies of all fifteen
     # on every core at once rather than in fifteen runs that each start with one crate.
     log "cargo lambda build --release --arm64 ${bins[*]} ${jobs[*]}"
-    cargo lambda build --release --arm64 "${bins[@]}" "${jobs[@]}"
+    # Its CPU time too: the build runs beside the suites in `make test`, where wall time says
+    # little.
+    local TIMEFORMAT="==> ${#functions[@]} function(s) built in one run: %0R s wall, %0U s user + %0S s system CPU"
+    time cargo lambda build --release --arm64 "${bins[@]}" "${jobs[@]}"
     # Then each function's own command, as sam build runs it: it finds nothing to rebuild
     # (1-2 s each) when the features resolve the same, so the binaries are sam build's.
     for fn in "${functions[@]}"; do

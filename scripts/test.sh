@@ -2,6 +2,8 @@
 # `make test` runs `make setup`, `make localstack-setup`, `scripts/package.sh install` and
 # `make lint` first, then this script, phase by phase:
 #   emulators up -> cargo test --workspace --no-run (the build, timed apart from the runs)
+#   -> cargo build --workspace --bins --tests (the plain binaries, same features: chaos and the API
+#   check run them, INTAKE_PREBUILT_BIN_DIR, instead of building their own)
 #   -> in the background:
 #      - the arm64 deployment build at the lowest CPU priority (scripts/package.sh build: every
 #        function as `sam build` builds it, in target/arm64-package so that it never holds the
@@ -17,7 +19,8 @@
 #   with the test build's debug `intake`, INTAKE_CLI, instead of a release build)
 #   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
 #   tools/differential/known-differences-extended.json)
-#   -> the LocalStack suite waited for -> scripts/chaos.sh --quick (bounded fault injection, a few
+#   -> the LocalStack suite waited for -> tests/localstack_host.sh (`make localstack-check`: the
+#   host LocalStack's script, loopback only, docker-compose.yml against it) -> scripts/chaos.sh --quick (bounded fault injection, a few
 #   minutes; fails on a broken invariant) -> scripts/api-conformance.sh schemathesis (a client
 #   generated from openapi.yaml runs the six steps, then schemathesis checks the API against
 #   openapi.yaml for SCHEMATHESIS_MAX_TIME s; fails on any failure or server error)
@@ -120,6 +123,11 @@ fi
 
 END_TO_END_TESTS="$LOGS/end-to-end-tests.list"
 phase "cargo test --workspace --no-run" build_end_to_end_tests "$END_TO_END_TESTS" "$@"
+# The plain binaries with the same features (a build that selects test targets of the whole
+# workspace): what chaos.sh and api-conformance.sh run, given to them instead of their own
+# `cargo build -p …`, which would resolve features differently and compile the AWS SDK again.
+phase "cargo build --workspace --bins --tests" cargo build --workspace --bins --tests
+export INTAKE_PREBUILT_BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 start_background package_pid "$PACKAGE_LOG" \
   env CARGO_TARGET_DIR="$PACKAGE_TARGET_DIR" nice -n 19 bash "$ROOT/scripts/package.sh" build
 if [[ "$INTAKE_BACKEND" != localstack ]]; then
@@ -133,6 +141,8 @@ phase "differential check" bash "$ROOT/scripts/differential.sh" check
 phase "differential check-extended" bash "$ROOT/scripts/differential.sh" check-extended
 if [[ -n "$localstack_pid" ]]; then
   phase "end-to-end suite on LocalStack (waited)" wait_localstack_suite
+  # Its own LocalStack on a spare port, after the suite's stopped (one PID file).
+  phase "LocalStack host check" bash "$ROOT/tests/localstack_host.sh"
 else
   say "the end-to-end suite ran against LocalStack already: no second run"
 fi

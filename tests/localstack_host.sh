@@ -3,7 +3,11 @@
 #   install (idempotent) -> bad input refused -> start on a spare port, ready (health + init hook,
 #   no hook in state ERROR) -> every resource of the hook with its attributes -> the hook again
 #   (idempotent) -> loopback only: every listening socket of LocalStack and of its children
-#   (DynamoDB Local) is on 127.0.0.1 -> stop by PID: processes gone, port closed, PID file removed.
+#   (DynamoDB Local) is on 127.0.0.1 -> localstack/docker-compose.yml, which cannot run here (no
+#   Docker engine), checked for what it shares with host mode: the release, the settings, the hook,
+#   and its healthcheck's command run against this LocalStack (healthy) and against this
+#   LocalStack's own init state with the hook's state turned to ERROR (unhealthy)
+#   -> stop by PID: processes gone, port closed, PID file removed.
 # Prints "N passed, M failed"; exit 1 if a check failed.
 # LOCALSTACK_CHECK_PORT (default 4597) is the port used, so a LocalStack of `make dev` on 4566
 # is not in the way; a LocalStack started by scripts/localstack.sh must not be running already
@@ -144,6 +148,69 @@ loopback_only() {
     || { say "UDP listening beyond loopback"; return 1; }
 }
 check "loopback only: every listening socket of LocalStack and DynamoDB Local is on 127.0.0.1" loopback_only
+
+# ---------------------------------------------------------------- docker-compose.yml
+# Docker mode is not run here; what it has in common with host mode is checked instead.
+compose_matches_host() {
+  local version
+  version="$(sed -n 's/^LOCALSTACK_VERSION="\(.*\)"$/\1/p' "$LS")"
+  "$ROOT/.local/localstack-venv/bin/python" - "$ROOT/localstack/docker-compose.yml" "$version" <<'PY'
+import os, sys, yaml
+compose, version = yaml.safe_load(open(sys.argv[1])), sys.argv[2]
+service = compose["services"]["localstack"]
+env = service["environment"]
+expected = {
+    "SERVICES": "s3,sqs,dynamodb",
+    "LOCALSTACK_HOST": "127.0.0.1:4566",
+    "SQS_ENDPOINT_STRATEGY": "path",
+    "S3_SKIP_SIGNATURE_VALIDATION": "0",
+    "PERSISTENCE": "0",
+}
+problems = [f"{key}={env.get(key)!r}, host mode has {want!r}" for key, want in expected.items()
+            if str(env.get(key)) != want]
+image_release = service["image"].rsplit(":", 1)[1]
+if not version.startswith(image_release + "."):
+    problems.append(f"image {service['image']} is not the host's release {version}")
+if service["ports"] != ["127.0.0.1:4566:4566"]:
+    problems.append(f"ports {service['ports']}: not loopback-only 4566")
+hook_dir = os.path.join(os.path.dirname(sys.argv[1]), "init/ready.d")
+if service["volumes"] != ["./init/ready.d:/etc/localstack/init/ready.d:ro"] or not os.path.isfile(
+        os.path.join(hook_dir, "10-intake-resources.sh")):
+    problems.append(f"volumes {service['volumes']}: not the host's hook directory")
+for problem in problems:
+    print("docker-compose.yml:", problem, file=sys.stderr)
+sys.exit(1 if problems else 0)
+PY
+}
+check "docker-compose.yml: the host's release, settings, loopback-only port and init hook" compose_matches_host
+# The healthcheck's shell command as Docker runs it (compose's $$ is a $), against this
+# LocalStack; with a FILE argument, the body of /_localstack/init is FILE's contents instead.
+healthcheck() {
+  local command
+  command="$("$ROOT/.local/localstack-venv/bin/python" -c '
+import sys, yaml
+test = yaml.safe_load(open(sys.argv[1]))["services"]["localstack"]["healthcheck"]["test"]
+assert test[0] == "CMD-SHELL", test
+print(test[1].replace("$$", "$"))' "$ROOT/localstack/docker-compose.yml")"
+  command="${command//http:\/\/localhost:4566/$URL}"
+  if [[ $# -gt 0 ]]; then command="${command//curl -fsS $URL\/_localstack\/init/cat $1}"; fi
+  sh -c "$command"
+}
+check "docker-compose.yml's healthcheck: healthy on a LocalStack whose hook succeeded" healthcheck
+unhealthy_when_the_hook_failed() {
+  local body rc=0
+  body="$(mktemp)"
+  curl -fsS "$URL/_localstack/init" | sed 's/"state": *"SUCCESSFUL"/"state": "ERROR"/' >"$body"
+  if ! grep -q '"state": "ERROR"' "$body"; then
+    say "no hook state to turn to ERROR in $(cat "$body")"
+    rc=1
+  elif healthcheck "$body"; then
+    rc=1
+  fi
+  rm -f "$body"
+  return "$rc"
+}
+check "docker-compose.yml's healthcheck: unhealthy when the hook's state is ERROR" unhealthy_when_the_hook_failed
 
 # ---------------------------------------------------------------- stop by PID
 all_pids="$(descendants "$pid" | sort -u)"
