@@ -15,7 +15,7 @@
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR        where cargo builds (default <repo>/target)
-#   INTAKE_PREBUILT_BIN_DIR the directory of a debug intake-local already built (no build)
+#   INTAKE_PREBUILT_BIN_DIR the directory of an intake-local already built (no build)
 #   SCHEMATHESIS_MAX_TIME   seconds of schemathesis's two runs together (default 90: with the
 #                           install, under 3 minutes of a cold `make test`)
 #   SCHEMATHESIS_SEED       schemathesis's seed (default: a random one, printed, to reproduce a run)
@@ -88,7 +88,7 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1
 # from `cargo test --workspace` and would compile the AWS SDK a second time.
 runner_bin="${INTAKE_PREBUILT_BIN_DIR:-$TARGET_DIR/debug}/intake-local"
 if [[ -n "${INTAKE_PREBUILT_BIN_DIR:-}" ]]; then
-  say "the debug intake-local of $INTAKE_PREBUILT_BIN_DIR (INTAKE_PREBUILT_BIN_DIR): no build"
+  say "the intake-local of $INTAKE_PREBUILT_BIN_DIR (INTAKE_PREBUILT_BIN_DIR): no build"
 else
   say "cargo build -p intake-local (target dir $TARGET_DIR)"
   CARGO_TARGET_DIR="$TARGET_DIR" cargo build -p intake-local

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make chaos`: the fault-injection run of the local stack.
 #   emulators up (left running if they already ran) -> build of intake-local and intake-load
-#   (release; debug with --quick; none with --quick and INTAKE_PREBUILT_BIN_DIR, which `make test`
-#   sets to its own build's binaries: `cargo build -p …` alone resolves features differently from
+#   (release; debug with --quick; none with INTAKE_PREBUILT_BIN_DIR, which `make test` sets to
+#   its own debug build's binaries: `cargo build -p …` alone resolves features differently from
 #   `cargo test --workspace` and would compile the AWS SDK a second time) -> `intake-load chaos`: the fault proxy (tools/fault-proxy) in front of the
 #   emulators, intake-local as its child with its AWS endpoints on the proxy, then each scenario
 #   of the matrix (5xx, throttling, transaction conflicts, connection resets before/after
@@ -14,8 +14,8 @@
 #
 # Environment (all optional):
 #   CARGO_TARGET_DIR    where cargo builds (default <repo>/target)
-#   INTAKE_PREBUILT_BIN_DIR  with --quick: the directory of debug intake-local and intake-load
-#                       already built (no build)
+#   INTAKE_PREBUILT_BIN_DIR  the directory of intake-local and intake-load already built (no
+#                       build)
 #   CHAOS_CORPUS        the invoices (default <repo>/../shared/corpus)
 #   CHAOS_SEED          the fault schedule's seed (default 1)
 #   CHAOS_TIMEOUT_SECS  hard limit for the chaos run (default 1500; 300 with --quick)
@@ -54,9 +54,9 @@ export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1
 profile=release
 ((quick)) && profile=debug
 bin_dir="$TARGET_DIR/$profile"
-if ((quick)) && [[ -n "${INTAKE_PREBUILT_BIN_DIR:-}" ]]; then
+if [[ -n "${INTAKE_PREBUILT_BIN_DIR:-}" ]]; then
   bin_dir="$INTAKE_PREBUILT_BIN_DIR"
-  say "the debug intake-local and intake-load of $bin_dir (INTAKE_PREBUILT_BIN_DIR): no build"
+  say "intake-local and intake-load of $bin_dir (INTAKE_PREBUILT_BIN_DIR): no build"
 elif [[ "$profile" == release ]]; then
   say "cargo build --release -p intake-local -p intake-load (target dir $TARGET_DIR)"
   CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p intake-local -p intake-load

@@ -2,7 +2,7 @@
 # Differential test of the engine's verdict against the official CEN/TC 434 artefacts
 # (README.md, section "Validation fidelity"):
 #   venv with pinned saxonche + lxml (.local/differential-venv, skipped when its stamp matches)
-#   -> cargo build --release -p intake-cli (unless INTAKE_CLI names a binary)
+#   -> cargo build --release -p intake-cli (none with INTAKE_PREBUILT_BIN_DIR)
 #   -> (check) the Python tests of the harness (generator determinism, SVRL, oracle, comparison)
 #   -> tools/differential/differential.py run: seeded mutants of the corpus's UBL and CII
 #      invoices plus the corpus documents themselves, each run through the official XSLT
@@ -39,10 +39,10 @@
 #                (tools/differential/bench.py); writes .local/differential/bench-s<SEED>-n<N>.json
 # Env: CARGO_TARGET_DIR (default <repo>/target), INTAKE_SHARED (default <repo>/../shared),
 #      DIFFERENTIAL_JOBS (oracle processes, default: the number of CPUs),
-#      INTAKE_CLI (an `intake` binary already built, used instead of building the release one:
-#      `make test` gives the debug one its test build made, which saves a release build of the
-#      engine; the verdicts do not depend on the profile, and the debug build's overflow checks
-#      are stricter)
+#      INTAKE_PREBUILT_BIN_DIR (a directory whose `intake` is already built, used instead of
+#      building the release one: `make test` gives its debug build's, which saves a release build
+#      of the engine; the verdicts do not depend on the profile, and the debug build's overflow
+#      checks are stricter)
 set -euo pipefail
 
 # ---------------------------------------------------------------- pinned versions
@@ -63,7 +63,7 @@ VENV_DIR="$ROOT/.local/differential-venv"
 VENV_STAMP="$VENV_DIR/.intake-stamp"
 VENV_WANT="saxonche==$SAXONCHE_VERSION lxml==$LXML_VERSION"
 TOOL="$ROOT/tools/differential/differential.py"
-INTAKE="${INTAKE_CLI:-$TARGET_DIR/release/intake}"
+INTAKE="${INTAKE_PREBUILT_BIN_DIR:-$TARGET_DIR/release}/intake"
 KNOWN="$ROOT/tools/differential/known-differences.json"
 KNOWN_EXTENDED="$ROOT/tools/differential/known-differences-extended.json"
 OUT_DIR="$ROOT/.local/differential"
@@ -95,9 +95,9 @@ install_venv() {
 }
 
 build_cli() {
-  if [[ -n "${INTAKE_CLI:-}" ]]; then
-    [[ -x "$INTAKE_CLI" ]] || die "INTAKE_CLI=$INTAKE_CLI is not an executable"
-    say "the engine: $INTAKE_CLI (INTAKE_CLI)"
+  if [[ -n "${INTAKE_PREBUILT_BIN_DIR:-}" ]]; then
+    [[ -x "$INTAKE" ]] || die "no executable $INTAKE (INTAKE_PREBUILT_BIN_DIR)"
+    say "the engine: $INTAKE (INTAKE_PREBUILT_BIN_DIR): no build"
     return
   fi
   say "cargo build --release -p intake-cli (target dir $TARGET_DIR)"

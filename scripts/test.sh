@@ -2,8 +2,9 @@
 # `make test` runs `make setup`, `make localstack-setup`, `scripts/package.sh install` and
 # `make lint` first, then this script, phase by phase:
 #   emulators up -> cargo test --workspace --no-run (the build, timed apart from the runs)
-#   -> cargo build --workspace --bins --tests (the plain binaries, same features: chaos and the API
-#   check run them, INTAKE_PREBUILT_BIN_DIR, instead of building their own)
+#   -> cargo build --workspace --bins --tests (the plain binaries, same features: the differential
+#   checks, chaos and the API check run them, INTAKE_PREBUILT_BIN_DIR, instead of building their
+#   own)
 #   -> in the background:
 #      - the arm64 deployment build at the lowest CPU priority (scripts/package.sh build: every
 #        function as `sam build` builds it, in target/arm64-package so that it never holds the
@@ -16,7 +17,7 @@
 #   -> cargo test --workspace (with .local/emulators.env exported)
 #   -> scripts/differential.sh check (the engine's verdicts against the official CEN XSLTs on
 #   2000 seeded mutants + the corpus, ratcheted by tools/differential/known-differences.json;
-#   with the test build's debug `intake`, INTAKE_CLI, instead of a release build)
+#   with the debug `intake` of this build instead of a release build)
 #   -> scripts/differential.sh check-extended (2000 mutants of the second generator, ratcheted by
 #   tools/differential/known-differences-extended.json)
 #   -> the LocalStack suite waited for -> tests/localstack_host.sh (`make localstack-check`: the
@@ -124,8 +125,9 @@ fi
 END_TO_END_TESTS="$LOGS/end-to-end-tests.list"
 phase "cargo test --workspace --no-run" build_end_to_end_tests "$END_TO_END_TESTS" "$@"
 # The plain binaries with the same features (a build that selects test targets of the whole
-# workspace): what chaos.sh and api-conformance.sh run, given to them instead of their own
-# `cargo build -p …`, which would resolve features differently and compile the AWS SDK again.
+# workspace): what differential.sh, chaos.sh and api-conformance.sh run, given to them instead of
+# their own `cargo build -p …`, which would resolve features differently (criterion, a
+# dev-dependency, turns on features of either and zerocopy) and compile the AWS SDK again.
 phase "cargo build --workspace --bins --tests" cargo build --workspace --bins --tests
 export INTAKE_PREBUILT_BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 start_background package_pid "$PACKAGE_LOG" \
@@ -135,8 +137,6 @@ if [[ "$INTAKE_BACKEND" != localstack ]]; then
     env INTAKE_E2E_TEST_LIST="$END_TO_END_TESTS" bash "$ROOT/scripts/test-localstack.sh"
 fi
 phase "cargo test --workspace" cargo test --workspace --no-fail-fast "$@"
-# The differential checks run the `intake` binary of the test build (debug): no release build.
-export INTAKE_CLI="${CARGO_TARGET_DIR:-$ROOT/target}/debug/intake"
 phase "differential check" bash "$ROOT/scripts/differential.sh" check
 phase "differential check-extended" bash "$ROOT/scripts/differential.sh" check-extended
 if [[ -n "$localstack_pid" ]]; then
